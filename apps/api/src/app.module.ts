@@ -1,0 +1,15 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { InfraModule, type Env } from '@ao/infra';
+import { HealthModule } from './health/health.module.js';
+import { InfoModule } from './info/info.module.js';
+
+/** The API's composition root: the shared adapters, then one module per surface. */
+@Module({})
+export class AppModule {
+  static forRoot(env: Env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule],
+    };
+  }
+}

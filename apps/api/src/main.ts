@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { defaultMigrationsDir, loadEnv, migrate } from '@ao/infra';
+import { createApiApp } from './bootstrap.js';
+
+const env = loadEnv();
+await migrate(env.DATABASE_URL, defaultMigrationsDir());
+const app = await createApiApp(env);
+await app.listen(env.PORT, env.API_HOST);
+new Logger('api').log(`listening on ${env.API_HOST}:${env.PORT} (public URL ${env.PUBLIC_URL}, docs at /docs)`);

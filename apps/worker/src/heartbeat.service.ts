@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ENV, HEARTBEATS, type Env, type Heartbeats } from '@ao/infra';
+
+/** Tells /health this worker is alive, and which stages it runs, every few seconds. */
+@Injectable()
+export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private timer?: NodeJS.Timeout;
+  private readonly logger = new Logger('worker');
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(HEARTBEATS) private readonly heartbeats: Heartbeats,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const beat = () =>
+      this.heartbeats
+        .beat('worker', this.instance, { queues: this.env.WORKER_QUEUES, pid: process.pid })
+        .catch((error: Error) => this.logger.warn(`heartbeat failed: ${error.message}`));
+    void beat();
+    this.timer = setInterval(beat, Math.max(1_000, (this.env.HEARTBEAT_TIMEOUT_S * 1000) / 3));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.heartbeats.clear('worker', this.instance).catch(() => undefined);
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Worker, type Job } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, type Env, type QueueStage } from '@ao/infra';
+
+/** What a stage's processor does with one job; permanent failures throw bullmq's UnrecoverableError. */
+export interface StageProcessor {
+  readonly stage: QueueStage;
+  process(job: Job): Promise<unknown>;
+  /** Concurrency of this stage's BullMQ worker; defaults to WORKER_CONCURRENCY. */
+  readonly concurrency?: number;
+}
+
+export const STAGE_PROCESSORS = Symbol('STAGE_PROCESSORS');
+
+/**
+ * Starts one BullMQ worker per stage listed in WORKER_QUEUES, and refuses to start when a listed
+ * stage has no processor (a queue nobody drains is a silent outage).
+ */
+@Injectable()
+export class ProcessorRegistry implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly workers: Worker[] = [];
+  private readonly logger = new Logger('worker');
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(STAGE_PROCESSORS) private readonly processors: StageProcessor[],
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const byStage = new Map(this.processors.map((p) => [p.stage, p]));
+    const stages = this.env.WORKER_QUEUES === 'all' ? [...byStage.keys()] : this.env.WORKER_QUEUES;
+    const missing = stages.filter((stage) => !byStage.has(stage));
+    if (missing.length > 0) {
+      throw new Error(`WORKER_QUEUES lists ${missing.join(', ')} but this build has no processor for it`);
+    }
+    for (const stage of stages) {
+      const processor = byStage.get(stage)!;
+      const worker = new Worker(QUEUE_NAMES[stage], (job) => processor.process(job), {
+        connection: createRedis(this.env.REDIS_URL, 'worker'),
+        prefix: this.env.REDIS_PREFIX,
+        concurrency: processor.concurrency ?? this.env.WORKER_CONCURRENCY,
+        autorun: true,
+      });
+      worker.on('error', (error) => this.logger.error(`${stage}: ${error.message}`));
+      worker.on('failed', (job, error) => {
+        const final = job && job.attemptsMade >= (job.opts.attempts ?? DEFAULT_JOB_OPTIONS.attempts ?? 1);
+        this.logger.warn(`${stage} job ${job?.id} ${final ? 'failed for good' : 'will retry'}: ${error.message}`);
+      });
+      this.workers.push(worker);
+    }
+    this.logger.log(`running stages: ${stages.join(', ') || '(none yet)'}`);
+  }
+
+  /** SIGTERM: stop taking jobs and let running ones finish, so nothing is left stalled. */
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}

@@ -1,0 +1,3 @@
+export * from './database-url.js';
+export * from './migrate.js';
+export * from './prisma.js';

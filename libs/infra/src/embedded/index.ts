@@ -1,0 +1,2 @@
+export * from './arlocal.js';
+export * from './local-service.js';

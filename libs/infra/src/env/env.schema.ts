@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bytes = z.coerce.number().int().positive();
+const queues = ['schedule', 'evaluate', 'push', 'upload', 'cron'] as const;
+
+/**
+ * Every setting of the platform, with a default that works on the embedded setup.
+ * `.env.example` lists the same variables; keep both in step.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Where the embedded setup keeps its data (wallets, arlocal, private Postgres/Redis). */
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  /** The base URL clients reach the API at; the SU publishes `${PUBLIC_URL}/su` as its location. */
+  PUBLIC_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+
+  DATABASE_URL: url(['postgresql:', 'postgres:']).default('postgresql://postgres@127.0.0.1:5432/ao'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key and BullMQ queue, so several platforms (or tests) share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'letters, digits, ":", "_" or "-"').default('ao'),
+  /** An Arweave gateway. Empty: `npm start` runs an embedded arlocal on ARLOCAL_PORT. */
+  ARWEAVE_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
+  ARLOCAL_PORT: port.default(1984),
+  /** How often the embedded gateway mines a block, so uploads confirm. */
+  ARLOCAL_MINE_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  /** `auto`: start private Postgres/Redis under DATA_DIR when unreachable and installed; `never`: fail instead. */
+  EMBEDDED_SERVICES: z.enum(['auto', 'never']).default('auto'),
+
+  /** The units' signing key (SU assignments, MU pushes, cron ticks). Generated on first start when missing. */
+  WALLET_PATH: z.string().min(1).default('.data/wallet.json'),
+  /** `ed25519` (ANS-104 type 2, ~34,000 signs/s) or `arweave` (RSA-4096, type 1, ~260 signs/s). */
+  WALLET_TYPE: z.enum(['ed25519', 'arweave']).default('ed25519'),
+  /** The Arweave RSA key that pays for uploads to the gateway. Generated and, on arlocal, funded when missing. */
+  ARWEAVE_WALLET_PATH: z.string().min(1).default('.data/arweave-wallet.json'),
+
+  /** Largest data item accepted by POST /su and /mu. */
+  MAX_ITEM_BYTES: bytes.default(10 * 1024 * 1024),
+  /** Which BullMQ stages this worker runs: a comma-separated subset of the queues, or `all` (every stage this build has). */
+  WORKER_QUEUES: z
+    .string()
+    .default('all')
+    .transform((v, ctx) => {
+      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (list.length === 1 && list[0] === 'all') return 'all' as const;
+      const unknown = list.filter((q) => !(queues as readonly string[]).includes(q));
+      if (unknown.length > 0 || list.length === 0) {
+        ctx.addIssue({ code: 'custom', message: `"all" or a comma-separated list of ${queues.join(', ')}` });
+        return z.NEVER;
+      }
+      return list as (typeof queues)[number][];
+    }),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Seconds after which a worker or cron heartbeat counts as down in /health. */
+  HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(1).default(15),
+  /** Debug aid: expose stack traces in 500 answers. Never in production. */
+  EXPOSE_ERRORS: bool.default(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export type QueueStage = (typeof queues)[number];
+export const QUEUE_STAGES: readonly QueueStage[] = queues;

@@ -1,0 +1,60 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { JWKInterface } from 'arweave/node/lib/wallet.js';
+import { ArweaveGateway } from '../arweave/gateway.js';
+import { createPrismaClient, type PrismaClient } from '../database/prisma.js';
+import type { Env } from '../env/env.schema.js';
+import { Heartbeats } from '../redis/heartbeats.js';
+import { createRedis } from '../redis/redis.js';
+import { loadWallets, type PlatformWallets } from '../wallets/wallets.js';
+import { ENV, GATEWAY, HEARTBEATS, PRISMA, REDIS, WALLETS } from './tokens.js';
+
+class InfraLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.prisma.$disconnect().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * The shared adapters (env, Prisma, Redis, gateway, wallets, heartbeats), built once per process
+ * from the parsed env. Each app's composition root imports `InfraModule.forRoot(env, role)`.
+ */
+@Global()
+@Module({})
+export class InfraModule {
+  static forRoot(env: Env, role: 'worker' | 'producer'): DynamicModule {
+    return {
+      module: InfraModule,
+      providers: [
+        { provide: ENV, useValue: env },
+        { provide: PRISMA, useFactory: () => createPrismaClient(env.DATABASE_URL) },
+        { provide: REDIS, useFactory: () => createRedis(env.REDIS_URL, role) },
+        { provide: WALLETS, useFactory: () => loadWallets(env) },
+        {
+          provide: GATEWAY,
+          inject: [WALLETS],
+          useFactory: (wallets: PlatformWallets) =>
+            new ArweaveGateway(gatewayUrl(env), wallets.upload.jwk as unknown as JWKInterface),
+        },
+        {
+          provide: HEARTBEATS,
+          inject: [REDIS],
+          useFactory: (redis: Redis) => new Heartbeats(redis, env.REDIS_PREFIX, env.HEARTBEAT_TIMEOUT_S * 1000),
+        },
+        InfraLifecycle,
+      ],
+      exports: [ENV, PRISMA, REDIS, GATEWAY, WALLETS, HEARTBEATS],
+    };
+  }
+}
+
+/** The gateway URL: ARWEAVE_URL, or the embedded arlocal's when it is unset. */
+export function gatewayUrl(env: Pick<Env, 'ARWEAVE_URL' | 'ARLOCAL_PORT'>): string {
+  return env.ARWEAVE_URL || `http://127.0.0.1:${env.ARLOCAL_PORT}`;
+}

@@ -1,0 +1,7 @@
+/** Injection tokens of the adapters every app shares. */
+export const ENV = Symbol('ENV');
+export const PRISMA = Symbol('PRISMA');
+export const REDIS = Symbol('REDIS');
+export const GATEWAY = Symbol('GATEWAY');
+export const WALLETS = Symbol('WALLETS');
+export const HEARTBEATS = Symbol('HEARTBEATS');

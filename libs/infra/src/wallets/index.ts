@@ -1,0 +1,2 @@
+export * from './wallet-file.js';
+export * from './wallets.js';
