@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // The only places allowed to read the environment.
-    files: ['libs/infra/src/env/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts', 'scripts/**/*.ts'],
+    files: ['libs/infra/src/env/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts', 'prisma.config.ts', 'scripts/**/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

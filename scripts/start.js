@@ -51,9 +51,9 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
-  const pg = await ensurePostgres(env.DATABASE_URL, env.DATA_DIR, log);
+  const pg = await ensurePostgres(env.DATABASE_URL, env.DATA_DIR, log, env.EMBEDDED_SERVICES === 'auto');
   if (pg) stoppers.push(pg.stop);
-  const redis = await ensureRedis(env.REDIS_URL, env.DATA_DIR, log);
+  const redis = await ensureRedis(env.REDIS_URL, env.DATA_DIR, log, env.EMBEDDED_SERVICES === 'auto');
   if (redis) stoppers.push(redis.stop);
 
   let arweaveUrl = env.ARWEAVE_URL;

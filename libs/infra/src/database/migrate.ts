@@ -60,10 +60,10 @@ export async function migrate(databaseUrl: string, migrationsDir: string): Promi
   await client.connect();
   try {
     const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(target.schema)}`);
-    await client.query(`SET search_path TO ${q(target.schema)}`);
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`ao-migrations:${target.schema}`]);
     try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(target.schema)}`);
+      await client.query(`SET search_path TO ${q(target.schema)}`);
       await client.query(HISTORY_TABLE);
       const { rows } = await client.query<{
         migration_name: string;

@@ -67,6 +67,7 @@ export async function ensurePostgres(
   databaseUrl: string,
   dataDir: string,
   log: (line: string) => void,
+  allowStart = true,
 ): Promise<StartedService | undefined> {
   const url = new URL(databaseUrl);
   const host = url.hostname;
@@ -75,7 +76,7 @@ export async function ensurePostgres(
   const dirs = postgresBinDirs();
   const initdb = which('initdb', dirs);
   const pgCtl = which('pg_ctl', dirs);
-  if (!isLocal(host) || !initdb || !pgCtl) {
+  if (!allowStart || !isLocal(host) || !initdb || !pgCtl) {
     throw new MissingServiceError(
       `PostgreSQL is not reachable at ${host}:${port}` +
         (isLocal(host) ? ' and its server is not installed here.' : '.') +
@@ -131,13 +132,14 @@ export async function ensureRedis(
   redisUrl: string,
   dataDir: string,
   log: (line: string) => void,
+  allowStart = true,
 ): Promise<StartedService | undefined> {
   const url = new URL(redisUrl);
   const host = url.hostname;
   const port = Number(url.port || 6379);
   if (await isPortOpen(host, port)) return undefined;
   const server = which('redis-server');
-  if (!isLocal(host) || !server) {
+  if (!allowStart || !isLocal(host) || !server) {
     throw new MissingServiceError(
       `Redis is not reachable at ${host}:${port}` +
         (isLocal(host) ? ' and redis-server is not installed here.' : '.') +

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createPrivateKey, type JsonWebKey } from 'node:crypto';
+import { generateKeyPairSync, createPrivateKey, randomUUID, type JsonWebKey } from 'node:crypto';
 import { mkdir, readFile, writeFile, link, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -60,7 +60,7 @@ export async function loadOrCreateWallet(path: string, kind: KeyKind): Promise<{
   }
   await mkdir(dirname(path), { recursive: true });
   const jwk = generateWalletJwk(kind);
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = `${path}.${randomUUID()}.tmp`;
   await writeFile(temp, JSON.stringify(jwk), { mode: 0o600 });
   try {
     await link(temp, path);
