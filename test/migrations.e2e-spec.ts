@@ -45,7 +45,7 @@ describe('migration runner', () => {
       'SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['_prisma_migrations', 'assignments', 'messages', 'processes', 'upload_outbox']),
+      expect.arrayContaining(['_prisma_migrations', 'assignments', 'data_items', 'processes', 'upload_outbox']),
     );
     expect(await migrate(url, defaultMigrationsDir())).toEqual({ applied: [], alreadyApplied: names.length });
   });

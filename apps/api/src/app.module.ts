@@ -2,6 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { InfraModule, type Env } from '@ao/infra';
 import { HealthModule } from './health/health.module.js';
 import { InfoModule } from './info/info.module.js';
+import { SuModule } from './su/su.module.js';
+import { CuModule } from './cu/cu.module.js';
+import { MuModule } from './mu/mu.module.js';
 
 /** The API's composition root: the shared adapters, then one module per surface. */
 @Module({})
@@ -9,7 +12,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule],
+      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule, SuModule, CuModule, MuModule],
     };
   }
 }

@@ -1,20 +1,80 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { InfraModule, type Env } from '@ao/infra';
+import type { Redis } from 'ioredis';
+import { Messenger, Scheduler, type ComputeUnit } from '@ao/core';
+import {
+  ENV,
+  GATEWAY,
+  InfraModule,
+  PIPELINE,
+  PRISMA,
+  PrismaPushStore,
+  PrismaSchedulerStore,
+  ProcessLocks,
+  REDIS,
+  WALLETS,
+  createComputeUnit,
+  createItemSigner,
+  type ArweaveGateway,
+  type Env,
+  type PipelineQueues,
+  type PlatformWallets,
+  type PrismaClient,
+} from '@ao/infra';
 import { WorkerHeartbeat } from './heartbeat.service.js';
+import { EvaluateProcessor } from './processors/evaluate.processor.js';
+import { SweepService } from './processors/sweep.service.js';
+import { CronProcessor } from './processors/cron.processor.js';
+import { PushProcessor } from './processors/push.processor.js';
+import { UploadProcessor } from './processors/upload.processor.js';
 import { ProcessorRegistry, STAGE_PROCESSORS, type StageProcessor } from './processor-registry.js';
+import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, SCHEDULER } from './worker.tokens.js';
 
-/** The worker's composition root: shared adapters, the stage processors, the registry that runs them. */
+/** The worker's composition root: shared adapters, the units' use cases, the stage processors. */
 @Module({})
 export class WorkerModule {
   static forRoot(env: Env): DynamicModule {
-    const processors: never[] = [];
+    const processors = [UploadProcessor, EvaluateProcessor, PushProcessor, CronProcessor];
     return {
       module: WorkerModule,
       imports: [InfraModule.forRoot(env, 'worker')],
       providers: [
+        {
+          provide: SCHEDULER,
+          inject: [PRISMA, WALLETS, GATEWAY, PIPELINE],
+          useFactory: (prisma: PrismaClient, wallets: PlatformWallets, gateway: ArweaveGateway, pipeline: PipelineQueues) =>
+            new Scheduler({
+              store: new PrismaSchedulerStore(prisma),
+              signer: createItemSigner(wallets.signing),
+              clock: { now: () => Date.now() },
+              heights: gateway,
+              limits: { maxBytes: env.MAX_ITEM_BYTES },
+              uploads: { uploadsPending: () => void pipeline.kickUpload().catch(() => undefined) },
+            }),
+        },
+        {
+          provide: COMPUTE_UNIT,
+          inject: [PRISMA, GATEWAY, WALLETS],
+          useFactory: (prisma: PrismaClient, gateway: ArweaveGateway, wallets: PlatformWallets): ComputeUnit =>
+            createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets),
+        },
+        {
+          provide: MESSENGER,
+          inject: [PRISMA, SCHEDULER, WALLETS, PIPELINE],
+          useFactory: (prisma: PrismaClient, scheduler: Scheduler, wallets: PlatformWallets, pipeline: PipelineQueues) =>
+            new Messenger({
+              store: new PrismaPushStore(prisma),
+              log: new PrismaSchedulerStore(prisma),
+              scheduler,
+              signer: createItemSigner(wallets.signing),
+              maxDepth: env.MAX_CRANK_DEPTH,
+              kickEvaluate: (processId) => pipeline.kickEvaluate(processId),
+            }),
+        },
+        { provide: PROCESS_LOCKS, inject: [REDIS], useFactory: (redis: Redis) => new ProcessLocks(redis, env.REDIS_PREFIX) },
         ...processors,
         { provide: STAGE_PROCESSORS, inject: [...processors], useFactory: (...list: StageProcessor[]) => list },
         ProcessorRegistry,
+        SweepService,
         WorkerHeartbeat,
       ],
     };

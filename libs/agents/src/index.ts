@@ -1,1 +1,1 @@
-export {};
+export { tokenBlueprint, tokenBootCode, luaString, type TokenConfig } from './blueprints/token.js';

@@ -1,2 +1,17 @@
 export * from './errors.js';
 export * from './types.js';
+export * from './cu/evaluator.js';
+export * from './cu/eval-result.js';
+export { AOS_MODULE_FORMAT, aosRuntimeSource, aosModuleData, aosModuleTags } from './cu/lua/aos-module.js';
+export { LuaEvaluatorFactory } from './cu/lua/lua-evaluator.js';
+export { LuaProcess, type LuaEvaluatorOptions, type LuaProcessStats } from './cu/lua/lua-process.js';
+export * from './cu/lua/testing.js';
+export * from './su/index.js';
+export * from './cu/ports.js';
+export * from './cu/compute-unit.js';
+export * from './cu/to-ao-message.js';
+export * from './mu/index.js';
+export * from './cron/index.js';
+export * from './data-item/index.js';
+export * from './tags.js';
+export * from './hash-chain.js';

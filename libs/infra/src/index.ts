@@ -6,3 +6,7 @@ export * from './queues/index.js';
 export * from './wallets/index.js';
 export * from './embedded/index.js';
 export * from './nest/index.js';
+export * from './su/index.js';
+export * from './cu/index.js';
+export * from './mu/index.js';
+export * from './cron/index.js';

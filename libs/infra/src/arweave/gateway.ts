@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import Arweave from 'arweave';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { bundleAndSignData, DataItem } from 'arbundles';
@@ -49,7 +50,8 @@ export class ArweaveGateway {
       host: u.hostname,
       port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
       protocol: u.protocol.replace(':', ''),
-      timeout: timeoutMs,
+      // Posting a large bundle to a busy gateway takes a while; reads use their own shorter timeout.
+      timeout: Math.max(timeoutMs, 120_000),
     });
   }
 
@@ -78,10 +80,13 @@ export class ArweaveGateway {
   async postBundle(items: Uint8Array[]): Promise<string> {
     if (!this.uploadKey) throw new GatewayError('no upload key configured');
     if (items.length === 0) throw new GatewayError('empty bundle');
-    const bundle = await bundleAndSignData(
-      items.map((raw) => new DataItem(Buffer.from(raw))),
-      NOOP_SIGNER as never,
-    );
+    const dataItems = items.map((raw) => {
+      const item = new DataItem(Buffer.from(raw));
+      // A parsed item is not "signed" for arbundles until its id is set from the signature.
+      item.rawId = createHash('sha256').update(item.rawSignature).digest();
+      return item;
+    });
+    const bundle = await bundleAndSignData(dataItems, NOOP_SIGNER as never);
     const tx = await this.arweave.createTransaction({ data: bundle.getRaw() }, this.uploadKey);
     tx.addTag('Bundle-Format', 'binary');
     tx.addTag('Bundle-Version', '2.0.0');
@@ -120,6 +125,19 @@ export class ArweaveGateway {
       { ids: [id] },
     );
     return data.transactions.edges.length > 0;
+  }
+
+  /** Which of these ids the gateway already indexes. */
+  async existingIds(ids: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const data = await this.graphql<{ transactions: { edges: { node: { id: string } }[] } }>(
+        'query($ids: [ID!]) { transactions(ids: $ids, first: 100) { edges { node { id } } } }',
+        { ids: ids.slice(i, i + 100) },
+      );
+      for (const e of data.transactions.edges) found.add(e.node.id);
+    }
+    return found;
   }
 
   /** arlocal only: mints test AR to an address. */

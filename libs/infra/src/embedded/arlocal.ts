@@ -1,4 +1,6 @@
 import { mkdir } from 'node:fs/promises';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import ArLocalModule from 'arlocal';
 
@@ -15,6 +17,12 @@ export interface EmbeddedGateway {
 /**
  * Runs arlocal in this process with its data under `dataDir`, mining a block every
  * `mineIntervalMs` so uploads confirm without anyone calling /mine.
+ *
+ * arlocal unbundles ANS-104 bundles in two places, on POST /tx and again while mining, and a mine
+ * marks every pending transaction as mined at its end, including bundles posted while it was
+ * running that it never unbundled: their items are then lost for good. So arlocal listens on a
+ * private port behind a small proxy on the public one, which lets writes (POST /tx, /chunk) and
+ * /mine run one at a time; reads pass straight through.
  */
 export async function startArlocal(options: {
   port: number;
@@ -27,18 +35,87 @@ export async function startArlocal(options: {
   // arlocal is CommonJS with a default export.
   const mod = ArLocalModule as unknown as { default?: ArLocalClass };
   const Ctor = mod.default ?? (ArLocalModule as unknown as ArLocalClass);
-  const arlocal = new Ctor(options.port, false, dbPath, options.persist ?? true);
+  const innerPort = await freePort();
+  const arlocal = new Ctor(innerPort, false, dbPath, options.persist ?? true);
   await arlocal.start();
+
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const proxy = createServer((req, res) => {
+    const path = req.url ?? '/';
+    const write = path.startsWith('/mine') || (req.method === 'POST' && (path.startsWith('/tx') || path.startsWith('/chunk')));
+    const forward = () => forwardTo(innerPort, req, res);
+    if (write) void exclusive(forward);
+    else void forward();
+  });
+  await listen(proxy, options.port);
   const url = `http://127.0.0.1:${options.port}`;
-  const timer = setInterval(() => {
-    fetch(`${url}/mine`).catch(() => undefined);
-  }, options.mineIntervalMs);
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const mine = async () => {
+    await fetch(`${url}/mine`).catch(() => undefined);
+    if (!stopped) {
+      timer = setTimeout(mine, options.mineIntervalMs);
+      timer.unref();
+    }
+  };
+  timer = setTimeout(mine, options.mineIntervalMs);
   timer.unref();
   return {
     url,
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(timer);
+      await new Promise<void>((done) => {
+        proxy.close(() => done());
+        proxy.closeAllConnections();
+      });
       await arlocal.stop();
     },
   };
+}
+
+/** Forwards one request to arlocal and resolves when the answer has been sent on. */
+function forwardTo(port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise<void>((done) => {
+    const upstream = request(
+      { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', done);
+        answer.on('error', () => done());
+      },
+    );
+    upstream.on('error', (error) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `embedded gateway: ${error.message}` }));
+      done();
+    });
+    res.on('close', () => done());
+    req.pipe(upstream);
+  });
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((done, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', fail);
+      done();
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await listen(server, 0);
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
 }

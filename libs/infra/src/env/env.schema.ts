@@ -69,8 +69,28 @@ export const envSchema = z.object({
       return list as (typeof queues)[number][];
     }),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Live process instances one CU keeps in memory (each ~16 MiB of WASM memory); the rest are replayed or restored. */
+  CU_MAX_LIVE: z.coerce.number().int().min(1).default(64),
+  /** Default and maximum Lua instructions per message (a process's Compute-Limit tag picks within the maximum). */
+  CU_GAS_DEFAULT: z.coerce.number().int().min(1000).default(100_000_000),
+  CU_GAS_MAX: z.coerce.number().int().min(1000).default(1_000_000_000),
+  /** Default and maximum memory per process in bytes (Memory-Limit tag picks within the maximum). */
+  CU_MEMORY_DEFAULT: bytes.default(256 * 1024 * 1024),
+  CU_MEMORY_MAX: bytes.default(1024 * 1024 * 1024),
+  /** How long GET /cu/result waits for an evaluation before answering 202. */
+  RESULT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** Queued evaluate + push jobs past which POST /mu answers 503 with Retry-After instead of accepting more. */
+  MU_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
+  /** Hops a chain of pushed messages may take from one user message before the MU stops it. */
+  MAX_CRANK_DEPTH: z.coerce.number().int().min(1).default(64),
+  /** Shortest Cron-Interval the platform accepts, in ms. */
+  CRON_MIN_INTERVAL_MS: z.coerce.number().int().min(1).default(1_000),
+  /** What missed ticks become after cron downtime, unless a process's Cron-Missed-Policy tag says otherwise. */
+  CRON_MISSED_POLICY: z.enum(['catch-up', 'coalesce']).default('catch-up'),
   /** Seconds after which a worker or cron heartbeat counts as down in /health. */
   HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(1).default(15),
+  /** Bearer token of the admin endpoints (/admin/*, /mu/failed). Empty: they answer 403 until one is set. */
+  ADMIN_TOKEN: z.string().default(''),
   /** Debug aid: expose stack traces in 500 answers. Never in production. */
   EXPOSE_ERRORS: bool.default(false),
 });

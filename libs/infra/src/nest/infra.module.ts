@@ -7,15 +7,18 @@ import type { Env } from '../env/env.schema.js';
 import { Heartbeats } from '../redis/heartbeats.js';
 import { createRedis } from '../redis/redis.js';
 import { loadWallets, type PlatformWallets } from '../wallets/wallets.js';
-import { ENV, GATEWAY, HEARTBEATS, PRISMA, REDIS, WALLETS } from './tokens.js';
+import { PipelineQueues } from '../queues/pipeline-queues.js';
+import { ENV, GATEWAY, HEARTBEATS, PIPELINE, PRISMA, REDIS, WALLETS } from './tokens.js';
 
 class InfraLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.pipeline.close().catch(() => undefined);
     await this.prisma.$disconnect().catch(() => undefined);
     this.redis.disconnect();
   }
@@ -47,9 +50,10 @@ export class InfraModule {
           inject: [REDIS],
           useFactory: (redis: Redis) => new Heartbeats(redis, env.REDIS_PREFIX, env.HEARTBEAT_TIMEOUT_S * 1000),
         },
+        { provide: PIPELINE, useFactory: () => new PipelineQueues(env) },
         InfraLifecycle,
       ],
-      exports: [ENV, PRISMA, REDIS, GATEWAY, WALLETS, HEARTBEATS],
+      exports: [ENV, PRISMA, REDIS, GATEWAY, WALLETS, HEARTBEATS, PIPELINE],
     };
   }
 }

@@ -5,3 +5,4 @@ export const REDIS = Symbol('REDIS');
 export const GATEWAY = Symbol('GATEWAY');
 export const WALLETS = Symbol('WALLETS');
 export const HEARTBEATS = Symbol('HEARTBEATS');
+export const PIPELINE = Symbol('PIPELINE');

@@ -1,0 +1,111 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AoError, type ComputeUnit, type EvalResult, type SchedulerStore } from '@ao/core';
+import { ENV, PIPELINE, PRISMA, type Env, type PipelineQueues, type PrismaClient } from '@ao/infra';
+import { SCHEDULER_STORE } from '../su/su.tokens.js';
+import { API_COMPUTE_UNIT } from './cu.tokens.js';
+
+export type ResultLookup = { status: 'done'; result: EvalResult } | { status: 'pending'; nonce: number };
+
+/**
+ * The CU's read side in the API: results come from Postgres (the worker commits them), dry-runs and
+ * state hashes from an API-local instance kept in step with the committed head.
+ */
+@Injectable()
+export class CuService implements OnApplicationShutdown {
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    @Inject(SCHEDULER_STORE) private readonly log: SchedulerStore,
+    @Inject(API_COMPUTE_UNIT) private readonly cu: ComputeUnit,
+  ) {}
+
+  /** The result of a message, waiting (bounded) for its evaluation. */
+  async result(processId: string, messageId: string): Promise<ResultLookup> {
+    const slot = await this.prisma.assignment.findUnique({
+      where: { processId_messageId: { processId, messageId } },
+      select: { nonce: true },
+    });
+    if (!slot) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
+    const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
+    let kicked = false;
+    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+      const row = await this.prisma.result.findUnique({ where: { processId_nonce: { processId, nonce: slot.nonce } }, select: { result: true } });
+      if (row) return { status: 'done', result: row.result as unknown as EvalResult };
+      const head = await this.prisma.cuProcess.findUnique({ where: { processId }, select: { nonce: true, error: true } });
+      if (head?.error && head.nonce < slot.nonce) {
+        throw new AoError('BROKEN_HASH_CHAIN', `Evaluation of ${processId} stopped before this message: ${head.error}`, { processId, messageId });
+      }
+      if (!kicked) {
+        kicked = true;
+        await this.pipeline.kickEvaluate(processId);
+      }
+      if (Date.now() + wait > deadline) return { status: 'pending', nonce: Number(slot.nonce) };
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** A page of a process's results in nonce order; cursors are nonces. */
+  async results(processId: string, q: { from?: number; to?: number; sort: 'ASC' | 'DESC'; limit: number }) {
+    if (!(await this.log.getProcess(processId))) throw new AoError('NOT_FOUND', `Process ${processId} not found`, { processId });
+    const rows = await this.prisma.result.findMany({
+      where: { processId, nonce: { ...(q.from !== undefined ? (q.sort === 'ASC' ? { gt: q.from } : { lt: q.from }) : {}), ...(q.to !== undefined ? (q.sort === 'ASC' ? { lte: q.to } : { gte: q.to }) : {}) } },
+      orderBy: { nonce: q.sort === 'ASC' ? 'asc' : 'desc' },
+      take: q.limit + 1,
+      select: { nonce: true, result: true },
+    });
+    return {
+      pageInfo: { hasNextPage: rows.length > q.limit },
+      edges: rows.slice(0, q.limit).map((r) => ({ cursor: String(r.nonce), node: r.result })),
+    };
+  }
+
+  /** Evaluates a message against the latest committed state without changing it. */
+  async dryRun(processId: string, message: { Id?: string; Owner?: string; From?: string; Anchor?: string; Data?: string; Tags?: { name: string; value: string }[] }): Promise<EvalResult> {
+    const latest = await this.requireLatest(processId);
+    const owner = message.Owner ?? message.From ?? '';
+    return this.serial(processId, () =>
+      this.cu.dryRun(processId, {
+        Id: message.Id ?? 'dry-run',
+        Owner: owner,
+        From: message.From ?? owner,
+        Target: processId,
+        ...(message.Anchor ? { Anchor: message.Anchor } : {}),
+        Data: message.Data ?? '',
+        Tags: message.Tags ?? [],
+        Timestamp: latest.timestamp,
+        'Block-Height': latest.blockHeight,
+        Cron: false,
+      }),
+    );
+  }
+
+  /** The hash of the latest committed state. */
+  async state(processId: string): Promise<{ nonce: number; hash: string }> {
+    await this.requireLatest(processId);
+    return this.serial(processId, () => this.cu.stateHash(processId));
+  }
+
+  onApplicationShutdown(): void {
+    this.cu.close();
+  }
+
+  private async requireLatest(processId: string) {
+    const latest = await this.log.latest(processId);
+    if (!latest) throw new AoError('NOT_FOUND', `Process ${processId} not found`, { processId });
+    return latest;
+  }
+
+  /** The API-local instance serves one call per process at a time. */
+  private serial<T>(processId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(processId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.chains.set(processId, next);
+    void next.finally(() => {
+      if (this.chains.get(processId) === next) this.chains.delete(processId);
+    }).catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,1 @@
+export const API_COMPUTE_UNIT = Symbol('API_COMPUTE_UNIT');

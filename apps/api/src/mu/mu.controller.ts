@@ -1,0 +1,67 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from '../common/admin.guard.js';
+import { AoError } from '@ao/core';
+import { PostQueryDto } from '../su/su.dto.js';
+import { MuService } from './mu.service.js';
+
+/** The Messenger Unit's HTTP surface, wire-compatible with the ao reference MU, mounted at /mu. */
+@ApiTags('mu')
+@Controller('mu')
+export class MuController {
+  constructor(private readonly mu: MuService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'MU identity' })
+  identity() {
+    return { name: 'ao messenger unit', timestamp: Date.now() };
+  }
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Accept a signed Message or Process item (raw ANS-104); 202 once it is in the log, then the crank runs' })
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' }, required: false })
+  async post(@Body() body: unknown, @Query() query: PostQueryDto) {
+    if (query.assign || query['process-id']) {
+      if (!query.assign || !query['process-id']) throw new AoError('INVALID_REQUEST', 'An assignment needs both process-id and assign', { query });
+      return this.mu.assign(query['process-id'], query.assign, query.exclude ? query.exclude.split(',').filter(Boolean) : []);
+    }
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new AoError('INVALID_ITEM', 'Send the signed data item as the raw body with content-type application/octet-stream');
+    }
+    return this.mu.accept(body);
+  }
+
+  @Post('monitor/:processId')
+  @ApiOperation({ summary: "Start cron ticks for a process (body: a data item signed by the process owner, as aoconnect's monitor sends)" })
+  @ApiConsumes('application/octet-stream')
+  async monitor(@Param('processId') processId: string, @Body() body: unknown) {
+    return { processId, registrations: await this.mu.monitor(processId, body) };
+  }
+
+  @Delete('monitor/:processId')
+  @ApiOperation({ summary: 'Stop cron ticks for a process (body signed by the process owner)' })
+  @ApiConsumes('application/octet-stream')
+  async unmonitor(@Param('processId') processId: string, @Body() body: unknown) {
+    return { processId, removed: await this.mu.unmonitor(processId, body) };
+  }
+
+  @Get('failed')
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Pipeline jobs that failed for good (dead letters), with their reason' })
+  failed() {
+    return this.mu.failed();
+  }
+
+  @Post('failed/:queue/:id/retry')
+  @UseGuards(AdminGuard)
+  @ApiBearerAuth()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Retry a failed pipeline job' })
+  async retry(@Param('queue') queue: string, @Param('id') id: string) {
+    await this.mu.retry(queue, id);
+    return { retried: id, queue };
+  }
+}

@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { AoError, Scheduler, getTag } from '@ao/core';
+import { CronRegistry, ENV, PIPELINE, type CronRegistrationView, type Env, type PipelineQueues } from '@ao/infra';
+
+export interface FailedJob {
+  queue: string;
+  id: string;
+  name: string;
+  data: unknown;
+  reason: string;
+  attempts: number;
+  failedAt: number | null;
+}
+
+/** MU ingress: accept durably (schedule on the SU), then let the pipeline crank in the background. */
+@Injectable()
+export class MuService {
+  private backlog = { at: 0, size: 0 };
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    private readonly scheduler: Scheduler,
+    private readonly cron: CronRegistry,
+  ) {}
+
+  /** Registers a process for cron ticks; the body must be an item signed by its owner and targeting it. */
+  async monitor(processId: string, body: unknown): Promise<CronRegistrationView[]> {
+    return this.cron.monitor(processId, await this.requester(processId, body));
+  }
+
+  /** Stops a process's cron ticks; same proof of ownership as monitor. */
+  async unmonitor(processId: string, body: unknown): Promise<number> {
+    return this.cron.unmonitor(processId, await this.requester(processId, body));
+  }
+
+  private async requester(processId: string, body: unknown): Promise<string> {
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new AoError('INVALID_ITEM', 'Send a data item signed by the process owner, with target = the process, as the raw body');
+    }
+    const item = await this.scheduler.verify(body);
+    if (item.target !== processId) throw new AoError('INVALID_REQUEST', 'The signed item must target the process', { processId, target: item.target ?? null });
+    return item.ownerAddress;
+  }
+
+  /** Schedules a signed item and queues its evaluation; answers once the item is in the log. */
+  async accept(raw: Uint8Array): Promise<{ id: string; message: string }> {
+    await this.refuseWhenFarBehind();
+    const item = await this.scheduler.verify(raw);
+    const r = await this.scheduler.scheduleVerified(item);
+    const type = getTag(item.tags, 'Type');
+    await this.pipeline.kickEvaluate(type === 'Process' ? item.id : r.processId);
+    return { id: r.id, message: r.id };
+  }
+
+  /** Forwards an assignment of an existing message to a process. */
+  async assign(processId: string, messageId: string, exclude: string[]): Promise<{ id: string; message: string; nonce: number }> {
+    const r = await this.scheduler.assign(processId, messageId, exclude);
+    await this.pipeline.kickEvaluate(processId);
+    return { id: r.assignmentId, message: messageId, nonce: r.nonce };
+  }
+
+  /** Jobs that exhausted their retries, with the reason, across the pipeline's queues. */
+  async failed(limit = 100): Promise<FailedJob[]> {
+    const queues: Queue[] = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload];
+    const lists = await Promise.all(queues.map((q) => q.getFailed(0, limit - 1)));
+    return lists.flat().map((job: Job) => ({
+      queue: job.queueName,
+      id: job.id ?? '',
+      name: job.name,
+      data: job.data,
+      reason: job.failedReason,
+      attempts: job.attemptsMade,
+      failedAt: job.finishedOn ?? null,
+    }));
+  }
+
+  /** Puts a failed job back into its queue. */
+  async retry(queueName: string, id: string): Promise<void> {
+    const queue = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload].find((q) => q.name === queueName);
+    if (!queue) throw new AoError('NOT_FOUND', `No queue ${queueName}`, { queue: queueName });
+    const job = await queue.getJob(id);
+    if (!job || !(await job.isFailed())) throw new AoError('NOT_FOUND', `No failed job ${id} in ${queueName}`, { queue: queueName, id });
+    await job.retry('failed');
+  }
+
+  /** Past MU_MAX_BACKLOG queued jobs, new items are refused with 503 + Retry-After rather than piling up. */
+  private async refuseWhenFarBehind(): Promise<void> {
+    const now = Date.now();
+    if (now - this.backlog.at > 1_000) {
+      const counts = await Promise.all([this.pipeline.evaluate.getWaitingCount(), this.pipeline.push.getWaitingCount()]);
+      this.backlog = { at: now, size: counts[0] + counts[1] };
+    }
+    if (this.backlog.size > this.env.MU_MAX_BACKLOG) {
+      throw new AoError('BACKPRESSURE', `The pipeline is ${this.backlog.size} jobs behind; retry shortly`, { backlog: this.backlog.size }, 'transient');
+    }
+  }
+}

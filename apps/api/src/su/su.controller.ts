@@ -1,0 +1,121 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AoError, Scheduler, suEdge, suItemJson, suNode, type SchedulerStore } from '@ao/core';
+import { GATEWAY, type ArweaveGateway } from '@ao/infra';
+import { SCHEDULER_STORE } from './su.tokens.js';
+import { LogQueryDto, PostQueryDto } from './su.dto.js';
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+
+function requireId(value: string, what: string): string {
+  if (!ID.test(value)) throw new AoError('INVALID_REQUEST', `${what} must be a 43-character base64url id`, { [what]: value });
+  return value;
+}
+
+/** The Scheduler Unit's HTTP surface, wire-compatible with the ao reference SU, mounted at /su. */
+@ApiTags('su')
+@Controller('su')
+export class SuController {
+  constructor(
+    private readonly scheduler: Scheduler,
+    @Inject(SCHEDULER_STORE) private readonly store: SchedulerStore,
+    @Inject(GATEWAY) private readonly gateway: ArweaveGateway,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'SU identity: `{timestamp, address}`' })
+  identity() {
+    return { timestamp: Date.now(), address: this.scheduler.address };
+  }
+
+  @Get('timestamp')
+  @ApiOperation({ summary: 'Current time and block height: `{timestamp, block_height}`' })
+  async timestamp() {
+    return { timestamp: Date.now(), block_height: await this.gateway.blockHeight() };
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Schedule a signed Process or Message item (raw ANS-104 bytes), or assign an existing message' })
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' }, required: false })
+  async post(@Body() body: unknown, @Query() query: PostQueryDto) {
+    if (query.assign || query['process-id']) {
+      if (!query.assign || !query['process-id']) {
+        throw new AoError('INVALID_REQUEST', 'An assignment needs both process-id and assign', { query });
+      }
+      const exclude = query.exclude ? query.exclude.split(',').filter(Boolean) : [];
+      const r = await this.scheduler.assign(query['process-id'], query.assign, exclude);
+      return { timestamp: r.timestamp, id: r.assignmentId, message: r.id, nonce: r.nonce };
+    }
+    if (!Buffer.isBuffer(body) || body.length === 0) {
+      throw new AoError('INVALID_ITEM', 'Send the signed data item as the raw body with content-type application/octet-stream');
+    }
+    const r = await this.scheduler.schedule(body);
+    return { timestamp: r.timestamp, id: r.id, nonce: r.nonce, assignment: r.assignmentId };
+  }
+
+  @Get('processes/:id')
+  @ApiOperation({ summary: 'A process: its Process item, slot-0 assignment, log head and upload backlog' })
+  async process(@Param('id') id: string) {
+    requireId(id, 'process id');
+    const process = await this.store.getProcess(id);
+    if (!process) throw new AoError('NOT_FOUND', `Process ${id} not found`, { processId: id });
+    const [slot0, latest, uploads] = await Promise.all([this.store.getSlot(id, id), this.store.latest(id), this.store.uploadStatus(id)]);
+    const item = suItemJson(slot0!.message);
+    return {
+      process_id: id,
+      block: String(process.blockHeight),
+      owner: item.owner,
+      tags: item.tags,
+      timestamp: process.timestamp,
+      data: item.data,
+      data_encoding: item.data_encoding,
+      anchor: item.anchor,
+      signature: item.signature,
+      target: item.target,
+      assignment: suItemJson(slot0!.assignment),
+      latest: latest ? { nonce: latest.nonce, timestamp: latest.timestamp, hash_chain: latest.hashChain } : null,
+      uploads: {
+        pending: uploads.pending,
+        uploaded: uploads.uploaded,
+        confirmed: uploads.confirmed,
+        failed: uploads.failed,
+        last_confirmed_nonce: uploads.lastConfirmedNonce,
+      },
+    };
+  }
+
+  @Get(':id/latest')
+  @ApiOperation({ summary: 'The last entry of a process log: `{message, assignment}`' })
+  async latest(@Param('id') id: string) {
+    requireId(id, 'process id');
+    const entry = await this.store.latest(id);
+    if (!entry) throw new AoError('NOT_FOUND', `Process ${id} not found`, { processId: id });
+    return suNode(entry);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'With process-id: one message `{message, assignment}`; without: the log of process {id}, paged',
+  })
+  async read(@Param('id') id: string, @Query() query: LogQueryDto) {
+    requireId(id, 'id');
+    const processId = query['process-id'];
+    if (processId) {
+      const entry = await this.store.getSlot(processId, id);
+      if (!entry) throw new AoError('NOT_FOUND', `Message ${id} is not in the log of ${processId}`, { messageId: id, processId });
+      return suNode(entry);
+    }
+    if (!(await this.store.getProcess(id))) throw new AoError('NOT_FOUND', `Process ${id} not found`, { processId: id });
+    const byNonce = query['from-nonce'] !== undefined || query['to-nonce'] !== undefined;
+    const { entries, hasNextPage } = await this.store.readLog(id, {
+      fromNonce: query['from-nonce'] !== undefined ? Number(query['from-nonce']) : undefined,
+      toNonce: query['to-nonce'] !== undefined ? Number(query['to-nonce']) : undefined,
+      fromTimestamp: query.from !== undefined ? Number(query.from) : undefined,
+      toTimestamp: query.to !== undefined ? Number(query.to) : undefined,
+      limit: query.limit ?? 100,
+    });
+    return { page_info: { has_next_page: hasNextPage }, edges: entries.map((e) => suEdge(e, byNonce ? 'nonce' : 'timestamp')) };
+  }
+}

@@ -1,0 +1,1 @@
+export const SCHEDULER_STORE = Symbol('SCHEDULER_STORE');

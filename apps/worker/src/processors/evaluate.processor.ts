@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { isAoError, type CommittedResult, type ComputeUnit } from '@ao/core';
+import { PIPELINE, evaluateJobSchema, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import type { StageProcessor } from '../processor-registry.js';
+import { COMPUTE_UNIT, PROCESS_LOCKS } from '../worker.tokens.js';
+
+/**
+ * Stage `evaluate`: folds a process's new log entries into its state and commits their results,
+ * then hands results with an outbox to the `push` stage. One evaluator per process across all
+ * workers (a Redis lock); a job that finds the lock taken is delayed, not dropped.
+ */
+@Injectable()
+export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown {
+  readonly stage = 'evaluate' as const;
+  private readonly logger = new Logger('evaluate');
+
+  constructor(
+    @Inject(COMPUTE_UNIT) private readonly cu: ComputeUnit,
+    @Inject(PROCESS_LOCKS) private readonly locks: ProcessLocks,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+  ) {}
+
+  async process(job: Job, token?: string): Promise<unknown> {
+    const { processId } = evaluateJobSchema.parse(job.data);
+    const lock = await this.locks.tryAcquire(`eval:${processId}`);
+    if (!lock) {
+      // Another worker is evaluating this process: look again shortly.
+      await job.moveToDelayed(Date.now() + 25, token);
+      throw new DelayedError();
+    }
+    try {
+      let evaluated = 0;
+      let report = await this.cu.evaluate(processId);
+      await this.handOff(processId, report.results);
+      evaluated += report.evaluated;
+      // Release the coalescing key, then look once more: a message scheduled after this point
+      // makes a new job, and one scheduled before it is caught by this second pass.
+      await job.removeDeduplicationKey();
+      report = await this.cu.evaluate(processId);
+      await this.handOff(processId, report.results);
+      evaluated += report.evaluated;
+      return { processId, evaluated };
+    } catch (error) {
+      if (isAoError(error) && error.kind === 'permanent') {
+        this.logger.warn(`process ${processId} stopped: ${error.message}`);
+        throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      }
+      throw error;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Results with something to relay go to the push stage (a sweeper re-queues any kick lost to a crash). */
+  private async handOff(processId: string, results: CommittedResult[]): Promise<void> {
+    const relay = results.filter((r) => !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length));
+    await Promise.all(relay.map((r) => this.pipeline.enqueuePush(processId, r.nonce)));
+  }
+
+  onApplicationShutdown(): void {
+    this.cu.close();
+  }
+}

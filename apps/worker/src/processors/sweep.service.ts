@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ENV, PIPELINE, PRISMA, type Env, type PipelineQueues, type PrismaClient } from '@ao/infra';
+
+/**
+ * The pipeline's safety net: every few seconds, re-queues work whose kick was lost (a crash between
+ * a commit and its enqueue): processes whose log is ahead of their evaluation, and results whose
+ * outbox has not been relayed. Job ids make re-queueing idempotent.
+ */
+@Injectable()
+export class SweepService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private readonly logger = new Logger('sweep');
+
+  constructor(
+    @Inject(ENV) private readonly env: Env,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const stages = this.env.WORKER_QUEUES;
+    if (stages !== 'all' && !stages.includes('evaluate')) return;
+    this.timer = setInterval(() => void this.sweep(), 2_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One sweep; exported for tests. */
+  async sweep(): Promise<{ evaluations: number; pushes: number }> {
+    if (this.running) return { evaluations: 0, pushes: 0 };
+    this.running = true;
+    try {
+      const behind = await this.prisma.$queryRaw<{ id: string }[]>`
+        SELECT p.id FROM processes p LEFT JOIN cu_processes c ON c.process_id = p.id
+        WHERE c.error IS NULL AND p.last_nonce > COALESCE(c.nonce, -1) AND p.created_at < now() - interval '2 seconds'
+        LIMIT 1000`;
+      await Promise.all(behind.map((p) => this.pipeline.kickEvaluate(p.id)));
+      const unrelayed = await this.prisma.$queryRaw<{ process_id: string; nonce: bigint }[]>`
+        SELECT process_id, nonce FROM results WHERE crank_status = 'pending' AND created_at < now() - interval '5 seconds' LIMIT 1000`;
+      await Promise.all(unrelayed.map((r) => this.pipeline.enqueuePush(r.process_id, Number(r.nonce))));
+      return { evaluations: behind.length, pushes: unrelayed.length };
+    } catch (error) {
+      this.logger.warn(`sweep failed: ${(error as Error).message}`);
+      return { evaluations: 0, pushes: 0 };
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export const COMPUTE_UNIT = Symbol('COMPUTE_UNIT');
+export const PROCESS_LOCKS = Symbol('PROCESS_LOCKS');
+export const SCHEDULER = Symbol('SCHEDULER');
+export const MESSENGER = Symbol('MESSENGER');

@@ -1,0 +1,396 @@
+import { withFrozenClock } from './frozen-clock.js';
+import { JsonArgWriter } from './json-arg.js';
+import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
+
+/**
+ * One Lua 5.4 state in its own WebAssembly instance, driven through the raw C API (no wasmoon
+ * engine: no JS<->Lua value conversion, only strings cross the boundary).
+ *
+ * Why one instance per state: the state's whole heap is then the instance's linear memory, so a
+ * copy of it is a complete, restorable image of the process (see `snapshot`/`restore`). A fresh
+ * instance costs ~16 MiB of linear memory.
+ *
+ * Determinism: the instance is created and every call runs with the JS clocks frozen (see
+ * frozen-clock.ts); the creation sequence is fixed, so two VMs put everything at the same
+ * addresses and an image of one restores into another.
+ *
+ * Limits: every Lua allocation goes through a JS allocator that refuses to exceed the memory
+ * cap ("not enough memory" in Lua); a count hook every `hookPeriod` VM instructions charges gas
+ * and, once the budget is spent, raises "out of gas" at every following hook (period 1), so no
+ * Lua code, however it nests pcall or coroutines, can keep running.
+ */
+
+const LUA_REGISTRYINDEX = -1001000;
+const LUA_MASKCOUNT = 8;
+const LUA_TNUMBER = 3;
+const LUA_TSTRING = 4;
+const LUA_TTABLE = 5;
+const LUA_TFUNCTION = 6;
+const LUA_OK = 0;
+const LUA_ERRMEM = 4;
+// Offsets in lua_State on wasm32 (Lua 5.4), checked at creation: the type tag of a thread, its
+// allowhook flag, and the count hook's counters.
+const TT_OFFSET = 4;
+const LUA_VTHREAD = 8;
+const ALLOWHOOK_OFFSET = 7;
+const BASEHOOKCOUNT_OFFSET = 104;
+const HOOKCOUNT_OFFSET = 108;
+
+export interface LuaVmOptions {
+  /** VM instructions between two gas checks. */
+  hookPeriod: number;
+}
+
+export type CallStatus = 'ok' | 'error' | 'out-of-gas' | 'out-of-memory';
+
+export interface CallOutcome {
+  status: CallStatus;
+  /** The returned string (status ok) or the error message. */
+  value: string;
+  /** VM instructions executed: exact on the main thread, in whole hook periods inside coroutines. */
+  gasUsed: number;
+}
+
+/**
+ * An argument of `call`: a string; a value kept in the registry (see `ref`); or a JSON-like JS
+ * value pushed as the Lua value `json.decode(JSON.stringify(value))` would give (null and
+ * undefined are absent, integers up to 2^63 are Lua integers).
+ */
+export type CallArg = string | { ref: number } | { json: object };
+
+
+/** A copy of the VM's linear memory up to the allocator's break, plus the allocator's count. */
+export interface HeapImage {
+  bytes: Uint8Array;
+  length: number;
+  memoryUsed: number;
+}
+
+/** Where a VM's state lives; an image restores only into a VM with the same layout. */
+export interface VmLayout {
+  /** SHA-256 (hex) of the WebAssembly binary. */
+  binary: string;
+  state: number;
+  allocFn: number;
+  hookFn: number;
+  /** The last allocation made at creation: moves when the creation sequence changes. */
+  statics: number;
+}
+
+/** Thrown when the VM's WebAssembly instance failed (a trap), not the Lua code: the VM is unusable. */
+export class VmTrap extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`Lua VM trap: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'VmTrap';
+  }
+}
+
+const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
+
+export class LuaVm {
+  /** Bytes Lua has allocated (as counted by the allocator). */
+  memoryUsed = 0;
+  private readonly L: number;
+  private readonly allocFn: number;
+  private readonly hookFn: number;
+  private readonly scratch: number;
+  private readonly outOfGasPtr: number;
+  private readonly sbrkAddr: number | undefined;
+  private readonly args: JsonArgWriter;
+  private readonly statics: number;
+  private readonly exactCount: boolean;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  private memoryMax = Number.POSITIVE_INFINITY; // the base libraries are opened uncapped
+  private budget = Number.POSITIVE_INFINITY;
+  private hookFires = 0;
+  private exhausted = false;
+  private closed = false;
+
+  private constructor(
+    private readonly glue: EmscriptenGlue,
+    private readonly lua: LuaExports,
+    private readonly period: number,
+  ) {
+    this.sbrkAddr = findSbrkAddress({ glue, lua });
+    this.allocFn = glue.addFunction((_ud, ptr, osize, nsize) => this.allocate(ptr, osize, nsize), 'iiiii');
+    this.hookFn = glue.addFunction((L) => this.onHook(L), 'vii');
+    const L = lua.lua_newstate(this.allocFn, 0);
+    if (!L) throw new Error('lua_newstate failed');
+    this.L = L;
+    const libs: Array<[(L: number) => number, string]> = [
+      [lua.luaopen_base, '_G'],
+      [lua.luaopen_table, 'table'],
+      [lua.luaopen_string, 'string'],
+      [lua.luaopen_math, 'math'],
+      [lua.luaopen_utf8, 'utf8'],
+      [lua.luaopen_coroutine, 'coroutine'],
+    ];
+    for (const [open, name] of libs) {
+      open(L);
+      const p = this.cString(name);
+      lua.lua_setglobal(L, p);
+      lua.free(p);
+    }
+    this.scratch = lua.malloc(8);
+    this.outOfGasPtr = this.cString('out of gas');
+    this.args = new JsonArgWriter(lua, glue, L, (key) => this.cString(key));
+    this.statics = this.cString('');
+    lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, this.period);
+    const heap = glue.HEAP32;
+    this.exactCount = heap[(L + BASEHOOKCOUNT_OFFSET) >> 2] === this.period && heap[(L + HOOKCOUNT_OFFSET) >> 2] === this.period;
+    if (glue.HEAPU8[L + TT_OFFSET] !== LUA_VTHREAD || glue.HEAPU8[L + ALLOWHOOK_OFFSET] !== 1) {
+      throw new Error('unexpected lua_State layout: this Lua build is not supported');
+    }
+  }
+
+  /** A new VM in a new WebAssembly instance (the creation sequence is fixed: see the class doc). */
+  static async create(options: LuaVmOptions): Promise<LuaVm> {
+    const { glue, lua } = await instantiateLua();
+    return withFrozenClock(() => new LuaVm(glue, lua, options.hookPeriod));
+  }
+
+  /** Addresses that must match for an image of this VM to restore into another one. */
+  get layout(): VmLayout {
+    return { binary: wasmBinaryDigest(), state: this.L, allocFn: this.allocFn, hookFn: this.hookFn, statics: this.statics };
+  }
+
+  /** Size of the instance's linear memory. */
+  get linearMemoryBytes(): number {
+    return this.glue.HEAPU8.length;
+  }
+
+  /** Sets the cap on the bytes Lua may allocate. */
+  setMemoryMax(bytes: number): void {
+    this.memoryMax = bytes;
+  }
+
+  /** Runs a trusted text chunk (the host prelude); throws on failure. */
+  runChunk(source: string, chunkName: string, gas: number): void {
+    const outcome = this.loadAndRun(this.encoder.encode(source), chunkName, gas);
+    this.lua.lua_settop(this.L, 0);
+    if (outcome.status !== 'ok') throw new Error(`${chunkName} failed: ${outcome.value}`);
+  }
+
+  /**
+   * Loads and runs a text chunk that must return a table, and keeps its `fields` (functions) as
+   * registry references, so user code cannot replace what the host calls. Throws on failure.
+   */
+  loadModule(source: Uint8Array, fields: readonly string[], gas: number): number[] {
+    const { lua, L } = this;
+    const outcome = this.loadAndRun(source, 'aos', gas);
+    if (outcome.status !== 'ok') throw new Error(outcome.value);
+    if (lua.lua_type(L, -1) !== LUA_TTABLE) throw new Error('the module chunk did not return a table');
+    const refs: number[] = [];
+    for (const field of fields) {
+      this.pushString(field);
+      const type = lua.lua_rawget(L, -2); // raw: no metamethod can run outside a protected call
+      if (type !== LUA_TFUNCTION) throw new Error(`the module's table has no function "${field}"`);
+      refs.push(lua.luaL_ref(L, LUA_REGISTRYINDEX));
+    }
+    lua.lua_settop(L, 0);
+    return refs;
+  }
+
+  /** Keeps a string in the registry (passed to `call` as `{ref}` without copying it again). */
+  ref(value: string): number {
+    this.assertOpen();
+    return withFrozenClock(() => {
+      this.lua.lua_settop(this.L, 0);
+      this.pushString(value);
+      return this.lua.luaL_ref(this.L, LUA_REGISTRYINDEX);
+    });
+  }
+
+  /**
+   * Calls the function behind `fnRef` under a gas budget; it must return one string.
+   * Lua errors come back as an outcome; a failure of the WebAssembly instance throws VmTrap.
+   */
+  call(fnRef: number, args: readonly CallArg[], gas: number): CallOutcome {
+    this.assertOpen();
+    const { lua, L } = this;
+    try {
+      return withFrozenClock(() => {
+        lua.lua_settop(L, 0);
+        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(fnRef));
+        // pushing allocates outside any protected call: an allocation refused there would abort
+        // the VM, so arguments are pushed uncapped (their size is bounded by the message's)
+        const max = this.memoryMax;
+        this.memoryMax = Number.POSITIVE_INFINITY;
+        for (const arg of args) {
+          if (typeof arg === 'string') this.pushString(arg);
+          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(arg.ref));
+          else this.args.push(arg.json);
+        }
+        this.memoryMax = max;
+        return this.protectedCall(args.length, gas);
+      });
+    } catch (err) {
+      throw new VmTrap(err);
+    }
+  }
+
+  /** Copies the linear memory up to the allocator's break, into `reuse` when it is large enough. */
+  snapshot(reuse?: HeapImage): HeapImage {
+    const heap = this.glue.HEAPU8;
+    const length = this.heapEnd();
+    let bytes = reuse?.bytes;
+    if (!bytes || bytes.length < length) bytes = new Uint8Array(Math.min(heap.length, Math.ceil(length * 1.25)));
+    bytes.set(heap.subarray(0, length));
+    return { bytes, length, memoryUsed: this.memoryUsed };
+  }
+
+  /**
+   * Puts an image back. Memory between the image's break and the current one is zeroed, so the
+   * result is byte-identical to the VM at the time of the image (fresh memory is zero too).
+   */
+  restore(image: HeapImage): void {
+    const { glue, lua } = this;
+    let end = this.heapEnd();
+    if (glue.HEAPU8.length < image.length) {
+      // grow through the module's allocator; the image then overwrites the allocator's state
+      if (!lua.malloc(image.length)) throw new Error('cannot grow the linear memory for the image');
+      end = this.heapEnd();
+    }
+    const heap = glue.HEAPU8;
+    heap.set(image.bytes.subarray(0, image.length));
+    if (end > image.length) heap.fill(0, image.length, end);
+    this.memoryUsed = image.memoryUsed;
+  }
+
+  /** Frees the WebAssembly-side resources; the VM is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.lua.lua_close(this.L);
+    } catch {
+      // a VM that trapped may not close cleanly; its instance is dropped anyway
+    }
+    this.glue.removeFunction(this.hookFn);
+    this.glue.removeFunction(this.allocFn);
+  }
+
+  // internals ----------------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the Lua VM is closed');
+  }
+
+  private loadAndRun(source: Uint8Array, chunkName: string, gas: number): CallOutcome {
+    this.assertOpen();
+    const { lua, L } = this;
+    return withFrozenClock(() => {
+      lua.lua_settop(L, 0);
+      const buf = lua.malloc(source.length || 1);
+      this.glue.HEAPU8.set(source, buf);
+      const name = this.cString(`=${chunkName}`);
+      const mode = this.cString('t');
+      const status = lua.luaL_loadbufferx(L, buf, source.length, name, mode);
+      lua.free(mode);
+      lua.free(name);
+      lua.free(buf);
+      if (status !== LUA_OK) return { status: 'error', value: this.popMessage(), gasUsed: 0 };
+      return this.protectedCall(0, gas, false);
+    });
+  }
+
+  private protectedCall(nargs: number, gas: number, clear = true): CallOutcome {
+    const { lua, L, period } = this;
+    this.budget = gas;
+    this.hookFires = 0;
+    this.exhausted = false;
+    lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
+    const status = lua.lua_pcallk(L, nargs, 1, 0, 0, 0);
+    const remaining = this.exactCount ? this.glue.HEAP32[(L + HOOKCOUNT_OFFSET) >> 2] : period;
+    const gasUsed = this.hookFires * period + (period - remaining);
+    this.budget = Number.POSITIVE_INFINITY;
+    if (this.exhausted) {
+      // the budget ran out even if the code caught every error (e.g. inside coroutines)
+      lua.lua_settop(L, 0);
+      return { status: 'out-of-gas', value: 'out of gas', gasUsed };
+    }
+    if (status === LUA_OK) {
+      const value = lua.lua_type(L, -1) === LUA_TSTRING ? this.readString(-1) : '';
+      if (clear) lua.lua_settop(L, 0);
+      return { status: 'ok', value, gasUsed };
+    }
+    const message = this.popMessage();
+    if (status === LUA_ERRMEM) return { status: 'out-of-memory', value: message || 'not enough memory', gasUsed };
+    return { status: 'error', value: message, gasUsed };
+  }
+
+  // Lua's allocator (lua_Alloc): nsize 0 frees; for a new block ptr is 0 and osize is a type tag.
+  private allocate(ptr: number, osize: number, nsize: number): number {
+    const lua = this.lua;
+    if (nsize === 0) {
+      if (ptr) {
+        this.memoryUsed -= osize;
+        lua.free(ptr);
+      }
+      return 0;
+    }
+    const delta = ptr ? nsize - osize : nsize;
+    if (delta > 0 && this.memoryUsed + delta > this.memoryMax) return 0;
+    const p = lua.realloc(ptr, nsize);
+    if (p) this.memoryUsed += delta;
+    return p;
+  }
+
+  private onHook(L: number): void {
+    this.hookFires++;
+    if (this.exhausted || this.hookFires * this.period > this.budget) {
+      this.exhausted = true;
+      const { lua, glue } = this;
+      lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 1);
+      // Lua clears allowhook while a hook runs and restores it only when the hook returns. An
+      // error raised here would leave it cleared, so a message handler (xpcall) or a __close
+      // method running next would run without the hook, for ever. Re-enable it first.
+      const heap = glue.HEAPU8;
+      if (heap[L + TT_OFFSET] === LUA_VTHREAD && heap[L + ALLOWHOOK_OFFSET] === 0) heap[L + ALLOWHOOK_OFFSET] = 1;
+      lua.lua_pushstring(L, this.outOfGasPtr);
+      lua.lua_error(L); // longjmps out of this frame
+    }
+  }
+
+  private pushString(s: string): void {
+    const lua = this.lua;
+    const len = Buffer.byteLength(s, 'utf8');
+    const p = lua.malloc(len || 1);
+    if (len > 0) this.encoder.encodeInto(s, this.glue.HEAPU8.subarray(p, p + len));
+    lua.lua_pushlstring(this.L, p, len);
+    lua.free(p);
+  }
+
+  private readString(idx: number): string {
+    const { lua, glue } = this;
+    const p = lua.lua_tolstring(this.L, idx, this.scratch);
+    const len = glue.HEAPU32[this.scratch >> 2];
+    return this.decoder.decode(glue.HEAPU8.subarray(p, p + len));
+  }
+
+  private popMessage(): string {
+    const { lua, L } = this;
+    const type = lua.lua_type(L, -1);
+    const text =
+      type === LUA_TSTRING || type === LUA_TNUMBER ? this.readString(-1) : `(error object is a ${TYPE_NAMES[type] ?? 'none'})`;
+    lua.lua_settop(L, 0);
+    return text;
+  }
+
+  private cString(s: string): number {
+    const bytes = this.encoder.encode(s);
+    const p = this.lua.malloc(bytes.length + 1);
+    const heap = this.glue.HEAPU8;
+    heap.set(bytes, p);
+    heap[p + bytes.length] = 0;
+    return p;
+  }
+
+  private heapEnd(): number {
+    const heap = this.glue.HEAPU8;
+    if (this.sbrkAddr === undefined) return heap.length;
+    const end = this.glue.HEAPU32[this.sbrkAddr >> 2];
+    return end > 0 && end <= heap.length ? end : heap.length;
+  }
+}

@@ -1,0 +1,64 @@
+import { hash } from 'node:crypto';
+import { DataItem } from 'arbundles';
+import type { SignedDataItem } from './parse-data-item.js';
+
+/** A deep-hash input: bytes, or a list of inputs. */
+export type DeepHashChunk = Uint8Array | readonly DeepHashChunk[];
+
+const sha384 = (data: Uint8Array): Buffer => hash('sha384', data, 'buffer');
+const text = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+// SHA-384 of the "blob<n>" / "list<n>" prefixes: the same few lengths recur (ids, keys, tag counts).
+const prefixes = new Map<string, Buffer>();
+function prefixHash(kind: 'blob' | 'list', length: number): Buffer {
+  const key = `${kind}${length}`;
+  let digest = prefixes.get(key);
+  if (!digest) {
+    digest = sha384(text(key));
+    if (length < 4096) prefixes.set(key, digest); // bounded: at most 2 × 4096 entries
+  }
+  return digest;
+}
+
+/**
+ * Arweave's deep hash (SHA-384), synchronous: the function arbundles' async `deepHash` computes (the
+ * specs check they agree on random inputs), about 3x faster, for callers that cannot or should not await.
+ */
+export function deepHashSync(chunk: DeepHashChunk): Buffer {
+  if (chunk instanceof Uint8Array) return sha384(Buffer.concat([prefixHash('blob', chunk.byteLength), sha384(chunk)]));
+  let acc = prefixHash('list', chunk.length);
+  for (const item of chunk) acc = sha384(Buffer.concat([acc, deepHashSync(item)]));
+  return acc;
+}
+
+/**
+ * ANS-104 signature data, the message type 1–3 signers sign: deepHash(["dataitem", "1", signature
+ * type, owner, target, anchor, tags, data]) over the raw fields arbundles reads from the item; equal
+ * to arbundles' `DataItem.getSignatureData()` (checked by the specs).
+ */
+export function signatureData(item: Pick<SignedDataItem, 'raw'>): Buffer {
+  const di = new DataItem(item.raw);
+  return deepHashSync([
+    text('dataitem'),
+    text('1'),
+    text(String(di.signatureType)),
+    di.rawOwner,
+    di.rawTarget,
+    di.rawAnchor,
+    di.rawTags,
+    di.rawData,
+  ]);
+}
+
+/**
+ * The content key of an item, identical for two items with the same content whoever signed them:
+ * base64url(deepHash(["dataitem", "1", target, anchor, tags, data])), i.e. the ANS-104 signature
+ * data without its signature-type and owner elements, over the raw signed bytes (target and anchor
+ * are their 32 bytes or empty, tags the Avro tag block, data the payload). The SU dedupes pushed
+ * messages by it: retried MU pushes (re-signed, so new ids) collide, while distinct pushes of the
+ * same payload differ by anchor (the MU derives one per push).
+ */
+export function dedupeKey(item: Pick<SignedDataItem, 'raw'>): string {
+  const di = new DataItem(item.raw);
+  return deepHashSync([text('dataitem'), text('1'), di.rawTarget, di.rawAnchor, di.rawTags, di.rawData]).toString('base64url');
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { AoError } from '../errors.js';
+import { createDataItem } from '../data-item/create-data-item.js';
+import type { ItemSigner } from '../data-item/signers.js';
+import type { SignedDataItem } from '../data-item/parse-data-item.js';
+import type { Scheduler } from '../su/scheduler.js';
+import { toStoredItem } from '../su/scheduler.js';
+import type { SchedulerStore } from '../su/ports.js';
+import { getTag } from '../tags.js';
+import type { Tag } from '../types.js';
+import type { PushRecord, PushStore } from './ports.js';
+
+export interface MessengerDeps {
+  store: PushStore;
+  log: SchedulerStore;
+  scheduler: Scheduler;
+  /** The MU wallet: signs every pushed item. */
+  signer: ItemSigner;
+  maxDepth: number;
+  /** Asks for a process to be evaluated (after something was scheduled on it). */
+  kickEvaluate(processId: string): Promise<void>;
+}
+
+/** What one crank did. */
+export interface CrankReport {
+  processId: string;
+  nonce: number;
+  pushed: number;
+  skipped: number;
+  status: 'done' | 'failed';
+  error?: string;
+}
+
+const RESERVED = new Set(['From-Process', 'From-Module', 'Pushed-For']);
+
+/** A 32-character anchor derived from a push's identity, so a re-signed push is the same item. */
+function anchorFor(identity: string): string {
+  return createHash('sha256').update(identity).digest('base64url').slice(0, 32);
+}
+
+/**
+ * The Messenger Unit's crank for one result: every outbox Message becomes an item signed by the
+ * MU wallet (with From-Process, From-Module, Pushed-For) scheduled on its target; every Spawn
+ * becomes a Process item and the parent gets an `Action: Spawned` message; every Assignment is
+ * forwarded. Each push has a deterministic identity recorded once, and the items are deterministic
+ * too, so a retried crank schedules nothing twice.
+ */
+export class Messenger {
+  constructor(private readonly deps: MessengerDeps) {}
+
+  async crank(processId: string, nonce: number): Promise<CrankReport> {
+    const { store, log } = this.deps;
+    const found = await store.result(processId, nonce);
+    if (!found) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
+    const { result, messageId } = found;
+    const process = await log.getProcess(processId);
+    if (!process) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId });
+    const message = await log.getItem(messageId);
+    const pushedFor = (message && getTag(message.tags, 'Pushed-For')) ?? messageId;
+    const depth = (await store.depthOf(messageId)) + 1;
+    const report: CrankReport = { processId, nonce, pushed: 0, skipped: 0, status: 'done' };
+    if (depth > this.deps.maxDepth && (result.Messages.length || result.Spawns.length || result.Assignments.length)) {
+      const error = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${this.deps.maxDepth}`;
+      await store.finishCrank(processId, nonce, 'failed', error);
+      return { ...report, status: 'failed', error };
+    }
+    const base = { fromProcess: processId, fromNonce: nonce, pushedFor, depth, status: 'done' as const };
+    const touched = new Set<string>();
+
+    for (const [idx, out] of result.Messages.entries()) {
+      const id = `${processId}:${nonce}:message:${idx}`;
+      if (await store.getPush(id)) {
+        report.skipped += 1;
+        continue;
+      }
+      const tags: Tag[] = [
+        ...out.Tags.filter((t) => !RESERVED.has(t.name)),
+        { name: 'From-Process', value: processId },
+        { name: 'From-Module', value: process.module },
+        { name: 'Pushed-For', value: pushedFor },
+      ];
+      const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
+      const item = await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer);
+      await this.deliver(item, out.Target, touched);
+      await store.recordPush({ ...base, id, kind: 'message', idx, itemId: item.id, target: out.Target });
+      report.pushed += 1;
+    }
+
+    for (const [idx, spawn] of result.Spawns.entries()) {
+      const id = `${processId}:${nonce}:spawn:${idx}`;
+      let childId = (await store.getPush(id))?.itemId;
+      if (!childId) {
+        const tags: Tag[] = spawn.Tags.filter((t) => !RESERVED.has(t.name));
+        if (!getTag(tags, 'Module')) {
+          await store.recordPush({ ...base, id, kind: 'spawn', idx, status: 'failed', error: 'Spawn without a Module tag' });
+          continue;
+        }
+        if (!getTag(tags, 'Scheduler')) tags.push({ name: 'Scheduler', value: this.deps.scheduler.address });
+        tags.push({ name: 'From-Process', value: processId }, { name: 'From-Module', value: process.module }, { name: 'Pushed-For', value: pushedFor });
+        const anchor = spawn.Anchor && Buffer.byteLength(spawn.Anchor) === 32 ? spawn.Anchor : anchorFor(id);
+        const child = await createDataItem({ data: spawn.Data ?? '', anchor, tags }, this.deps.signer);
+        await this.deps.scheduler.scheduleVerified(child);
+        touched.add(child.id);
+        await store.recordPush({ ...base, id, kind: 'spawn', idx, itemId: child.id, target: child.id });
+        childId = child.id;
+        report.pushed += 1;
+      }
+      const noticeId = `${processId}:${nonce}:spawned:${idx}`;
+      if (await store.getPush(noticeId)) continue;
+      const reference = getTag(spawn.Tags, 'Reference');
+      const notice = await createDataItem(
+        {
+          data: childId,
+          target: processId,
+          anchor: anchorFor(noticeId),
+          tags: [
+            { name: 'Data-Protocol', value: 'ao' },
+            { name: 'Variant', value: 'ao.TN.1' },
+            { name: 'Type', value: 'Message' },
+            { name: 'Action', value: 'Spawned' },
+            { name: 'AO-Spawn-Success', value: 'true' },
+            { name: 'Process', value: childId },
+            ...(reference ? [{ name: 'Reference', value: reference }, { name: 'X-Reference', value: reference }] : []),
+            { name: 'From-Process', value: processId },
+            { name: 'From-Module', value: process.module },
+            { name: 'Pushed-For', value: pushedFor },
+          ],
+        },
+        this.deps.signer,
+      );
+      await this.deliver(notice, processId, touched);
+      await store.recordPush({ ...base, id: noticeId, kind: 'spawned', idx, itemId: notice.id, target: processId });
+      report.pushed += 1;
+    }
+
+    for (const [idx, assignment] of result.Assignments.entries()) {
+      for (const target of assignment.Processes) {
+        const id = `${processId}:${nonce}:assign:${idx}:${target}`;
+        if (await store.getPush(id)) continue;
+        try {
+          await this.deps.scheduler.assign(target, assignment.Message);
+          touched.add(target);
+          await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target });
+          report.pushed += 1;
+        } catch (error) {
+          if (!(error instanceof AoError) || error.kind === 'transient') throw error;
+          await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target, status: 'failed', error: error.message });
+        }
+      }
+    }
+
+    await Promise.all([...touched].map((p) => this.deps.kickEvaluate(p)));
+    await store.finishCrank(processId, nonce, 'done');
+    return report;
+  }
+
+  /** Schedules an item on its target process, or stores it for the gateway when the target is not a process here. */
+  private async deliver(item: SignedDataItem, target: string, touched: Set<string>): Promise<void> {
+    if (await this.deps.log.getProcess(target)) {
+      await this.deps.scheduler.scheduleVerified(item);
+      touched.add(target);
+    } else {
+      await this.deps.log.storeStandalone(toStoredItem(item));
+    }
+  }
+}
+
+export type { PushRecord };

@@ -1,0 +1,5 @@
+export * from './ports.js';
+export * from './assignment-tags.js';
+export * from './scheduler.js';
+export * from './su-json.js';
+export * from './in-memory-scheduler.store.js';

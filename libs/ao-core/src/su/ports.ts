@@ -1,0 +1,119 @@
+import type { Tag } from '../types.js';
+
+/** What the SU keeps about a process: its Process item facts and the head of its log. */
+export interface ProcessRecord {
+  id: string;
+  owner: string;
+  module: string;
+  scheduler: string;
+  tags: Tag[];
+  timestamp: number;
+  blockHeight: number;
+}
+
+/** The last slot of a process's log: what the next slot chains onto. */
+export interface LogHead {
+  processId: string;
+  nonce: number;
+  hashChain: string;
+  assignmentId: string;
+  timestamp: number;
+}
+
+/** An item as the SU stores it: raw signed bytes plus the facts it is queried by. */
+export interface StoredItem {
+  id: string;
+  ownerAddress: string;
+  target?: string;
+  signatureType: number;
+  dedupeKey: string;
+  tags: Tag[];
+  raw: Buffer;
+}
+
+/** One slot of a log: the SU-signed assignment and the message it orders (none for slot 0). */
+export interface Slot {
+  processId: string;
+  nonce: number;
+  timestamp: number;
+  blockHeight: number;
+  hashChain: string;
+  assignmentId: string;
+  messageId?: string;
+}
+
+/** A slot with both items' raw bytes, as read back from the store. */
+export interface LogEntry extends Slot {
+  assignment: Buffer;
+  /** The message item; for slot 0 the Process item itself. */
+  message: Buffer;
+}
+
+/** Range of a log read: nonces or timestamps, `from` exclusive and `to` inclusive as in the reference SU. */
+export interface LogQuery {
+  fromNonce?: number;
+  toNonce?: number;
+  fromTimestamp?: number;
+  toTimestamp?: number;
+  limit: number;
+}
+
+/** Upload backlog of one process's log: what is still to reach the gateway, and how far it is confirmed. */
+export interface UploadStatus {
+  pending: number;
+  uploaded: number;
+  confirmed: number;
+  failed: number;
+  lastConfirmedNonce: number | null;
+}
+
+/** Writes done while a process's head is locked; nothing else can append to that log meanwhile. */
+export interface LockedLog {
+  readonly head: LogHead;
+  /** The slot already holding this message id, if any (dedupe). */
+  slotOfMessage(messageId: string): Promise<Slot | undefined>;
+  /** The slot holding a message with this deep hash, if any (dedupe of pushed messages). */
+  slotOfDedupeKey(dedupeKey: string): Promise<Slot | undefined>;
+  /** Appends the next slot: stores the message (unless known), the assignment, their upload rows, and moves the head. */
+  append(slot: Slot, assignment: StoredItem, message?: StoredItem): Promise<void>;
+}
+
+/** Persistence of the SU. Implementations must serialize appends per process across OS processes. */
+export interface SchedulerStore {
+  getProcess(processId: string): Promise<ProcessRecord | undefined>;
+  /** Creates a process with its slot 0, or answers the existing slot 0 when the process exists. */
+  createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }>;
+  /** Runs `fn` with the process's head locked (a row or advisory lock, not an in-memory mutex). */
+  withLockedLog<T>(processId: string, fn: (log: LockedLog) => Promise<T>): Promise<T>;
+  /** A stored item by id (any process). */
+  getItem(id: string): Promise<StoredItem | undefined>;
+  /** The slot of a message in a process's log. */
+  getSlot(processId: string, messageId: string): Promise<LogEntry | undefined>;
+  /** Reads a page of a log in nonce order; `hasNextPage` tells whether more entries match. */
+  readLog(processId: string, query: LogQuery): Promise<{ entries: LogEntry[]; hasNextPage: boolean }>;
+  /** The last slot of a log. */
+  latest(processId: string): Promise<LogEntry | undefined>;
+  /** Stores an item the SU made for itself (e.g. Scheduler-Location) and queues its upload. */
+  storeStandalone(item: StoredItem): Promise<void>;
+  uploadStatus(processId: string): Promise<UploadStatus>;
+}
+
+/** The current time in ms. Injected so tests and replays control it. */
+export interface Clock {
+  now(): number;
+}
+
+/** The gateway's current block height (cached by the adapter). */
+export interface BlockHeightSource {
+  blockHeight(): Promise<number>;
+}
+
+/** Fetches a raw item from the gateway when the SU does not know it (for `assign`). */
+export interface ItemSource {
+  fetchItem(id: string): Promise<Buffer | undefined>;
+}
+
+/** Told after each commit that new uploads are waiting (kicks the upload worker). */
+export interface UploadNotifier {
+  uploadsPending(): void;
+}

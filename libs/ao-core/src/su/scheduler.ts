@@ -1,0 +1,208 @@
+import { AoError } from '../errors.js';
+import { createDataItem } from '../data-item/create-data-item.js';
+import { dedupeKey } from '../data-item/deep-hash.js';
+import { parseDataItem, type ParseLimits, type SignedDataItem } from '../data-item/parse-data-item.js';
+import type { ItemSigner } from '../data-item/signers.js';
+import { verifyDataItem } from '../data-item/verify-data-item.js';
+import { nextHashChain, seedHashChain } from '../hash-chain.js';
+import { getTag } from '../tags.js';
+import { assignmentTags } from './assignment-tags.js';
+import type {
+  BlockHeightSource,
+  Clock,
+  ItemSource,
+  LockedLog,
+  SchedulerStore,
+  Slot,
+  StoredItem,
+  UploadNotifier,
+} from './ports.js';
+
+/** What the SU answers for a scheduled item: the reference's `{timestamp, id}` plus the slot. */
+export interface ScheduleResult {
+  id: string;
+  timestamp: number;
+  nonce: number;
+  processId: string;
+  assignmentId: string;
+  /** False when the item was already in the log (a duplicate post): the answer is the first slot. */
+  created: boolean;
+}
+
+export interface SchedulerDeps {
+  store: SchedulerStore;
+  signer: ItemSigner;
+  clock: Clock;
+  heights: BlockHeightSource;
+  items?: ItemSource;
+  uploads?: UploadNotifier;
+  limits?: Partial<ParseLimits>;
+}
+
+/** Turns an item into the stored form. */
+export function toStoredItem(item: SignedDataItem): StoredItem {
+  return {
+    id: item.id,
+    ownerAddress: item.ownerAddress,
+    target: item.target || undefined,
+    signatureType: item.signatureType,
+    dedupeKey: dedupeKey(item),
+    tags: item.tags,
+    raw: item.raw,
+  };
+}
+
+/**
+ * The Scheduler Unit: verifies signed items, gives each message the next slot of its process's
+ * log (nonce, timestamp, block height, hash chain), signs the assignment and stores both for upload.
+ */
+export class Scheduler {
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** The SU wallet's address (the `Scheduler` tag processes must name). */
+  get address(): string {
+    return this.deps.signer.address;
+  }
+
+  /** Parses and verifies a raw item before anything is stored; throws a 4xx-class AoError when it is bad. */
+  async verify(raw: Uint8Array): Promise<SignedDataItem> {
+    const item = parseDataItem(raw, this.deps.limits);
+    const ok = await verifyDataItem(item);
+    if (!ok) throw new AoError('BAD_SIGNATURE', 'The data item signature does not verify', { id: item.id });
+    return item;
+  }
+
+  /** POST /: schedules a Process (slot 0 of a new log) or a Message (next slot of its target's log). */
+  async schedule(raw: Uint8Array): Promise<ScheduleResult> {
+    const item = await this.verify(raw);
+    return this.scheduleVerified(item);
+  }
+
+  /** Schedules an item whose signature was already verified by the caller. */
+  async scheduleVerified(item: SignedDataItem): Promise<ScheduleResult> {
+    requireAo(item);
+    const type = getTag(item.tags, 'Type');
+    if (type === 'Process') return this.createProcess(item);
+    if (type === 'Message') return this.appendMessage(item);
+    throw new AoError('INVALID_PROTOCOL', `The SU schedules Type Process or Message, not ${type}`, { type });
+  }
+
+  /** POST /?process-id&assign: puts an existing message (known here or on the gateway) into another log. */
+  async assign(processId: string, messageId: string, exclude: string[] = []): Promise<ScheduleResult> {
+    let stored = await this.deps.store.getItem(messageId);
+    if (!stored) {
+      const raw = await this.deps.items?.fetchItem(messageId);
+      if (!raw) throw new AoError('UNKNOWN_MESSAGE', `Message ${messageId} is unknown to this SU and the gateway`, { messageId });
+      const item = await this.verify(raw);
+      if (item.id !== messageId) throw new AoError('INVALID_ITEM', 'The gateway answered another item', { messageId, got: item.id });
+      stored = toStoredItem(item);
+    }
+    const message = stored;
+    await this.requireProcess(processId);
+    return this.append(processId, message, { exclude, byDedupeKey: false });
+  }
+
+  private async createProcess(item: SignedDataItem): Promise<ScheduleResult> {
+    const module = getTag(item.tags, 'Module');
+    const scheduler = getTag(item.tags, 'Scheduler');
+    if (!module || !scheduler) {
+      throw new AoError('INVALID_PROTOCOL', 'A Process needs Module and Scheduler tags', { missing: [!module && 'Module', !scheduler && 'Scheduler'].filter(Boolean) });
+    }
+    if (scheduler !== this.address) {
+      throw new AoError('INVALID_PROTOCOL', `This process names scheduler ${scheduler}; this SU is ${this.address}`, { scheduler, address: this.address });
+    }
+    const existing = await this.deps.store.getSlot(item.id, item.id);
+    if (existing) return this.result(existing, false);
+    const timestamp = this.deps.clock.now();
+    const blockHeight = await this.blockHeight();
+    const hashChain = seedHashChain(item.id);
+    const assignment = await createDataItem(
+      { data: '', tags: assignmentTags({ processId: item.id, nonce: 0, hashChain, blockHeight, timestamp }) },
+      this.deps.signer,
+    );
+    const slot: Slot = { processId: item.id, nonce: 0, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: item.id };
+    const outcome = await this.deps.store.createProcess(
+      { id: item.id, owner: item.ownerAddress, module, scheduler, tags: item.tags, timestamp, blockHeight },
+      slot,
+      toStoredItem(item),
+      toStoredItem(assignment),
+    );
+    if (outcome.created) this.deps.uploads?.uploadsPending();
+    return this.result(outcome.slot, outcome.created);
+  }
+
+  private async appendMessage(item: SignedDataItem): Promise<ScheduleResult> {
+    const processId = item.target;
+    if (!processId) throw new AoError('INVALID_PROTOCOL', 'A Message needs a target process', { id: item.id });
+    await this.requireProcess(processId);
+    const pushed = getTag(item.tags, 'From-Process') !== undefined;
+    return this.append(processId, toStoredItem(item), { byDedupeKey: pushed });
+  }
+
+  private async append(
+    processId: string,
+    message: StoredItem,
+    options: { exclude?: string[]; byDedupeKey: boolean },
+  ): Promise<ScheduleResult> {
+    // Height and signer work happen outside the lock where possible; the hash chain needs the head.
+    const blockHeight = await this.blockHeight();
+    const outcome = await this.deps.store.withLockedLog(processId, async (log: LockedLog) => {
+      const known =
+        (await log.slotOfMessage(message.id)) ?? (options.byDedupeKey ? await log.slotOfDedupeKey(message.dedupeKey) : undefined);
+      if (known) return { slot: known, created: false };
+      const head = log.head;
+      const nonce = head.nonce + 1;
+      // Timestamps strictly increase within a log (even if the host clock steps back), so a
+      // timestamp is an exact paging cursor, as reference clients use it.
+      const timestamp = Math.max(this.deps.clock.now(), head.timestamp + 1);
+      const hashChain = nextHashChain(head.assignmentId, head.hashChain);
+      const assignment = await createDataItem(
+        {
+          data: '',
+          tags: assignmentTags({ processId, nonce, hashChain, blockHeight, timestamp, messageId: message.id, exclude: options.exclude }),
+        },
+        this.deps.signer,
+      );
+      const slot: Slot = { processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: message.id };
+      await log.append(slot, toStoredItem(assignment), message);
+      return { slot, created: true };
+    });
+    if (outcome.created) this.deps.uploads?.uploadsPending();
+    return this.result(outcome.slot, outcome.created);
+  }
+
+  private async requireProcess(processId: string): Promise<void> {
+    if (!(await this.deps.store.getProcess(processId))) {
+      throw new AoError('UNKNOWN_PROCESS', `Process ${processId} is not scheduled by this SU`, { processId });
+    }
+  }
+
+  private async blockHeight(): Promise<number> {
+    try {
+      return await this.deps.heights.blockHeight();
+    } catch (error) {
+      throw new AoError('GATEWAY_UNAVAILABLE', `Cannot read the block height: ${(error as Error).message}`, undefined, 'transient');
+    }
+  }
+
+  private result(slot: Slot, created: boolean): ScheduleResult {
+    return {
+      id: slot.messageId ?? slot.processId,
+      timestamp: slot.timestamp,
+      nonce: slot.nonce,
+      processId: slot.processId,
+      assignmentId: slot.assignmentId,
+      created,
+    };
+  }
+}
+
+function requireAo(item: SignedDataItem): void {
+  const protocol = getTag(item.tags, 'Data-Protocol');
+  if (protocol !== 'ao') {
+    throw new AoError('INVALID_PROTOCOL', `Data-Protocol must be "ao", got ${protocol === undefined ? 'none' : `"${protocol}"`}`, {
+      tag: 'Data-Protocol',
+    });
+  }
+  if (!getTag(item.tags, 'Type')) throw new AoError('INVALID_PROTOCOL', 'A Type tag is required', { tag: 'Type' });
+}

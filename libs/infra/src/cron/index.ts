@@ -1,0 +1,2 @@
+export * from './cron-registry.js';
+export * from './cron-ticker.js';

@@ -1,0 +1,1 @@
+export * from './prisma-push.store.js';

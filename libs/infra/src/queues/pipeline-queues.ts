@@ -1,0 +1,66 @@
+import { Queue } from 'bullmq';
+import { z } from 'zod';
+import type { Env } from '../env/env.schema.js';
+import { createRedis } from '../redis/redis.js';
+import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
+
+/** Job payload schemas, one per queue, parsed by each processor before use. */
+export const evaluateJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+export const pushJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/), nonce: z.number().int().min(0) });
+export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
+export type PushJob = z.infer<typeof pushJobSchema>;
+
+/**
+ * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process
+ * (deduplicated until the evaluator releases it), one push job per result.
+ */
+export class PipelineQueues {
+  readonly evaluate: Queue;
+  readonly push: Queue;
+  readonly upload: Queue;
+  readonly cron: Queue;
+
+  constructor(env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX'>) {
+    const connection = createRedis(env.REDIS_URL, 'producer');
+    const opts = { connection, prefix: env.REDIS_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+    this.evaluate = new Queue(QUEUE_NAMES.evaluate, opts);
+    this.push = new Queue(QUEUE_NAMES.push, opts);
+    this.upload = new Queue(QUEUE_NAMES.upload, opts);
+    this.cron = new Queue(QUEUE_NAMES.cron, opts);
+  }
+
+  /** Asks for one cron tick to be emitted; the id (process, interval, tick) makes a repeat a no-op. */
+  async enqueueTick(tick: CronJob): Promise<void> {
+    const interval = tick.interval.replace(/[^A-Za-z0-9-]/g, '_');
+    await this.cron.add('tick', tick, { jobId: `cron-${tick.processId}-${interval}-${tick.tick}` });
+  }
+
+  /** Asks for a process to be evaluated up to its log head; coalesces with a pending request. */
+  async kickEvaluate(processId: string): Promise<void> {
+    const data: EvaluateJob = { processId };
+    await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
+  }
+
+  /** Asks for a result's outbox to be relayed; the job id makes a repeat a no-op. */
+  async enqueuePush(processId: string, nonce: number): Promise<void> {
+    const data: PushJob = { processId, nonce };
+    await this.push.add('push', data, { jobId: `push-${processId}-${nonce}` });
+  }
+
+  /** Asks the upload worker to drain the outbox now (it also drains every second). */
+  async kickUpload(): Promise<void> {
+    await this.upload.add('drain', {}, { deduplication: { id: 'drain' } });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.evaluate.close(), this.push.close(), this.upload.close(), this.cron.close()]);
+  }
+}
+
+export const cronJobSchema = z.object({
+  processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  interval: z.string().min(1).max(64),
+  tick: z.number().int().min(0),
+  missed: z.number().int().min(0),
+});
+export type CronJob = z.infer<typeof cronJobSchema>;

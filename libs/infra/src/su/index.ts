@@ -1,0 +1,2 @@
+export * from './prisma-scheduler.store.js';
+export * from './outbox-drainer.js';

@@ -1,0 +1,218 @@
+import type { PrismaClient } from '../database/prisma.js';
+import type { ArweaveGateway } from '../arweave/gateway.js';
+
+export interface DrainReport {
+  uploaded: number;
+  bundles: number;
+  failed: number;
+  confirmed: number;
+  /** Items whose bundle was mined but which the gateway does not serve; put back to pending. */
+  lost: number;
+}
+
+export interface OutboxDrainerOptions {
+  batchSize: number;
+  maxBundleBytes: number;
+  /** How long a claimed batch stays invisible to other drainers; a crashed drainer's batch comes back after it. */
+  leaseSeconds: number;
+  /** How long after its bundle was posted an item may stay invisible to the gateway's index before it counts as lost and is posted again. */
+  indexGraceSeconds: number;
+}
+
+/**
+ * Bundles stay under one 256 KiB chunk: the gateway then gets the bundle inline with its header and
+ * indexes the items before it answers. Larger bundles go up chunk by chunk, and arlocal unbundles
+ * those from two code paths at once (on the last chunk and on /mine), racing itself and dropping
+ * items; a real gateway does not mind either way, and 200 small items fit one chunk anyway.
+ */
+const DEFAULTS: OutboxDrainerOptions = { batchSize: 200, maxBundleBytes: 240 * 1024, leaseSeconds: 180, indexGraceSeconds: 120 };
+
+/**
+ * Empties the upload outbox onto the gateway.
+ *
+ * A batch of due rows is leased in one short statement (SKIP LOCKED, so several workers share the
+ * work; the lease pushes `next_attempt_at` forward, so a drainer that dies mid-post gives its rows
+ * back when the lease runs out). The network post happens outside any transaction. A failed post
+ * leaves the rows pending with a growing backoff and the reason; nothing is dropped.
+ *
+ * "Uploaded" is not "stored": some gateways (arlocal among them) accept a bundle and then drop
+ * items they fail to index. So a row is only marked confirmed once its bundle is mined AND the
+ * gateway answers for the item itself; an item missing after its bundle was mined goes back to
+ * pending with that reason.
+ */
+export class OutboxDrainer {
+  private readonly options: OutboxDrainerOptions;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly gateway: ArweaveGateway,
+    options: Partial<OutboxDrainerOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Uploads until nothing is due (or `maxRounds`), then checks confirmations. */
+  async drain(maxRounds = 50): Promise<DrainReport> {
+    const report: DrainReport = { uploaded: 0, bundles: 0, failed: 0, confirmed: 0, lost: 0 };
+    for (let round = 0; round < maxRounds; round += 1) {
+      const { claimed, uploaded, failed, bundles } = await this.uploadOnce();
+      report.uploaded += uploaded;
+      report.failed += failed;
+      report.bundles += bundles;
+      if (claimed === 0) break;
+    }
+    const { confirmed, lost } = await this.confirm();
+    report.confirmed = confirmed;
+    report.lost = lost;
+    return report;
+  }
+
+  private async uploadOnce(): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
+    const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
+      UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
+      WHERE id IN (
+        SELECT id FROM upload_outbox
+        WHERE status = 'pending' AND next_attempt_at <= now()
+        ORDER BY id LIMIT ${this.options.batchSize}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING item_id`;
+    if (rows.length === 0) return { claimed: 0, uploaded: 0, failed: 0, bundles: 0 };
+    const claimedIds = rows.map((r) => r.item_id);
+
+    // An item may already be on the gateway (a retry after a post whose answer was lost): posting
+    // it again makes arlocal drop the rest of the bundle, so those are marked confirmed instead.
+    let already = new Set<string>();
+    try {
+      already = await this.gateway.existingIds(claimedIds);
+    } catch (error) {
+      await this.release(claimedIds, error);
+      return { claimed: rows.length, uploaded: 0, failed: claimedIds.length, bundles: 0 };
+    }
+    if (already.size) {
+      await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'confirmed', uploaded_at = coalesce(uploaded_at, now()), confirmed_at = now(), last_error = NULL
+        WHERE item_id = ANY(${[...already]}::text[])`;
+    }
+    const ids = claimedIds.filter((id) => !already.has(id));
+    if (ids.length === 0) return { claimed: rows.length, uploaded: already.size, failed: 0, bundles: 0 };
+
+    const raws = await this.prisma.$queryRaw<{ id: string; raw: Uint8Array }[]>`
+      SELECT id, raw FROM data_items WHERE id = ANY(${ids}::text[])
+      UNION ALL
+      SELECT id, raw FROM assignments WHERE id = ANY(${ids}::text[])`;
+    const byId = new Map(raws.map((r) => [r.id, r.raw]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) {
+      await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'failed', last_error = 'item bytes not found in data_items or assignments'
+        WHERE item_id = ANY(${missing}::text[])`;
+    }
+
+    // Bundles stay under the size limit; one item alone may exceed it and goes in a bundle of its own.
+    const bundles: { id: string; raw: Uint8Array }[][] = [];
+    let current: { id: string; raw: Uint8Array }[] = [];
+    let size = 0;
+    for (const id of ids) {
+      const raw = byId.get(id);
+      if (!raw) continue;
+      if (current.length > 0 && size + raw.byteLength > this.options.maxBundleBytes) {
+        bundles.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push({ id, raw });
+      size += raw.byteLength;
+    }
+    if (current.length) bundles.push(current);
+
+    let uploaded = already.size;
+    let failed = missing.length;
+    let posted = 0;
+    for (const bundle of bundles) {
+      // If the gateway refuses a bundle, each item alone, so one bad item cannot hold the others back.
+      if (await this.post(bundle)) {
+        uploaded += bundle.length;
+        posted += 1;
+        continue;
+      }
+      if (bundle.length === 1) {
+        failed += 1;
+        continue;
+      }
+      for (const item of bundle) {
+        if (await this.post([item])) {
+          uploaded += 1;
+          posted += 1;
+        } else failed += 1;
+      }
+    }
+    return { claimed: rows.length, uploaded, failed, bundles: posted };
+  }
+
+  /** Posts items as one bundle and records the outcome on their rows; answers whether it was accepted. */
+  private async post(items: { id: string; raw: Uint8Array }[]): Promise<boolean> {
+    const ids = items.map((b) => b.id);
+    try {
+      const bundleId = await this.gateway.postBundle(items.map((b) => b.raw));
+      await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'uploaded', bundle_id = ${bundleId}, uploaded_at = now(), attempts = attempts + 1, last_error = NULL
+        WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'`;
+      return true;
+    } catch (error) {
+      await this.release(ids, error);
+      return false;
+    }
+  }
+
+  /** Gives rows back as pending with exponential backoff (2 s doubling, at most 5 min) and the reason. */
+  private async release(ids: string[], error: unknown): Promise<void> {
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+    await this.prisma.$executeRaw`
+      UPDATE upload_outbox SET attempts = attempts + 1, last_error = ${reason},
+             next_attempt_at = now() + make_interval(secs => least(power(2, attempts + 1), 300))
+      WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'`;
+  }
+
+  /**
+   * Marks items confirmed once their bundle is mined and the gateway's index serves the item (items
+   * of a mined bundle can take a few blocks to be indexed); items still missing after the grace
+   * period go back to pending and are posted again.
+   */
+  async confirm(): Promise<{ confirmed: number; lost: number }> {
+    const bundles = await this.prisma.$queryRaw<{ bundle_id: string }[]>`
+      SELECT DISTINCT bundle_id FROM upload_outbox WHERE status = 'uploaded' AND bundle_id IS NOT NULL LIMIT 100`;
+    let confirmed = 0;
+    let lost = 0;
+    for (const { bundle_id } of bundles) {
+      const status = await this.gateway.arweave.transactions.getStatus(bundle_id).catch(() => undefined);
+      if (!(status?.status === 200 && status.confirmed)) continue;
+      const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
+        SELECT item_id FROM upload_outbox WHERE bundle_id = ${bundle_id} AND status = 'uploaded'`;
+      const ids = rows.map((r) => r.item_id);
+      const present = await this.gateway.existingIds(ids).catch(() => undefined);
+      if (!present) continue;
+      const here = ids.filter((id) => present.has(id));
+      const gone = ids.filter((id) => !present.has(id));
+      if (here.length) {
+        confirmed += await this.prisma.$executeRaw`
+          UPDATE upload_outbox SET status = 'confirmed', confirmed_at = now()
+          WHERE item_id = ANY(${here}::text[]) AND status = 'uploaded'`;
+      }
+      if (gone.length) {
+        lost += await this.prisma.$executeRaw`
+          UPDATE upload_outbox SET status = 'pending', bundle_id = NULL, next_attempt_at = now(),
+                 last_error = ${`bundle ${bundle_id} was mined but the gateway does not serve the item`}
+          WHERE item_id = ANY(${gone}::text[]) AND status = 'uploaded'
+            AND uploaded_at < now() - make_interval(secs => ${this.options.indexGraceSeconds})`;
+      }
+    }
+    return { confirmed, lost };
+  }
+
+  /** Backlog by status, for metrics and admin views. */
+  async backlog(): Promise<Record<'pending' | 'uploaded' | 'confirmed' | 'failed', number>> {
+    const rows = await this.prisma.$queryRaw<{ status: string; count: bigint }[]>`SELECT status, count(*) AS count FROM upload_outbox GROUP BY status`;
+    const get = (s: string) => Number(rows.find((r) => r.status === s)?.count ?? 0);
+    return { pending: get('pending'), uploaded: get('uploaded'), confirmed: get('confirmed'), failed: get('failed') };
+  }
+}

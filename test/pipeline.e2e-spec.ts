@@ -1,0 +1,150 @@
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemSigner } from '@ao/core';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import { WorkerModule } from '../apps/worker/src/worker.module.js';
+import { messageItem, newUser, processItem } from './support/items.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+const COUNTER = `
+Count = Count or 0
+Handlers.add("Inc", "Inc", function(msg)
+  Count = Count + 1
+  msg.reply({ Data = tostring(Count) })
+end)
+Handlers.add("Get", "Get", function(msg) print("count=" .. Count) end)
+Handlers.add("Ping", "Ping", function(msg)
+  Send({ Target = msg.Peer, Action = "Pong", Data = "from " .. ao.id })
+end)
+Handlers.add("Pong", "Pong", function(msg)
+  Pongs = (Pongs or 0) + 1
+  LastPongFrom = msg.From
+end)
+Handlers.add("Boom", "Boom", function(msg)
+  Count = Count + 1000
+  error("boom")
+end)
+Handlers.add("Child", "Child", function(msg)
+  Spawn(ao.env.Module.Id, { Data = "Handlers.add('Hi', 'Hi', function(m) m.reply({ Data = 'hi from child' }) end)", ["On-Boot"] = "Data" })
+end)
+Handlers.add("Spawned", "Spawned", function(msg) Child = msg.Process end)
+`;
+
+describe('pipeline: MU → SU → CU → MU', () => {
+  let t: TestEnv;
+  let api: INestApplication;
+  let worker: INestApplicationContext;
+  let su: string;
+  let moduleId: string;
+  let owner: ItemSigner;
+  const http = () => request(api.getHttpServer());
+  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
+  const result = async (processId: string, messageId: string) => (await http().get(`/cu/result/${messageId}`).query({ 'process-id': processId }).expect(200)).body;
+  const send = async (processId: string, action: string, extra: { name: string; value: string }[] = [], data = '') => {
+    const m = await messageItem(owner, processId, [{ name: 'Action', value: action }, ...extra], data);
+    expect((await mu(m.raw).expect(202)).body).toEqual({ id: m.id, message: m.id });
+    return { id: m.id, result: await result(processId, m.id) };
+  };
+  const spawn = async () => {
+    const p = await processItem(owner, su, [{ name: 'On-Boot', value: 'Data' }, { name: 'Name', value: 'counter' }], COUNTER, moduleId);
+    await mu(p.raw).expect(202);
+    const boot = await result(p.id, p.id);
+    expect(boot.Error).toBeUndefined();
+    return p.id;
+  };
+
+  beforeAll(async () => {
+    t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000' });
+    api = await createApiApp(t.env, { logger: false });
+    await api.init();
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+    await worker.init();
+    const info = (await http().get('/info').expect(200)).body;
+    su = info.scheduler.address;
+    moduleId = info.modules['lua-5.4-aos'];
+    expect(moduleId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    owner = newUser();
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.close(), worker?.close()]);
+    await t?.cleanup();
+  });
+
+  it('evaluates messages through aos Handlers and answers results, replies included', async () => {
+    const pid = await spawn();
+    const first = await send(pid, 'Inc');
+    expect(first.result.Error).toBeUndefined();
+    expect(first.result.Messages).toHaveLength(1);
+    expect(first.result.Messages[0]).toMatchObject({ Target: owner.address, Data: '1' });
+    expect(first.result.Messages[0].Tags).toEqual(expect.arrayContaining([{ name: 'X-Reference', value: expect.any(String) }]));
+    await send(pid, 'Inc');
+    const get = await send(pid, 'Get');
+    expect(get.result.Output.data).toContain('count=2');
+    const page = (await http().get(`/cu/results/${pid}`).query({ limit: 2 }).expect(200)).body;
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(page.edges).toHaveLength(2);
+    const next = (await http().get(`/cu/results/${pid}`).query({ limit: 10, from: page.edges[1].cursor }).expect(200)).body;
+    expect(next.edges.map((e: any) => Number(e.cursor))).toEqual([2, 3]);
+  });
+
+  it('leaves the state as it was when a handler errors', async () => {
+    const pid = await spawn();
+    await send(pid, 'Inc');
+    const boom = await send(pid, 'Boom');
+    expect(boom.result.Error).toMatch(/boom/);
+    const get = await send(pid, 'Get');
+    expect(get.result.Output.data).toContain('count=1');
+  });
+
+  it('dry-runs against the latest state without changing it', async () => {
+    const pid = await spawn();
+    await send(pid, 'Inc');
+    const before = (await http().get(`/cu/state/${pid}`).expect(200)).body;
+    for (let i = 0; i < 5; i += 1) {
+      const dry = (await http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: 'Inc' }] }).expect(200)).body;
+      expect(dry.Messages[0].Data).toBe('2');
+    }
+    const after = (await http().get(`/cu/state/${pid}`).expect(200)).body;
+    expect(after).toEqual(before);
+    expect((await send(pid, 'Inc')).result.Messages[0].Data).toBe('2');
+  });
+
+  it('relays outbox messages to other processes with a trusted From', async () => {
+    const a = await spawn();
+    const b = await spawn();
+    await send(a, 'Ping', [{ name: 'Peer', value: b }]);
+    const deadline = Date.now() + 20_000;
+    let output = '';
+    while (Date.now() < deadline) {
+      const dry = (await http().post('/cu/dry-run').query({ 'process-id': b }).send({ Target: b, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return tostring(Pongs) .. " " .. tostring(LastPongFrom)' }).expect(200)).body;
+      output = dry.Output.data;
+      if (output.startsWith('1')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(output).toBe(`1 ${a}`);
+  });
+
+  it('spawns a child process and tells the parent', async () => {
+    const parent = await spawn();
+    await send(parent, 'Child');
+    const deadline = Date.now() + 20_000;
+    let child = 'nil';
+    while (Date.now() < deadline && child === 'nil') {
+      const dry = (await http().post('/cu/dry-run').query({ 'process-id': parent }).send({ Target: parent, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return tostring(Child)' }).expect(200)).body;
+      child = dry.Output.data;
+      if (child === 'nil') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(child).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const hi = await send(child, 'Hi');
+    expect(hi.result.Messages[0].Data).toBe('hi from child');
+  });
+
+  it('refuses bad items at the MU before anything is queued', async () => {
+    const res = await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from('not an item'));
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_ITEM');
+  });
+});
