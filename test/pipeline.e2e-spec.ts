@@ -56,10 +56,10 @@ describe('pipeline: MU → SU → CU → MU', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000' });
+    t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', ADMIN_TOKEN: 'test-admin-token' });
     api = await createApiApp(t.env, { logger: false });
     await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false });
     await worker.init();
     const info = (await http().get('/info').expect(200)).body;
     su = info.scheduler.address;
@@ -75,11 +75,12 @@ describe('pipeline: MU → SU → CU → MU', () => {
 
   it('evaluates messages through aos Handlers and answers results, replies included', async () => {
     const pid = await spawn();
-    const first = await send(pid, 'Inc');
+    const first = await send(pid, 'Inc', [{ name: 'Reference', value: '7' }]);
     expect(first.result.Error).toBeUndefined();
     expect(first.result.Messages).toHaveLength(1);
     expect(first.result.Messages[0]).toMatchObject({ Target: owner.address, Data: '1' });
-    expect(first.result.Messages[0].Tags).toEqual(expect.arrayContaining([{ name: 'X-Reference', value: expect.any(String) }]));
+    // aos: a reply carries the request's Reference as X-Reference, and its own Reference from the process counter.
+    expect(first.result.Messages[0].Tags).toEqual(expect.arrayContaining([{ name: 'X-Reference', value: '7' }, { name: 'Reference', value: '1' }]));
     await send(pid, 'Inc');
     const get = await send(pid, 'Get');
     expect(get.result.Output.data).toContain('count=2');
@@ -143,8 +144,14 @@ describe('pipeline: MU → SU → CU → MU', () => {
   });
 
   it('refuses bad items at the MU before anything is queued', async () => {
-    const res = await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from('not an item'));
+    const good = await messageItem(owner, await spawn(), [{ name: 'Action', value: 'Inc' }]);
+    const res = await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(good.raw).subarray(0, 100));
     expect(res.status).toBe(400);
-    expect(res.body.code).toBe('INVALID_ITEM');
+    expect(res.body).toMatchObject({ error: expect.any(String), code: 'INVALID_ITEM' });
+    const garbage = await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from('not an item'));
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.code).toMatch(/^(INVALID_ITEM|UNSUPPORTED_SIGNATURE)$/);
+    // Nothing of the refused items reached the log.
+    expect((await http().get(`/su/${good.id}`).query({ 'process-id': good.target })).status).toBe(404);
   });
 });

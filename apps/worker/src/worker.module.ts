@@ -2,7 +2,6 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Messenger, Scheduler, type ComputeUnit } from '@ao/core';
 import {
-  ENV,
   GATEWAY,
   InfraModule,
   PIPELINE,

@@ -1,7 +1,7 @@
 -- ao: the process's view of the network (global `ao`), close to aos 2.
 --
 --   ao.id, ao._module, ao.env = { Process = {Id, Owner, Tags, TagArray}, Module = {Id, Owner, Tags} }
---   ao.authorities         addresses from the process's Authority tags (comma-separated values)
+--   ao.authorities         the module's owner, then the addresses of the process's Authority tags (comma-separated values)
 --   ao.reference           counter behind the Reference tag of every Send/Spawn (persists)
 --   ao.send(msg)           queues {Target, Data, Anchor, Tags} and returns that entry, with
 --                          onReply(...) (extra fields are not part of the result)
@@ -205,6 +205,14 @@ function ao.init(env)
   end
   if ao._module == "" and env.Module and env.Module.Id then ao._module = env.Module.Id end
   local known = set(ao.authorities)
+  -- The module's owner is an authority: the platform that publishes this module runs the MU and
+  -- cron that push into its processes. Both facts are on the gateway (the module item's owner), so
+  -- a third party re-running the log trusts exactly the same signers.
+  local moduleOwner = env.Module and env.Module.Owner
+  if type(moduleOwner) == "string" and moduleOwner ~= "" and not known[moduleOwner] then
+    known[moduleOwner] = true
+    ao.authorities[#ao.authorities + 1] = moduleOwner
+  end
   for _, tag in ipairs(tags) do
     if tag.name == "Authority" then
       for part in gmatch(tag.value, "[^,]+") do

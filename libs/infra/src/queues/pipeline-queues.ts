@@ -19,9 +19,11 @@ export class PipelineQueues {
   readonly push: Queue;
   readonly upload: Queue;
   readonly cron: Queue;
+  private readonly connection: ReturnType<typeof createRedis>;
 
   constructor(env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX'>) {
     const connection = createRedis(env.REDIS_URL, 'producer');
+    this.connection = connection;
     const opts = { connection, prefix: env.REDIS_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS };
     this.evaluate = new Queue(QUEUE_NAMES.evaluate, opts);
     this.push = new Queue(QUEUE_NAMES.push, opts);
@@ -54,6 +56,8 @@ export class PipelineQueues {
 
   async close(): Promise<void> {
     await Promise.all([this.evaluate.close(), this.push.close(), this.upload.close(), this.cron.close()]);
+    // BullMQ leaves a connection it was handed open.
+    this.connection.disconnect();
   }
 }
 

@@ -85,12 +85,13 @@ describe('aos runtime: boot, Eval, trust, Inbox, Output', () => {
     booted.process.close();
   });
 
-  it('trust: a relayed message is handled only when its pusher or origin is an Authority', async () => {
+  it('trust: a relayed message is handled only when its pusher or origin is an Authority (the module owner, then Authority tags)', async () => {
     const booted = await bootAos({
       bootCode: 'Handlers.add("count", "Count", function(m) Count = (Count or 0) + 1 end)',
       processTags: [{ name: 'Authority', value: 'mu-1, mu-2' }],
     });
-    expect(await evalOk(booted, 'return table.concat(ao.authorities, ",")')).toBe('mu-1,mu-2');
+    // The module's owner (the platform that publishes it and runs the MU) comes first.
+    expect(await evalOk(booted, 'return table.concat(ao.authorities, ",")')).toBe(`${booted.env.Module.Owner},mu-1,mu-2`);
     const send = (fields: Record<string, string>) => booted.process.evaluate(booted.msgs.message({ Action: 'Count' }, fields));
     const trustedPusher = await send({ From: 'other-process', Owner: 'mu-2', 'Forwarded-By': 'mu-2' });
     expect(trustedPusher.Error).toBeUndefined();
