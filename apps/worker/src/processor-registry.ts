@@ -5,7 +5,8 @@ import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, type Env, type Queu
 /** What a stage's processor does with one job; permanent failures throw bullmq's UnrecoverableError. */
 export interface StageProcessor {
   readonly stage: QueueStage;
-  process(job: Job): Promise<unknown>;
+  /** `token` is the job's lock token, needed to move an active job (e.g. to delayed). */
+  process(job: Job, token?: string): Promise<unknown>;
   /** Concurrency of this stage's BullMQ worker; defaults to WORKER_CONCURRENCY. */
   readonly concurrency?: number;
 }
@@ -35,11 +36,17 @@ export class ProcessorRegistry implements OnApplicationBootstrap, OnApplicationS
     }
     for (const stage of stages) {
       const processor = byStage.get(stage)!;
-      const worker = new Worker(QUEUE_NAMES[stage], (job) => processor.process(job), {
+      const worker = new Worker(QUEUE_NAMES[stage], (job, token) => processor.process(job, token), {
         connection: createRedis(this.env.REDIS_URL, 'worker'),
         prefix: this.env.REDIS_PREFIX,
         concurrency: processor.concurrency ?? this.env.WORKER_CONCURRENCY,
         autorun: true,
+        // A killed worker's jobs come back after the lock lapses (10 s) at the next stall check (5 s).
+        // Every stage is idempotent, so a job stalled by repeated crashes is run again rather than
+        // failed: a stall is never the job's fault.
+        lockDuration: 10_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 100,
       });
       worker.on('error', (error) => this.logger.error(`${stage}: ${error.message}`));
       worker.on('failed', (job, error) => {

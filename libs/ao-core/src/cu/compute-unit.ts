@@ -58,14 +58,18 @@ export class ComputeUnit {
     if (head.error) throw new AoError('BROKEN_HASH_CHAIN', head.error, { processId, nonce: head.nonce + 1 });
     const live = await this.liveAt(processId, head.nonce);
     const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, results: [] };
+    // Each batch is committed when the next read shows whether more follow, so the last one goes
+    // in with the state hash of the state it leaves (one hash per evaluation, not per batch).
+    let pending: CommittedResult[] = [];
     for (;;) {
       const entries = await this.store.readLog(processId, live.nonce, this.options.batchSize);
       if (entries.length === 0) break;
-      const batch: CommittedResult[] = [];
+      if (pending.length) await this.store.commit(processId, pending, undefined);
+      pending = [];
       for (const entry of entries) {
         const broken = this.checkLink(live, entry, processId);
         if (broken) {
-          if (batch.length) await this.commit(processId, live, batch);
+          if (pending.length) await this.store.commit(processId, pending, undefined);
           await this.store.markBroken(processId, entry.nonce, broken);
           this.drop(processId);
           throw new AoError('BROKEN_HASH_CHAIN', broken, { processId, nonce: entry.nonce });
@@ -80,13 +84,13 @@ export class ComputeUnit {
           throw error;
         }
         this.advance(live, entry);
-        batch.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
+        pending.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
       }
-      await this.commit(processId, live, batch);
-      report.results.push(...batch);
-      report.evaluated += batch.length;
+      report.results.push(...pending);
+      report.evaluated += pending.length;
       report.to = live.nonce;
     }
+    if (pending.length) await this.store.commit(processId, pending, await live.instance.stateHash());
     return report;
   }
 
@@ -112,10 +116,6 @@ export class ComputeUnit {
   /** Number of live instances (for metrics). */
   get liveCount(): number {
     return this.live.size;
-  }
-
-  private async commit(processId: string, _live: Live, batch: CommittedResult[]): Promise<void> {
-    await this.store.commit(processId, batch, undefined);
   }
 
   private message(live: Live, entry: LogEntry, processId: string): AoMessage {

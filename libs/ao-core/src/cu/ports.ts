@@ -21,7 +21,7 @@ export interface ComputeStore {
   /** Log entries after `afterNonce` (exclusive), in nonce order. */
   readLog(processId: string, afterNonce: number, limit: number): Promise<LogEntry[]>;
   evaluationHead(processId: string): Promise<EvaluationHead>;
-  /** Stores results and moves the head to the last one, atomically. */
+  /** Stores results and moves the head to the last one, atomically, with the state hash after the last one when known. */
   commit(processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void>;
   /** Records that evaluation stopped at `nonce` for good (e.g. a broken hash chain). */
   markBroken(processId: string, nonce: number, error: string): Promise<void>;

@@ -44,7 +44,8 @@ export class PrismaComputeStore implements ComputeStore {
       this.prisma.$executeRaw`
         INSERT INTO cu_processes (process_id, nonce, state_hash, updated_at) VALUES (${processId}, ${last}, ${stateHash ?? null}, now())
         ON CONFLICT (process_id) DO UPDATE SET nonce = GREATEST(cu_processes.nonce, EXCLUDED.nonce),
-          state_hash = COALESCE(EXCLUDED.state_hash, cu_processes.state_hash), updated_at = now()`,
+          state_hash = CASE WHEN EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
+          updated_at = now()`,
     ]);
   }
 

@@ -19,7 +19,7 @@ export class ProcessLocks {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly ttlMs = 30_000,
+    private readonly ttlMs = 10_000,
   ) {}
 
   async tryAcquire(name: string): Promise<HeldLock | undefined> {

@@ -1,0 +1,204 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ComputeUnit, type CommittedResult, type ComputeStore, type EvaluationHead, type ItemSigner } from '@ao/core';
+import {
+  ArweaveGateway,
+  PrismaComputeStore,
+  PrismaSchedulerStore,
+  StoreModuleLoader,
+  createEvaluators,
+  createPrismaClient,
+  loadWallets,
+  type PrismaClient,
+} from '@ao/infra';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import { messageItem, newUser, processItem } from './support/items.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+const PROCESSES = 50;
+const MESSAGES = 5_000;
+const KILLS = 3;
+const WORKER = new URL('../apps/worker/dist/main.js', import.meta.url).pathname;
+
+// Every Ping makes its process send one Pong to a peer; both counters show up in results, so a
+// message applied twice or lost changes what a clean replay computes.
+const PINGER = `
+Pings = Pings or 0
+Pongs = Pongs or 0
+Handlers.add("Ping", "Ping", function(msg)
+  Pings = Pings + 1
+  Send({ Target = msg.Peer, Action = "Pong", N = tostring(Pings) })
+end)
+Handlers.add("Pong", "Pong", function(msg)
+  Pongs = Pongs + 1
+  print("pong " .. Pongs .. " from " .. msg.From .. " #" .. msg.N)
+end)
+`;
+
+/** Replays a log from Postgres in a fresh evaluator and keeps results in memory: the clean replay. */
+class ReplayStore implements ComputeStore {
+  readonly results = new Map<number, CommittedResult>();
+  stateHash: string | undefined;
+  private head = -1;
+  constructor(private readonly source: PrismaComputeStore) {}
+  getProcess(id: string) {
+    return this.source.getProcess(id);
+  }
+  readLog(id: string, after: number, limit: number) {
+    return this.source.readLog(id, after, limit);
+  }
+  async evaluationHead(): Promise<EvaluationHead> {
+    return { nonce: this.head };
+  }
+  async commit(_id: string, results: CommittedResult[], stateHash: string | undefined): Promise<void> {
+    for (const r of results) this.results.set(r.nonce, r);
+    this.head = results.at(-1)?.nonce ?? this.head;
+    this.stateHash = stateHash ?? this.stateHash;
+  }
+  async markBroken(_id: string, nonce: number, error: string): Promise<void> {
+    throw new Error(`clean replay found a broken log at ${nonce}: ${error}`);
+  }
+}
+
+const count = async (prisma: PrismaClient, sql: string) => Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(sql))[0].n);
+
+describe('crash safety: the worker killed with SIGKILL mid-run', () => {
+  let t: TestEnv;
+  let api: INestApplication;
+  let prisma: PrismaClient;
+  let worker: ChildProcess | undefined;
+  let workerLog = '';
+  let owner: ItemSigner;
+  const http = () => request(api.getHttpServer());
+  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
+
+  const startWorker = () => {
+    worker = spawn(process.execPath, [WORKER], { env: { ...process.env, ...t.vars, WORKER_CONCURRENCY: '8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const keep = (chunk: Buffer) => (workerLog = (workerLog + chunk.toString()).slice(-20_000));
+    worker.stdout?.on('data', keep);
+    worker.stderr?.on('data', keep);
+  };
+  const killWorker = async () => {
+    const dying = worker;
+    if (!dying || dying.exitCode !== null) return;
+    const exited = new Promise((r) => dying.once('exit', r));
+    dying.kill('SIGKILL');
+    await exited;
+  };
+
+  beforeAll(async () => {
+    t = await createTestEnv({ RESULT_TIMEOUT_MS: '60000', MU_MAX_BACKLOG: '1000000' });
+    api = await createApiApp(t.env, { logger: false });
+    await api.init();
+    prisma = createPrismaClient(t.env.DATABASE_URL);
+    owner = newUser();
+    startWorker();
+  });
+
+  afterAll(async () => {
+    await killWorker();
+    await Promise.all([api?.close(), prisma?.$disconnect()]);
+    await t?.cleanup();
+  });
+
+  it('loses nothing and applies nothing twice: 5,000 ping-pongs over 50 processes, three SIGKILLs', async () => {
+    const info = (await http().get('/info').expect(200)).body;
+    const pids: string[] = [];
+    for (let i = 0; i < PROCESSES; i += 1) {
+      const p = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], PINGER, info.modules['lua-5.4-aos']);
+      await mu(p.raw).expect(202);
+      pids.push(p.id);
+    }
+
+    // Send everything with 16 requests in flight; kill and restart the worker while it works.
+    const accepted: string[] = [];
+    let next = 0;
+    const sender = async () => {
+      while (next < MESSAGES) {
+        const k = next++;
+        const target = pids[k % PROCESSES];
+        const peer = pids[(k * 7 + 1) % PROCESSES === k % PROCESSES ? (k + 1) % PROCESSES : (k * 7 + 1) % PROCESSES];
+        const m = await messageItem(owner, target, [{ name: 'Action', value: 'Ping' }, { name: 'Peer', value: peer }]);
+        const res = await mu(m.raw);
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+        accepted.push(m.id);
+      }
+    };
+    let kills = 0;
+    const killer = (async () => {
+      for (let i = 0; i < KILLS; i += 1) {
+        // Kill once a slice of the work is in: during sending and while the backlog drains.
+        const threshold = ((i + 1) * MESSAGES) / (KILLS + 1);
+        while (accepted.length < threshold) await new Promise((r) => setTimeout(r, 50));
+        await killWorker();
+        kills += 1;
+        startWorker();
+      }
+    })();
+    await Promise.all([...Array.from({ length: 16 }, sender), killer]);
+    expect(kills).toBe(KILLS);
+
+    // Wait until every log entry has a result and every outbox has been relayed.
+    const deadline = Date.now() + 300_000;
+    let status = { assignments: 0, results: 0, pending: 0, pushes: 0 };
+    while (Date.now() < deadline) {
+      status = {
+        assignments: await count(prisma, 'SELECT count(*) AS n FROM assignments'),
+        results: await count(prisma, 'SELECT count(*) AS n FROM results'),
+        pending: await count(prisma, "SELECT count(*) AS n FROM results WHERE crank_status = 'pending'"),
+        pushes: await count(prisma, "SELECT count(*) AS n FROM pushes WHERE status = 'done'"),
+      };
+      if (status.pushes === MESSAGES && status.pending === 0 && status.results === status.assignments) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (status.pushes !== MESSAGES || status.results !== status.assignments) console.log(workerLog.slice(-5_000));
+
+    const ids = `ARRAY['${accepted.join("','")}']`;
+    const userAssignments = await count(prisma, `SELECT count(*) AS n FROM assignments WHERE message_id = ANY(${ids})`);
+    const userDistinct = await count(prisma, `SELECT count(DISTINCT message_id) AS n FROM assignments WHERE message_id = ANY(${ids})`);
+    const pushedAssigned = await count(prisma, "SELECT count(*) AS n FROM assignments a JOIN pushes p ON p.item_id = a.message_id WHERE p.kind = 'message'");
+    const pushedDistinct = await count(prisma, "SELECT count(DISTINCT a.message_id) AS n FROM assignments a JOIN pushes p ON p.item_id = a.message_id WHERE p.kind = 'message'");
+    console.log(
+      `crash test: ${kills} SIGKILLs; ${accepted.length} accepted, ${userAssignments} assigned; ${status.pushes} pushes done, ` +
+        `${pushedAssigned} pushed messages assigned; ${status.results} results for ${status.assignments} log entries`,
+    );
+    expect(accepted).toHaveLength(MESSAGES);
+    expect(userAssignments).toBe(MESSAGES);
+    expect(userDistinct).toBe(MESSAGES);
+    expect(status.pushes).toBe(MESSAGES);
+    expect(pushedAssigned).toBe(MESSAGES);
+    expect(pushedDistinct).toBe(MESSAGES);
+    expect(status.results).toBe(status.assignments);
+    expect(status.assignments).toBe(PROCESSES + 2 * MESSAGES);
+    expect(status.pending).toBe(0);
+
+    // Each process's committed results and state hash equal a clean replay of its log.
+    const log = new PrismaSchedulerStore(prisma);
+    const loader = new StoreModuleLoader(log, new ArweaveGateway(t.env.ARWEAVE_URL));
+    const platform = (await loadWallets(t.env)).signing.address;
+    let compared = 0;
+    for (const pid of pids) {
+      const replay = new ReplayStore(new PrismaComputeStore(prisma, log));
+      const cu = new ComputeUnit(replay, loader, createEvaluators(), {
+        maxLive: 1,
+        batchSize: 500,
+        defaults: { gas: t.env.CU_GAS_DEFAULT, memoryBytes: t.env.CU_MEMORY_DEFAULT },
+        maxima: { gas: t.env.CU_GAS_MAX, memoryBytes: t.env.CU_MEMORY_MAX },
+        platformAddresses: [platform],
+      });
+      await cu.evaluate(pid);
+      cu.close();
+      const committed = await prisma.result.findMany({ where: { processId: pid }, orderBy: { nonce: 'asc' }, select: { nonce: true, result: true } });
+      expect(committed.map((r) => Number(r.nonce))).toEqual([...replay.results.keys()]);
+      for (const row of committed) {
+        expect(row.result, `${pid} nonce ${row.nonce}`).toEqual(JSON.parse(JSON.stringify(replay.results.get(Number(row.nonce))!.result)));
+      }
+      const head = await prisma.cuProcess.findUniqueOrThrow({ where: { processId: pid } });
+      expect(head.stateHash).toBe(replay.stateHash);
+      compared += committed.length;
+    }
+    console.log(`crash test: ${compared} results and ${pids.length} state hashes equal a clean replay`);
+  }, 600_000);
+});
