@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import { AoError, Scheduler, getTag } from '@ao/core';
-import { CronRegistry, ENV, PIPELINE, type CronRegistrationView, type Env, type PipelineQueues } from '@ao/infra';
+import { CronRegistry, ENV, PIPELINE, PRISMA, type CronRegistrationView, type Env, type PipelineQueues, type PrismaClient } from '@ao/infra';
 
 export interface FailedJob {
   queue: string;
@@ -21,6 +21,7 @@ export class MuService {
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly scheduler: Scheduler,
     private readonly cron: CronRegistry,
   ) {}
@@ -85,15 +86,26 @@ export class MuService {
     await job.retry('failed');
   }
 
-  /** Past MU_MAX_BACKLOG queued jobs, new items are refused with 503 + Retry-After rather than piling up. */
+  /**
+   * Past MU_MAX_BACKLOG units of work behind (log entries not yet evaluated plus outbox pushes not
+   * yet relayed), new items are refused with 503 + Retry-After instead of piling up. Measured at most
+   * once a second, so the check costs nothing per request.
+   */
   private async refuseWhenFarBehind(): Promise<void> {
     const now = Date.now();
     if (now - this.backlog.at > 1_000) {
-      const counts = await Promise.all([this.pipeline.evaluate.getWaitingCount(), this.pipeline.push.getWaitingCount()]);
-      this.backlog = { at: now, size: counts[0] + counts[1] };
+      this.backlog.at = now;
+      const [rows, pushes] = await Promise.all([
+        this.prisma.$queryRaw<{ n: bigint | null }[]>`
+          SELECT sum(p.last_nonce - COALESCE(c.nonce, -1)) AS n
+          FROM processes p LEFT JOIN cu_processes c ON c.process_id = p.id
+          WHERE c.error IS NULL AND p.last_nonce > COALESCE(c.nonce, -1)`,
+        this.pipeline.push.getJobCountByTypes('waiting', 'delayed', 'prioritized'),
+      ]);
+      this.backlog.size = Number(rows[0]?.n ?? 0) + pushes;
     }
     if (this.backlog.size > this.env.MU_MAX_BACKLOG) {
-      throw new AoError('BACKPRESSURE', `The pipeline is ${this.backlog.size} jobs behind; retry shortly`, { backlog: this.backlog.size }, 'transient');
+      throw new AoError('BACKPRESSURE', `The pipeline is ${this.backlog.size} messages behind; retry shortly`, { backlog: this.backlog.size, limit: this.env.MU_MAX_BACKLOG }, 'transient');
     }
   }
 }

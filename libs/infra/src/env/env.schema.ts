@@ -79,7 +79,7 @@ export const envSchema = z.object({
   CU_MEMORY_MAX: bytes.default(1024 * 1024 * 1024),
   /** How long GET /cu/result waits for an evaluation before answering 202. */
   RESULT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
-  /** Queued evaluate + push jobs past which POST /mu answers 503 with Retry-After instead of accepting more. */
+  /** Messages behind (log entries not yet evaluated + outbox pushes not yet relayed) past which POST /mu answers 503 with Retry-After. */
   MU_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   /** Hops a chain of pushed messages may take from one user message before the MU stops it. */
   MAX_CRANK_DEPTH: z.coerce.number().int().min(1).default(64),

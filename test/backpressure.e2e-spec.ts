@@ -1,0 +1,74 @@
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemSigner } from '@ao/core';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import { WorkerModule } from '../apps/worker/src/worker.module.js';
+import { messageItem, newUser, processItem } from './support/items.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+const LIMIT = 20;
+
+describe('MU backpressure', () => {
+  let t: TestEnv;
+  let api: INestApplication;
+  let worker: INestApplicationContext | undefined;
+  let owner: ItemSigner;
+  const http = () => request(api.getHttpServer());
+  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  beforeAll(async () => {
+    t = await createTestEnv({ MU_MAX_BACKLOG: String(LIMIT), RESULT_TIMEOUT_MS: '30000' });
+    api = await createApiApp(t.env, { logger: false });
+    await api.init();
+    owner = newUser();
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.close(), worker?.close()]);
+    await t?.cleanup();
+  });
+
+  it('refuses with 503 and Retry-After past the backlog limit, stores nothing refused, and accepts again once caught up', async () => {
+    // No worker yet: everything accepted stays unevaluated.
+    const info = (await http().get('/info').expect(200)).body;
+    const proc = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], 'Handlers.add("n", "N", function(m) N = (N or 0) + 1 end)', info.modules['lua-5.4-aos']);
+    await mu(proc.raw).expect(202);
+    const accepted: string[] = [];
+    for (let i = 0; i < LIMIT + 5; i += 1) {
+      const m = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
+      const res = await mu(m.raw);
+      if (res.status === 202) accepted.push(m.id);
+      else expect(res.status).toBe(503);
+    }
+    expect(accepted.length).toBeGreaterThanOrEqual(LIMIT);
+
+    // The backlog is measured once a second: after that, the next item is refused, honestly.
+    await sleep(1_100);
+    const refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
+    const res = await mu(refused.raw);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({ code: 'BACKPRESSURE', error: expect.any(String), details: { limit: LIMIT } });
+    expect(res.body.details.backlog).toBeGreaterThan(LIMIT);
+    expect((await http().get(`/su/${refused.id}`).query({ 'process-id': proc.id })).status).toBe(404);
+
+    // A worker catches up; the same item is then accepted and every accepted one is evaluated.
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+    await worker.init();
+    const deadline = Date.now() + 60_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await mu(refused.raw)).status;
+      if (status === 202) break;
+      await sleep(250);
+    }
+    expect(status).toBe(202);
+    const result = (await http().get(`/cu/result/${refused.id}`).query({ 'process-id': proc.id }).expect(200)).body;
+    expect(result.Error).toBeUndefined();
+    const count = (await http().post('/cu/dry-run').query({ 'process-id': proc.id }).send({ Target: proc.id, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return N' }).expect(200)).body;
+    expect(count.Output.data).toBe(String(accepted.length + 1));
+  });
+});
