@@ -18,7 +18,6 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter(env.EXPOSE_ERRORS));
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,

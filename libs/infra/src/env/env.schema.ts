@@ -89,6 +89,8 @@ export const envSchema = z.object({
   CRON_MISSED_POLICY: z.enum(['catch-up', 'coalesce']).default('catch-up'),
   /** Seconds after which a worker or cron heartbeat counts as down in /health. */
   HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(1).default(15),
+  /** On SIGTERM/SIGINT, how long api, worker and cron may take to finish in-flight work before exiting anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
   /** Bearer token of the admin endpoints (/admin/*, /mu/failed). Empty: they answer 403 until one is set. */
   ADMIN_TOKEN: z.string().default(''),
   /** Debug aid: expose stack traces in 500 answers. Never in production. */

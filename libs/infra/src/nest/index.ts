@@ -1,2 +1,3 @@
 export * from './tokens.js';
 export * from './infra.module.js';
+export * from './shutdown.js';
