@@ -239,5 +239,11 @@ describe('Scheduler Unit', () => {
       { owners: [su] },
     );
     expect(tag(found.transactions.edges[0].node.tags, 'Url')).toBe('http://127.0.0.1:3999/su');
+    // The backlog is in the metrics too.
+    const metrics = await http().get('/metrics').expect(200);
+    expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+    expect(Number(/^ao_upload_outbox\{status="confirmed"\} (\d+)$/m.exec(metrics.text)?.[1])).toBeGreaterThanOrEqual(42);
+    expect(metrics.text).toMatch(/^ao_queue_jobs\{queue="su-upload",state="waiting"\} \d+$/m);
+    expect(Number(/^ao_processes (\d+)$/m.exec(metrics.text)?.[1])).toBe(await prisma.process.count());
   });
 });

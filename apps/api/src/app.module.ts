@@ -5,6 +5,7 @@ import { InfoModule } from './info/info.module.js';
 import { SuModule } from './su/su.module.js';
 import { CuModule } from './cu/cu.module.js';
 import { MuModule } from './mu/mu.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 /** The API's composition root: the shared adapters, then one module per surface. */
 @Module({})
@@ -12,7 +13,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule, SuModule, CuModule, MuModule],
+      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule],
     };
   }
 }

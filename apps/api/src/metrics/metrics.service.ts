@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PIPELINE, PRISMA, type PipelineQueues, type PrismaClient } from '@ao/infra';
+
+type Sample = { name: string; help: string; type: 'gauge' | 'counter'; values: { labels?: Record<string, string>; value: number }[] };
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+
+/**
+ * Platform figures in the Prometheus text format: the upload outbox by status, how far evaluation
+ * and relaying are behind, and each pipeline queue's jobs by state. Read from Postgres and Redis at
+ * scrape time, so every API replica answers the same.
+ */
+@Injectable()
+export class MetricsService {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+  ) {}
+
+  async render(): Promise<string> {
+    const [outbox, totals, behind, cranks, queues] = await Promise.all([
+      this.prisma.$queryRaw<{ status: string; n: bigint }[]>`SELECT status, count(*) AS n FROM upload_outbox GROUP BY status`,
+      this.prisma.$queryRaw<{ processes: bigint; entries: bigint | null; results: bigint }[]>`
+        SELECT (SELECT count(*) FROM processes) AS processes,
+               (SELECT sum(last_nonce + 1) FROM processes) AS entries,
+               (SELECT count(*) FROM results) AS results`,
+      this.prisma.$queryRaw<{ n: bigint | null; broken: bigint }[]>`
+        SELECT sum(CASE WHEN c.error IS NULL THEN p.last_nonce - COALESCE(c.nonce, -1) ELSE 0 END) AS n,
+               count(c.error) AS broken
+        FROM processes p LEFT JOIN cu_processes c ON c.process_id = p.id`,
+      this.prisma.$queryRaw<{ status: string; n: bigint }[]>`SELECT crank_status AS status, count(*) AS n FROM results GROUP BY crank_status`,
+      Promise.all(
+        [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload, this.pipeline.cron].map(async (q) => ({
+          queue: q.name,
+          counts: await q.getJobCounts(...JOB_STATES),
+        })),
+      ),
+    ]);
+    const t = totals[0];
+    const samples: Sample[] = [
+      { name: 'ao_processes', help: 'Processes known to this SU', type: 'gauge', values: [{ value: Number(t.processes) }] },
+      { name: 'ao_log_entries', help: 'Assignments (log entries) across all processes', type: 'gauge', values: [{ value: Number(t.entries ?? 0) }] },
+      { name: 'ao_results', help: 'Committed evaluation results', type: 'gauge', values: [{ value: Number(t.results) }] },
+      { name: 'ao_evaluation_backlog', help: 'Log entries not yet evaluated', type: 'gauge', values: [{ value: Number(behind[0]?.n ?? 0) }] },
+      { name: 'ao_processes_broken', help: 'Processes whose evaluation stopped (broken hash chain)', type: 'gauge', values: [{ value: Number(behind[0]?.broken ?? 0) }] },
+      {
+        name: 'ao_results_by_crank_status',
+        help: 'Results by outbox relay status (pending = not yet relayed by the MU)',
+        type: 'gauge',
+        values: cranks.map((r) => ({ labels: { status: r.status }, value: Number(r.n) })),
+      },
+      {
+        name: 'ao_upload_outbox',
+        help: 'Items in the SU upload outbox by status (pending, uploaded, confirmed, failed)',
+        type: 'gauge',
+        values: ['pending', 'uploaded', 'confirmed', 'failed'].map((status) => ({ labels: { status }, value: Number(outbox.find((r) => r.status === status)?.n ?? 0) })),
+      },
+      {
+        name: 'ao_queue_jobs',
+        help: 'Pipeline jobs by queue and state',
+        type: 'gauge',
+        values: queues.flatMap(({ queue, counts }) => JOB_STATES.map((state) => ({ labels: { queue, state }, value: counts[state] ?? 0 }))),
+      },
+    ];
+    return samples.map(format).join('');
+  }
+}
+
+function format(sample: Sample): string {
+  const lines = [`# HELP ${sample.name} ${sample.help}`, `# TYPE ${sample.name} ${sample.type}`];
+  for (const v of sample.values) {
+    const labels = v.labels ? `{${Object.entries(v.labels).map(([k, val]) => `${k}="${val.replace(/["\\\n]/g, '_')}"`).join(',')}}` : '';
+    lines.push(`${sample.name}${labels} ${v.value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
