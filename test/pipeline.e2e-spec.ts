@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
+import { createPrismaClient } from '@ao/infra';
 import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
@@ -30,6 +31,10 @@ Handlers.add("Child", "Child", function(msg)
   Spawn(ao.env.Module.Id, { Data = "Handlers.add('Hi', 'Hi', function(m) m.reply({ Data = 'hi from child' }) end)", ["On-Boot"] = "Data" })
 end)
 Handlers.add("Spawned", "Spawned", function(msg) Child = msg.Process end)
+Handlers.add("Loop", "Loop", function(msg)
+  Loops = (Loops or 0) + 1
+  Send({ Target = ao.id, Action = "Loop" })
+end)
 `;
 
 describe('pipeline: MU → SU → CU → MU', () => {
@@ -56,7 +61,7 @@ describe('pipeline: MU → SU → CU → MU', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', ADMIN_TOKEN: 'test-admin-token' });
+    t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', ADMIN_TOKEN: 'test-admin-token', MAX_CRANK_DEPTH: '5' });
     api = await createApiApp(t.env, { logger: false });
     await api.init();
     worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false });
@@ -100,17 +105,19 @@ describe('pipeline: MU → SU → CU → MU', () => {
     expect(get.result.Output.data).toContain('count=1');
   });
 
-  it('dry-runs against the latest state without changing it', async () => {
+  it('dry-runs against the latest state without changing it: 1,000 dry-runs interleaved with writes', async () => {
     const pid = await spawn();
-    await send(pid, 'Inc');
-    const before = (await http().get(`/cu/state/${pid}`).expect(200)).body;
-    for (let i = 0; i < 5; i += 1) {
-      const dry = (await http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: 'Inc' }] }).expect(200)).body;
-      expect(dry.Messages[0].Data).toBe('2');
+    const dryInc = () =>
+      http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: 'Inc' }] }).expect(200);
+    for (let write = 1; write <= 10; write += 1) {
+      expect((await send(pid, 'Inc')).result.Messages[0].Data).toBe(String(write));
+      const before = (await http().get(`/cu/state/${pid}`).expect(200)).body;
+      const answers = await Promise.all(Array.from({ length: 100 }, dryInc));
+      // Each dry-run sees the committed state plus its own message, and nothing of the others.
+      for (const a of answers) expect(a.body.Messages[0].Data).toBe(String(write + 1));
+      expect((await http().get(`/cu/state/${pid}`).expect(200)).body).toEqual(before);
     }
-    const after = (await http().get(`/cu/state/${pid}`).expect(200)).body;
-    expect(after).toEqual(before);
-    expect((await send(pid, 'Inc')).result.Messages[0].Data).toBe('2');
+    expect((await send(pid, 'Inc')).result.Messages[0].Data).toBe('11');
   });
 
   it('relays outbox messages to other processes with a trusted From', async () => {
@@ -126,6 +133,37 @@ describe('pipeline: MU → SU → CU → MU', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(output).toBe(`1 ${a}`);
+  });
+
+  it('does not trust a From-Process tag on an item the user signed', async () => {
+    const a = await spawn();
+    const b = await spawn();
+    const spoof = await messageItem(owner, b, [{ name: 'Action', value: 'Pong' }, { name: 'From-Process', value: a }]);
+    await mu(spoof.raw).expect(202);
+    await result(b, spoof.id);
+    const dry = (await http().post('/cu/dry-run').query({ 'process-id': b }).send({ Target: b, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return tostring(Pongs) .. " " .. tostring(LastPongFrom)' }).expect(200)).body;
+    expect(dry.Output.data).toBe(`1 ${owner.address}`);
+  });
+
+  it('bounds a process that messages itself in a loop by MAX_CRANK_DEPTH and records why on the result', async () => {
+    const pid = await spawn();
+    await send(pid, 'Loop');
+    const prisma = createPrismaClient(t.env.DATABASE_URL);
+    try {
+      const deadline = Date.now() + 20_000;
+      let stopped: { nonce: bigint; error: string | null } | null = null;
+      while (Date.now() < deadline && !stopped) {
+        stopped = await prisma.result.findFirst({ where: { processId: pid, crankStatus: 'failed' }, select: { nonce: true, error: true } });
+        if (!stopped) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(stopped?.error).toMatch(/exceeds MAX_CRANK_DEPTH 5/);
+      // The user's Loop plus five pushed ones were evaluated; the sixth was never sent.
+      const loops = (await http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return Loops' }).expect(200)).body;
+      expect(loops.Output.data).toBe('6');
+      expect(await prisma.assignment.count({ where: { processId: pid } })).toBe(7);
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 
   it('spawns a child process and tells the parent', async () => {
