@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { Messenger, Scheduler, type ComputeUnit } from '@ao/core';
+import { Messenger, Scheduler } from '@ao/core';
 import {
   GATEWAY,
+  EvaluationPool,
   InfraModule,
   PIPELINE,
   PRISMA,
@@ -15,6 +16,7 @@ import {
   createItemSigner,
   type ArweaveGateway,
   type Env,
+  type Evaluator,
   type PipelineQueues,
   type PlatformWallets,
   type PrismaClient,
@@ -53,8 +55,10 @@ export class WorkerModule {
         {
           provide: COMPUTE_UNIT,
           inject: [PRISMA, GATEWAY, WALLETS],
-          useFactory: (prisma: PrismaClient, gateway: ArweaveGateway, wallets: PlatformWallets): ComputeUnit =>
-            createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets),
+          useFactory: (prisma: PrismaClient, gateway: ArweaveGateway, wallets: PlatformWallets): Evaluator =>
+            env.CU_THREADS > 0
+              ? new EvaluationPool(env, env.CU_THREADS, env.CU_WALL_TIMEOUT_MS)
+              : createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets),
         },
         {
           provide: MESSENGER,

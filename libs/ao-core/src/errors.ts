@@ -18,6 +18,7 @@ export type AoErrorCode =
   | 'MODULE_LOAD_FAILED'
   | 'GATEWAY_UNAVAILABLE'
   | 'BACKPRESSURE'
+  | 'EVALUATION_TIMEOUT'
   | 'INTERNAL';
 
 /** Whether retrying the same input can succeed: adapters retry transient errors and fail permanent ones. */

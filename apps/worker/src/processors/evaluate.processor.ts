@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { isAoError, type CommittedResult, type ComputeUnit } from '@ao/core';
-import { PIPELINE, evaluateJobSchema, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import { isAoError, type CommittedResult } from '@ao/core';
+import { PIPELINE, evaluateJobSchema, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { COMPUTE_UNIT, PROCESS_LOCKS } from '../worker.tokens.js';
 
@@ -16,7 +16,7 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
   private readonly logger = new Logger('evaluate');
 
   constructor(
-    @Inject(COMPUTE_UNIT) private readonly cu: ComputeUnit,
+    @Inject(COMPUTE_UNIT) private readonly cu: Evaluator,
     @Inject(PROCESS_LOCKS) private readonly locks: ProcessLocks,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
   ) {}
@@ -58,7 +58,7 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     await Promise.all(relay.map((r) => this.pipeline.enqueuePush(processId, r.nonce)));
   }
 
-  onApplicationShutdown(): void {
-    this.cu.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.cu.close();
   }
 }

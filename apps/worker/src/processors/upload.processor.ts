@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queue, type Job } from 'bullmq';
 import { ENV, GATEWAY, OutboxDrainer, PRISMA, QUEUE_NAMES, WALLETS, createRedis, type ArweaveGateway, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
@@ -8,12 +8,13 @@ import type { StageProcessor } from '../processor-registry.js';
  * every second from a job scheduler, so a lost kick or a crash only delays uploads.
  */
 @Injectable()
-export class UploadProcessor implements StageProcessor, OnApplicationBootstrap {
+export class UploadProcessor implements StageProcessor, OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly stage = 'upload' as const;
   readonly concurrency = 1;
   private readonly logger = new Logger('upload');
   private readonly drainer: OutboxDrainer;
   private funded = false;
+  private stopping = false;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -40,13 +41,18 @@ export class UploadProcessor implements StageProcessor, OnApplicationBootstrap {
   async process(_job: Job): Promise<unknown> {
     await this.fundOnArlocal();
     const started = Date.now();
-    const report = await this.drainer.drain();
+    const report = await this.drainer.drain(50, () => this.stopping);
     if (report.uploaded || report.failed || report.lost) {
       this.logger.log(
         `uploaded ${report.uploaded} item(s) in ${report.bundles} bundle(s) in ${Date.now() - started} ms; ${report.failed} failed, ${report.confirmed} confirmed, ${report.lost} re-queued as missing`,
       );
     }
     return report;
+  }
+
+  /** On shutdown a drain stops after the bundle it is posting, so the worker exits promptly. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
   }
 
   /** A local arlocal gateway (e.g. the compose one) starts with no balance for the upload key. */

@@ -2,3 +2,4 @@ export * from './prisma-compute.store.js';
 export * from './module-loader.js';
 export * from './process-lock.js';
 export * from './compute-unit.factory.js';
+export * from './evaluation-pool.js';

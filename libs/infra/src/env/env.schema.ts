@@ -72,6 +72,10 @@ export const envSchema = z.object({
   /** Live process instances one CU keeps in memory (each ~16 MiB of WASM memory); the rest are replayed or restored. */
   CU_MAX_LIVE: z.coerce.number().int().min(1).default(64),
   /** Default and maximum Lua instructions per message (a process's Compute-Limit tag picks within the maximum). */
+  /** Evaluation threads per worker (processes are spread over them); 0 evaluates on the main thread, without the wall-clock backstop. */
+  CU_THREADS: z.coerce.number().int().min(0).max(64).default(2),
+  /** Wall-clock backstop: an evaluation running longer than this has its thread restarted and is retried, never committed. */
+  CU_WALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   CU_GAS_DEFAULT: z.coerce.number().int().min(1000).default(100_000_000),
   CU_GAS_MAX: z.coerce.number().int().min(1000).default(1_000_000_000),
   /** Default and maximum memory per process in bytes (Memory-Limit tag picks within the maximum). */

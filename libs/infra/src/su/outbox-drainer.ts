@@ -51,23 +51,27 @@ export class OutboxDrainer {
     this.options = { ...DEFAULTS, ...options };
   }
 
-  /** Uploads until nothing is due (or `maxRounds`), then checks confirmations. */
-  async drain(maxRounds = 50): Promise<DrainReport> {
+  /**
+   * Uploads until nothing is due (or `maxRounds`), then checks confirmations. `shouldStop` is asked
+   * between bundles: a stopping worker gives back what it leased but did not post.
+   */
+  async drain(maxRounds = 50, shouldStop: () => boolean = () => false): Promise<DrainReport> {
     const report: DrainReport = { uploaded: 0, bundles: 0, failed: 0, confirmed: 0, lost: 0 };
-    for (let round = 0; round < maxRounds; round += 1) {
-      const { claimed, uploaded, failed, bundles } = await this.uploadOnce();
+    for (let round = 0; round < maxRounds && !shouldStop(); round += 1) {
+      const { claimed, uploaded, failed, bundles } = await this.uploadOnce(shouldStop);
       report.uploaded += uploaded;
       report.failed += failed;
       report.bundles += bundles;
       if (claimed === 0) break;
     }
+    if (shouldStop()) return report;
     const { confirmed, lost } = await this.confirm();
     report.confirmed = confirmed;
     report.lost = lost;
     return report;
   }
 
-  private async uploadOnce(): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
+  private async uploadOnce(shouldStop: () => boolean): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
     const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
       UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
       WHERE id IN (
@@ -128,7 +132,12 @@ export class OutboxDrainer {
     let uploaded = already.size;
     let failed = missing.length;
     let posted = 0;
-    for (const bundle of bundles) {
+    for (const [i, bundle] of bundles.entries()) {
+      if (shouldStop()) {
+        const rest = bundles.slice(i).flat().map((b) => b.id);
+        await this.prisma.$executeRaw`UPDATE upload_outbox SET next_attempt_at = now() WHERE item_id = ANY(${rest}::text[]) AND status = 'pending'`;
+        break;
+      }
       // If the gateway refuses a bundle, each item alone, so one bad item cannot hold the others back.
       if (await this.post(bundle)) {
         uploaded += bundle.length;

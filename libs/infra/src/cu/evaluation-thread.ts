@@ -1,0 +1,45 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { JWKInterface } from 'arweave/node/lib/wallet.js';
+import { isAoError } from '@ao/core';
+import { ArweaveGateway } from '../arweave/gateway.js';
+import { createPrismaClient } from '../database/prisma.js';
+import type { Env } from '../env/env.schema.js';
+import { gatewayUrl } from '../nest/infra.module.js';
+import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
+import { loadWallets } from '../wallets/wallets.js';
+import { createComputeUnit } from './compute-unit.factory.js';
+import { HEARTBEAT_MS, type ThreadReply, type ThreadRequest } from './evaluation-pool.js';
+
+/**
+ * One evaluation thread of the EvaluationPool: a Compute Unit of its own (own Postgres connection,
+ * own live processes) that evaluates the processes the pool routes to it. The pool may terminate
+ * this thread at any moment (wall-clock backstop); everything it commits is per batch and atomic.
+ */
+const env = workerData as Env;
+const prisma = createPrismaClient(env.DATABASE_URL);
+const wallets = await loadWallets(env);
+const gateway = new ArweaveGateway(gatewayUrl(env), wallets.upload.jwk as unknown as JWKInterface);
+const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets);
+
+const heartbeat = setInterval(() => parentPort!.postMessage({ alive: true }), HEARTBEAT_MS);
+
+parentPort!.on('message', (request: ThreadRequest) => {
+  if (request.type === 'close') {
+    clearInterval(heartbeat);
+    cu.close();
+    void prisma.$disconnect().finally(() => parentPort!.close());
+    return;
+  }
+  cu.evaluate(request.processId).then(
+    (report) => parentPort!.postMessage({ id: request.id, ok: true, report } satisfies ThreadReply),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        id: request.id,
+        ok: false,
+        error: isAoError(error)
+          ? { message: error.message, code: error.code, kind: error.kind, details: error.details }
+          : { message: (error as Error)?.message ?? String(error) },
+      } satisfies ThreadReply),
+  );
+});
+parentPort!.postMessage({ ready: true });
