@@ -64,21 +64,34 @@ class ReplayStore implements ComputeStore {
 
 const count = async (prisma: PrismaClient, sql: string) => Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>(sql))[0].n);
 
-describe('crash safety: the worker killed with SIGKILL mid-run', () => {
+describe('crash safety: workers killed with SIGKILL mid-run', () => {
   let t: TestEnv;
   let api: INestApplication;
   let prisma: PrismaClient;
+  // Two worker processes share the queues (as `npm run worker` started twice would); the kills hit
+  // them in turn. `worker` is the one the next kill or SIGTERM goes to.
   let worker: ChildProcess | undefined;
+  let second: ChildProcess | undefined;
   let workerLog = '';
   let owner: ItemSigner;
   const http = () => request(api.getHttpServer());
   const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
 
-  const startWorker = () => {
-    worker = spawn(process.execPath, [WORKER], { env: { ...process.env, ...t.vars, WORKER_CONCURRENCY: '8' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const launch = () => {
+    const child = spawn(process.execPath, [WORKER], { env: { ...process.env, ...t.vars, WORKER_CONCURRENCY: '8' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => (workerLog = (workerLog + chunk.toString()).slice(-20_000));
-    worker.stdout?.on('data', keep);
-    worker.stderr?.on('data', keep);
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    return child;
+  };
+  const startWorker = () => {
+    worker = launch();
+  };
+  /** After a kill: a fresh worker takes the place of the survivor in the rotation, the survivor is next. */
+  const rotate = () => {
+    const survivor = second;
+    second = launch();
+    worker = survivor;
   };
   const alive = (child: ChildProcess | undefined) => child !== undefined && child.exitCode === null && child.signalCode === null;
   const killWorker = async () => {
@@ -96,15 +109,17 @@ describe('crash safety: the worker killed with SIGKILL mid-run', () => {
     prisma = createPrismaClient(t.env.DATABASE_URL);
     owner = newUser();
     startWorker();
+    second = launch();
   });
 
   afterAll(async () => {
     await killWorker();
+    if (alive(second)) second!.kill('SIGKILL');
     await Promise.all([api?.close(), prisma?.$disconnect()]);
     await t?.cleanup();
   });
 
-  it('loses nothing and applies nothing twice: 5,000 ping-pongs over 50 processes, three SIGKILLs', async () => {
+  it('loses nothing and applies nothing twice: 5,000 ping-pongs over 50 processes, two workers, three SIGKILLs', async () => {
     const info = (await http().get('/info').expect(200)).body;
     const pids: string[] = [];
     for (let i = 0; i < PROCESSES; i += 1) {
@@ -135,7 +150,7 @@ describe('crash safety: the worker killed with SIGKILL mid-run', () => {
         while (accepted.length < threshold) await new Promise((r) => setTimeout(r, 50));
         await killWorker();
         kills += 1;
-        startWorker();
+        rotate();
       }
     })();
     await Promise.all([...Array.from({ length: 16 }, sender), killer]);
@@ -162,7 +177,7 @@ describe('crash safety: the worker killed with SIGKILL mid-run', () => {
     const pushedAssigned = await count(prisma, "SELECT count(*) AS n FROM assignments a JOIN pushes p ON p.item_id = a.message_id WHERE p.kind = 'message'");
     const pushedDistinct = await count(prisma, "SELECT count(DISTINCT a.message_id) AS n FROM assignments a JOIN pushes p ON p.item_id = a.message_id WHERE p.kind = 'message'");
     console.log(
-      `crash test: ${kills} SIGKILLs; ${accepted.length} accepted, ${userAssignments} assigned; ${status.pushes} pushes done, ` +
+      `crash test: 2 workers, ${kills} SIGKILLs; ${accepted.length} accepted, ${userAssignments} assigned; ${status.pushes} pushes done, ` +
         `${pushedAssigned} pushed messages assigned; ${status.results} results for ${status.assignments} log entries`,
     );
     expect(accepted).toHaveLength(MESSAGES);
@@ -205,6 +220,12 @@ describe('crash safety: the worker killed with SIGKILL mid-run', () => {
 
   it('SIGTERM lets in-flight jobs finish and leaves nothing active or stalled', async () => {
     const info = (await http().get('/info').expect(200)).body;
+    // One worker for this part, so "nothing active" is about the one that was asked to stop.
+    if (alive(second)) {
+      const done = new Promise((r) => second!.once('exit', r));
+      second!.kill('SIGTERM');
+      await done;
+    }
     if (!alive(worker)) startWorker();
     const p = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], PINGER, info.modules['lua-5.4-aos']);
     await mu(p.raw).expect(202);
