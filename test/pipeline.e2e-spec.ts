@@ -181,6 +181,23 @@ describe('pipeline: MU → SU → CU → MU', () => {
     expect(hi.result.Messages[0].Data).toBe('hi from child');
   });
 
+  it('answers bad CU requests with a 4xx and the error shape', async () => {
+    const pid = await spawn();
+    const malformed = await http().post('/cu/dry-run').query({ 'process-id': pid }).set('content-type', 'application/json').send('{"Target": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({ error: expect.any(String), code: expect.any(String) });
+    const unknown = 'U'.repeat(43);
+    const noProcess = await http().post('/cu/dry-run').query({ 'process-id': unknown }).send({ Target: unknown, Owner: owner.address, Tags: [] });
+    expect(noProcess.status).toBe(404);
+    expect(noProcess.body.code).toBe('NOT_FOUND');
+    expect((await http().get(`/cu/result/${unknown}`).query({ 'process-id': pid })).status).toBe(404);
+    expect((await http().get(`/cu/results/${unknown}`)).status).toBe(404);
+    // A Lua syntax error in Eval is an Error in the result, not a failed request or a dead worker.
+    const broken = await send(pid, 'Eval', [], 'this is not lua');
+    expect(broken.result.Error).toMatch(/syntax|expected|unexpected/i);
+    expect((await send(pid, 'Inc')).result.Messages[0].Data).toBe('1');
+  });
+
   it('refuses bad items at the MU before anything is queued', async () => {
     const good = await messageItem(owner, await spawn(), [{ name: 'Action', value: 'Inc' }]);
     const res = await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(good.raw).subarray(0, 100));
