@@ -15,3 +15,4 @@ export * from './cron/index.js';
 export * from './data-item/index.js';
 export * from './tags.js';
 export * from './hash-chain.js';
+export * from './verify/index.js';

@@ -10,3 +10,4 @@ export * from './su/index.js';
 export * from './cu/index.js';
 export * from './mu/index.js';
 export * from './cron/index.js';
+export * from './verify/index.js';

@@ -7,3 +7,4 @@ export * from './signers.js';
 export * from './create-data-item.js';
 export * from './to-json.js';
 export * from './deep-hash.js';
+export * from './assemble-data-item.js';

@@ -1,0 +1,4 @@
+export * from './ports.js';
+export * from './check-assignments.js';
+export * from './compare-results.js';
+export * from './verify-process.js';

@@ -1,0 +1,5 @@
+export * from './gateway-call.js';
+export * from './bundle-index.js';
+export * from './gateway-log-reader.js';
+export * from './http-result-source.js';
+export * from './verify-cli.js';

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { verifyProcess, type LogReader, type SignedDataItem } from '@ao/core';
+import { newUser } from './support/items.js';
+import { alterData, aosModuleItem, buildLog, signAssignments } from './support/signed-log.js';
+
+// verifyProcess against an in-memory gateway: the checks a real gateway cannot be made to fail
+// (a gateway serving another item under an id, two signed assignments for one nonce). The tamper
+// cases on a real gateway are in verify.e2e-spec.ts.
+
+class MemoryReader implements LogReader {
+  readonly byId = new Map<string, Uint8Array>();
+  assignmentRaws: Uint8Array[] = [];
+
+  put(...items: (SignedDataItem | { id: string; raw: Uint8Array })[]): this {
+    for (const i of items) this.byId.set(i.id, i.raw);
+    return this;
+  }
+
+  async items(ids: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return new Map(ids.filter((id) => this.byId.has(id)).map((id) => [id, this.byId.get(id)!]));
+  }
+
+  async *assignments(): AsyncIterable<Uint8Array[]> {
+    yield this.assignmentRaws;
+  }
+}
+
+const BOOT = `Count = 0
+Handlers.add("Inc", "Inc", function(msg) Count = Count + 1; msg.reply({ Data = tostring(Count) }) end)`;
+
+async function fixture() {
+  const owner = newUser();
+  const su = newUser();
+  const mod = await aosModuleItem(newUser());
+  const log = await buildLog({ owner, su, moduleId: mod.id, bootCode: BOOT, messages: Array.from({ length: 4 }, () => ({ tags: [{ name: 'Action', value: 'Inc' }], data: 'inc' })) });
+  const assignments = await signAssignments(su, log.process.id, log.slots);
+  const reader = new MemoryReader().put(mod, ...log.messages);
+  reader.assignmentRaws = assignments.map((a) => a.raw);
+  return { owner, su, mod, log, assignments, reader };
+}
+
+describe('verifyProcess (in-memory gateway)', () => {
+  it('verifies an honest log and hashes its state and results', async () => {
+    const { log, reader } = await fixture();
+    const report = await verifyProcess(log.process.id, { reader });
+    expect(report).toMatchObject({ ok: true, messages: 5, lastNonce: 4, ignored: 0 });
+    expect(report.stateHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.resultsHash).toMatch(/^[0-9a-f]{64}$/);
+    const again = await verifyProcess(log.process.id, { reader });
+    expect([again.stateHash, again.resultsHash]).toEqual([report.stateHash, report.resultsHash]);
+  });
+
+  it('fails where the gateway serves another valid item under an assigned id', async () => {
+    const { log, reader } = await fixture();
+    reader.byId.set(log.messages[2].id, log.messages[3].raw);
+    const report = await verifyProcess(log.process.id, { reader });
+    expect(report.failure).toMatchObject({ nonce: 2, code: 'MESSAGE_MISMATCH' });
+    expect(report.failure?.reason).toContain(`hashes to ${log.messages[3].id}`);
+  });
+
+  it('fails on two scheduler-signed assignments for one nonce, ignores assignments others sign', async () => {
+    const { su, log, reader, assignments } = await fixture();
+    const stranger = await signAssignments(newUser(), log.process.id, log.slots);
+    const fork = await signAssignments(su, log.process.id, log.slots, (s) => (s.nonce === 3 ? { ...s, timestamp: s.timestamp + 1 } : s));
+    reader.assignmentRaws = [...assignments.map((a) => a.raw), ...stranger.map((a) => a.raw)];
+    expect(await verifyProcess(log.process.id, { reader })).toMatchObject({ ok: true, ignored: 5 });
+    reader.assignmentRaws.push(fork[3].raw);
+    expect((await verifyProcess(log.process.id, { reader })).failure).toMatchObject({ nonce: 3, code: 'CONFLICTING_ASSIGNMENTS' });
+  });
+
+  it('reports the lowest failing nonce when a message and a later assignment are both bad', async () => {
+    const { log, reader, su } = await fixture();
+    reader.put({ id: log.messages[1].id, raw: alterData(log.messages[1], 'INC') });
+    const tampered = await signAssignments(su, log.process.id, log.slots, (s) => (s.nonce === 3 ? { ...s, hashChain: log.process.id } : s));
+    reader.assignmentRaws = tampered.map((a) => a.raw);
+    const report = await verifyProcess(log.process.id, { reader });
+    expect(report.failure).toMatchObject({ nonce: 1, code: 'BAD_MESSAGE_SIGNATURE' });
+  });
+
+  it('throws for an unknown process and answers a failure for a module that is missing', async () => {
+    const { log, reader, mod } = await fixture();
+    await expect(verifyProcess('U'.repeat(43), { reader })).rejects.toThrow(/not on the gateway/);
+    await expect(verifyProcess('nope', { reader })).rejects.toThrow(/not a process id/);
+    await expect(verifyProcess(log.messages[1].id, { reader })).rejects.toThrow(/not a Process/);
+    reader.byId.delete(mod.id);
+    expect((await verifyProcess(log.process.id, { reader })).failure).toMatchObject({ nonce: 0, code: 'BAD_MODULE' });
+  });
+});
