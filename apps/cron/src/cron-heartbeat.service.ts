@@ -4,13 +4,15 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { CronTicker, GATEWAY, HEARTBEATS, PIPELINE, PRISMA, type ArweaveGateway, type Heartbeats, type PipelineQueues, type PrismaClient } from '@ao/infra';
 
 /**
- * The cron service's clock: every second it reports liveness and enqueues the ticks that are due.
- * Several replicas may run: a tick's job id and its deterministic message make it happen once.
+ * The cron service's clock: every second it reports liveness, claims the ticks that are due and
+ * enqueues their emission. Several replicas may run: a tick is claimed once under a row lock and a
+ * UNIQUE (process, interval, tick) key, and its message is deterministic (see CronTicker).
  */
 @Injectable()
 export class CronClock implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private task?: ScheduledTask;
+  private running?: Promise<void>;
   private readonly logger = new Logger('cron');
   private readonly ticker: CronTicker;
 
@@ -24,16 +26,19 @@ export class CronClock implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   onApplicationBootstrap(): void {
-    const second = async () => {
+    const beatAndPlan = async () => {
       await this.heartbeats.beat('cron', this.instance, { pid: process.pid }).catch((error: Error) => this.logger.warn(`heartbeat failed: ${error.message}`));
       await this.ticker.plan(Date.now(), () => this.gateway.blockHeight()).catch((error: Error) => this.logger.warn(`planning ticks failed: ${error.message}`));
     };
+    const second = () => (this.running = beatAndPlan());
     void second();
     this.task = cron.schedule('* * * * * *', second, { name: 'cron-clock', noOverlap: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.task?.stop();
+    // Let a claim in progress commit and enqueue before the connections close.
+    await this.running;
     await this.heartbeats.clear('cron', this.instance).catch(() => undefined);
   }
 }

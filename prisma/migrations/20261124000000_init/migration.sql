@@ -132,6 +132,7 @@ CREATE TABLE "cron_registrations" (
     "policy" TEXT NOT NULL DEFAULT 'catch-up',
     "status" TEXT NOT NULL DEFAULT 'active',
     "last_tick" BIGINT,
+    "last_emitted" BIGINT,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "cron_registrations_pkey" PRIMARY KEY ("process_id", "interval")
@@ -143,8 +144,10 @@ CREATE TABLE "cron_ticks" (
     "interval" TEXT NOT NULL,
     "tick" BIGINT NOT NULL,
     "missed" INTEGER NOT NULL DEFAULT 0,
-    "message_id" TEXT NOT NULL,
-    "nonce" BIGINT NOT NULL,
+    "message_id" TEXT,
+    "nonce" BIGINT,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT "cron_ticks_pkey" PRIMARY KEY ("process_id", "interval", "tick")
 );
+-- Ticks claimed but not yet on the SU: what a worker emits next (and what pause/unmonitor drop).
+CREATE INDEX "cron_ticks_pending_idx" ON "cron_ticks"("process_id", "interval", "tick") WHERE "nonce" IS NULL;

@@ -64,7 +64,7 @@ export class MuService {
 
   /** Jobs that exhausted their retries, with the reason, across the pipeline's queues. */
   async failed(limit = 100): Promise<FailedJob[]> {
-    const queues: Queue[] = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload];
+    const queues: Queue[] = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload, this.pipeline.cron];
     const lists = await Promise.all(queues.map((q) => q.getFailed(0, limit - 1)));
     return lists.flat().map((job: Job) => ({
       queue: job.queueName,
@@ -79,7 +79,7 @@ export class MuService {
 
   /** Puts a failed job back into its queue. */
   async retry(queueName: string, id: string): Promise<void> {
-    const queue = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload].find((q) => q.name === queueName);
+    const queue = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload, this.pipeline.cron].find((q) => q.name === queueName);
     if (!queue) throw new AoError('NOT_FOUND', `No queue ${queueName}`, { queue: queueName });
     const job = await queue.getJob(id);
     if (!job || !(await job.isFailed())) throw new AoError('NOT_FOUND', `No failed job ${id} in ${queueName}`, { queue: queueName, id });

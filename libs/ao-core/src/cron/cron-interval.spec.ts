@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAoError } from '../errors.js';
-import { cronSpec, dueTicks, parseCronInterval } from './cron-interval.js';
+import { cronCursorAt, cronSpec, cronTickTags, dueTicks, parseCronInterval } from './cron-interval.js';
 
 describe('Cron-Interval', () => {
   it.each([
@@ -55,5 +55,31 @@ describe('dueTicks', () => {
   it('coalesces a missed stretch into one tick with a Missed count', () => {
     expect(dueTicks(0, 1_000, 3_000, 8_400, 'coalesce')).toEqual([{ time: 8_000, missed: 4 }]);
     expect(dueTicks(0, 1_000, 7_000, 8_400, 'coalesce')).toEqual([{ time: 8_000, missed: 0 }]);
+  });
+});
+
+describe('cronCursorAt', () => {
+  it('starts at the latest aligned tick, never before the origin', () => {
+    expect(cronCursorAt(1_000, 1_000, 500)).toBe(1_000);
+    expect(cronCursorAt(1_000, 1_000, 1_999)).toBe(1_000);
+    expect(cronCursorAt(1_000, 1_000, 2_000)).toBe(2_000);
+    expect(cronCursorAt(1_000, 300, 2_400)).toBe(2_200);
+    expect(dueTicks(1_000, 300, cronCursorAt(1_000, 300, 2_400), 2_499, 'catch-up')).toEqual([]);
+  });
+});
+
+describe('cronTickTags', () => {
+  it('marks a tick as cron, with its interval, time and missed count after the Cron-Tag-* tags', () => {
+    const tags = cronTickTags({ text: '1-second', unit: 'ms', period: 1_000 }, 5_000, 3, [{ name: 'Action', value: 'Tick' }]);
+    expect(tags.slice(3)).toEqual([
+      { name: 'Action', value: 'Tick' },
+      { name: 'Cron', value: 'true' },
+      { name: 'Cron-Interval', value: '1-second' },
+      { name: 'Cron-Tick-Time', value: '5000' },
+      { name: 'Missed', value: '3' },
+    ]);
+    const spoof = cronTickTags({ text: '1-second', unit: 'ms', period: 1_000 }, 5_000, 0, [{ name: 'Cron', value: 'false' }, { name: 'Type', value: 'Process' }]);
+    expect(spoof.filter((t) => t.name === 'Cron' || t.name === 'Type')).toEqual([{ name: 'Type', value: 'Message' }, { name: 'Cron', value: 'true' }]);
+    expect(cronTickTags({ text: '2-blocks', unit: 'blocks', period: 2 }, 8, 0, [])).toContainEqual({ name: 'Cron-Tick-Height', value: '8' });
   });
 });

@@ -72,13 +72,25 @@ export function dueTicks(
   return ticks;
 }
 
-/** The tags of a cron tick message. */
+/**
+ * Where ticks start for a registration made at `now`: the latest tick time (or height) at or before
+ * `now`, aligned to `origin`, or `origin` itself when no tick is due yet. A registration never
+ * back-fills the ticks that fell before it was made.
+ */
+export function cronCursorAt(origin: number, period: number, now: number): number {
+  return now <= origin ? origin : origin + Math.floor((now - origin) / period) * period;
+}
+
+// Tag names a tick sets itself; a Cron-Tag-* of the same name cannot override them.
+const TICK_MARKERS = new Set(['Data-Protocol', 'Variant', 'Type', 'Cron', 'Cron-Interval', 'Cron-Tick-Time', 'Cron-Tick-Height', 'Missed']);
+
+/** The tags of a cron tick message: protocol tags, the process's Cron-Tag-* tags, then the cron markers. */
 export function cronTickTags(interval: CronInterval, time: number, missed: number, tickTags: Tag[]): Tag[] {
   return [
     { name: 'Data-Protocol', value: 'ao' },
     { name: 'Variant', value: 'ao.TN.1' },
     { name: 'Type', value: 'Message' },
-    ...tickTags,
+    ...tickTags.filter((t) => !TICK_MARKERS.has(t.name)),
     { name: 'Cron', value: 'true' },
     { name: 'Cron-Interval', value: interval.text },
     { name: interval.unit === 'ms' ? 'Cron-Tick-Time' : 'Cron-Tick-Height', value: String(time) },

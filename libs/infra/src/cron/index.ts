@@ -1,2 +1,3 @@
 export * from './cron-registry.js';
 export * from './cron-ticker.js';
+export * from './tick-signer.js';

@@ -31,7 +31,7 @@ export class PipelineQueues {
     this.cron = new Queue(QUEUE_NAMES.cron, opts);
   }
 
-  /** Asks for one cron tick to be emitted; the id (process, interval, tick) makes a repeat a no-op. */
+  /** Asks for a registration's claimed ticks (up to `tick`) to be emitted; the id (process, interval, tick) makes a repeat a no-op. */
   async enqueueTick(tick: CronJob): Promise<void> {
     const interval = tick.interval.replace(/[^A-Za-z0-9-]/g, '_');
     await this.cron.add('tick', tick, { jobId: `cron-${tick.processId}-${interval}-${tick.tick}` });
@@ -64,7 +64,7 @@ export class PipelineQueues {
 export const cronJobSchema = z.object({
   processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   interval: z.string().min(1).max(64),
+  /** The latest claimed tick (time in ms, or block height) this job is for. */
   tick: z.number().int().min(0),
-  missed: z.number().int().min(0),
 });
 export type CronJob = z.infer<typeof cronJobSchema>;
