@@ -1,0 +1,314 @@
+// e2e: signed token Transfers POSTed to /mu/ of the real API app, evaluated by the real worker
+// (BullMQ pipeline, evaluation threads), each followed until its result is served by GET
+// /cu/result and its outbox (Debit-Notice, Credit-Notice) is pushed (results.crank_status =
+// done). At a fixed offered load (open loop) and at saturation (closed loop). Anchor: a raw
+// BullMQ job round trip (add → a worker completes it) on the same Redis.
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Queue, Worker } from 'bullmq';
+import { createDataItem } from '@ao/core';
+import { tokenBootCode } from '@ao/agents';
+import { ArweaveGateway, createPrismaClient, createRedis, loadOrCreateWallet, parseEnv, startArlocal, walletAddress } from '@ao/infra';
+import { createApiApp } from '@ao/api/dist/bootstrap.js';
+import { WorkerModule } from '@ao/worker/dist/worker.module.js';
+import { aoTags, benchStorage, freePort, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, tempDir, transferTags, uniqueId } from './lib.js';
+
+const PROCESSES = 10;
+const USERS = 20;
+const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 16);
+const DRAIN_TIMEOUT_MS = 90_000;
+
+/** Follows messages until their result's outbox is pushed, polling the results table (every 20 ms). */
+class CrankWatcher {
+  constructor(prisma) {
+    this.prisma = prisma;
+    this.waiting = new Map();
+    this.failed = 0;
+    this.timer = setInterval(() => void this.poll(), 20);
+  }
+  /** Resolves with the time the crank was seen done (or failed). */
+  wait(messageId) {
+    return new Promise((resolve) => this.waiting.set(messageId, resolve));
+  }
+  async poll() {
+    if (this.polling || this.waiting.size === 0) return;
+    this.polling = true;
+    try {
+      const rows = await this.prisma.result.findMany({
+        where: { messageId: { in: [...this.waiting.keys()] }, crankStatus: { in: ['done', 'failed'] } },
+        select: { messageId: true, crankStatus: true },
+      });
+      const now = performance.now();
+      for (const r of rows) {
+        if (r.crankStatus === 'failed') this.failed += 1;
+        this.waiting.get(r.messageId)?.(now);
+        this.waiting.delete(r.messageId);
+      }
+    } catch {
+      // transient: try again at the next tick
+    } finally {
+      this.polling = false;
+    }
+  }
+  stop() {
+    clearInterval(this.timer);
+  }
+}
+
+/** The platform: arlocal, wallets, a migrated schema, the API listening on loopback, a worker. */
+async function startPlatform(log) {
+  const storage = await benchStorage();
+  const tmp = await tempDir('e2e');
+  const gateway = await startArlocal({ port: await freePort(), dataDir: join(tmp.dir, 'arlocal'), mineIntervalMs: 500, persist: false });
+  const upload = await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
+  await loadOrCreateWallet(join(tmp.dir, 'wallet.json'), 'ed25519');
+  await new ArweaveGateway(gateway.url).mint(walletAddress(upload.jwk), String(10n ** 18n));
+  const port = await freePort();
+  const adminToken = uniqueId() + uniqueId();
+  const env = parseEnv({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: storage.databaseUrl,
+    REDIS_URL: storage.redisUrl,
+    REDIS_PREFIX: storage.redisPrefix,
+    ARWEAVE_URL: gateway.url,
+    WALLET_PATH: join(tmp.dir, 'wallet.json'),
+    ARWEAVE_WALLET_PATH: join(tmp.dir, 'arweave-wallet.json'),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    EMBEDDED_SERVICES: 'never',
+    RESULT_TIMEOUT_MS: '30000',
+    ADMIN_TOKEN: adminToken,
+  });
+  const api = await createApiApp(env, { logger: false });
+  await api.listen(port, '127.0.0.1');
+  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(env), { logger: false });
+  await worker.init();
+  const prisma = createPrismaClient(env.DATABASE_URL, 4);
+  log(`platform up: api :${port}, arlocal ${gateway.url}, schema bench_${storage.id}, ${env.CU_THREADS} evaluation threads, worker concurrency ${env.WORKER_CONCURRENCY}`);
+  return {
+    env,
+    url: `http://127.0.0.1:${port}`,
+    adminToken,
+    prisma,
+    async stop() {
+      await worker.close().catch((e) => log(`worker close: ${e.message}`));
+      await api.close().catch((e) => log(`api close: ${e.message}`));
+      await prisma.$disconnect();
+      await gateway.stop().catch(() => undefined);
+      await storage.cleanup();
+      await tmp.cleanup();
+    },
+  };
+}
+
+/** POSTs a raw item to /mu/; returns the status. */
+async function postMu(url, raw) {
+  const res = await fetch(`${url}/mu/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Waits for GET /cu/result (which itself waits up to RESULT_TIMEOUT_MS per call). */
+async function getResult(url, processId, messageId) {
+  for (;;) {
+    const res = await fetch(`${url}/cu/result/${messageId}?process-id=${processId}`);
+    const body = await res.json();
+    if (res.status === 200) return body;
+    if (res.status !== 202) throw new Error(`GET /cu/result answered ${res.status}: ${JSON.stringify(body)}`);
+  }
+}
+
+/** One message end to end; resolves with its timings, or with the reason it did not complete. */
+async function oneMessage(platform, watcher, msg) {
+  const sent = performance.now();
+  const status = await postMu(platform.url, msg.raw);
+  if (status !== 202) return { status };
+  const done = watcher.wait(msg.id);
+  const result = await getResult(platform.url, msg.processId, msg.id);
+  if (result.Error !== undefined) throw new Error(`transfer failed: ${result.Error}`);
+  const resultAt = performance.now();
+  const doneAt = await done;
+  return { status, sent, resultMs: resultAt - sent, doneMs: doneAt - sent, doneAt };
+}
+
+/** Waits for all `tasks` or the drain timeout; counts the ones that did not finish. */
+async function settle(tasks) {
+  let timedOut = false;
+  const timer = sleep(DRAIN_TIMEOUT_MS).then(() => (timedOut = true));
+  const settled = await Promise.race([Promise.allSettled(tasks), timer.then(() => null)]);
+  if (!settled) return { outcomes: [], timedOut };
+  const crashed = settled.find((s) => s.status === 'rejected');
+  if (crashed) throw crashed.reason;
+  return { outcomes: settled.map((s) => s.value), timedOut };
+}
+
+function figures(outcomes, started) {
+  const ok = outcomes.filter((o) => o.status === 202);
+  if (ok.length === 0) return { completed: 0, refused: outcomes.length, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
+  const last = Math.max(...ok.map((o) => o.doneAt));
+  return {
+    completed: ok.length,
+    refused: outcomes.length - ok.length,
+    rate: ok.length / ((last - started) / 1000),
+    p50: percentile(ok.map((o) => o.doneMs), 50),
+    p99: percentile(ok.map((o) => o.doneMs), 99),
+    resultP50: percentile(ok.map((o) => o.resultMs), 50),
+    resultP99: percentile(ok.map((o) => o.resultMs), 99),
+  };
+}
+
+/** Open loop: message i is sent at started + i / rate, whatever happened to the earlier ones. */
+async function fixedLoad(platform, watcher, msgs, rate) {
+  const started = performance.now();
+  const tasks = [];
+  for (let i = 0; i < msgs.length; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    tasks.push(oneMessage(platform, watcher, msgs[i]));
+  }
+  const { outcomes, timedOut } = await settle(tasks);
+  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN };
+  return figures(outcomes, started);
+}
+
+/** Closed loop: `clients` clients, each sending its next message once the previous one is done. */
+async function saturation(platform, watcher, msgs, clients) {
+  const started = performance.now();
+  let next = 0;
+  const outcomes = [];
+  const tasks = Array.from({ length: clients }, async () => {
+    while (next < msgs.length) outcomes.push(await oneMessage(platform, watcher, msgs[next++]));
+  });
+  const { timedOut } = await settle(tasks);
+  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN };
+  return figures(outcomes, started);
+}
+
+/** Raw BullMQ on the same Redis: a no-op job's round trip, one at a time and from `clients` clients. */
+async function bullmqAnchor(env, { sequential, total, clients }) {
+  const name = `bench-raw-${uniqueId()}`;
+  const producer = createRedis(env.REDIS_URL, 'producer');
+  const queue = new Queue(name, { connection: producer, prefix: env.REDIS_PREFIX });
+  const waiting = new Map();
+  const worker = new Worker(name, async () => 'ok', { connection: createRedis(env.REDIS_URL, 'worker'), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY });
+  worker.on('completed', (job) => {
+    waiting.get(job.id)?.(performance.now());
+    waiting.delete(job.id);
+  });
+  await worker.waitUntilReady();
+  let n = 0;
+  const roundTrip = async () => {
+    const id = `j${(n += 1)}`;
+    const done = new Promise((resolve) => waiting.set(id, resolve));
+    const t0 = performance.now();
+    await queue.add('noop', { n }, { jobId: id, removeOnComplete: true });
+    return (await done) - t0;
+  };
+  try {
+    for (let i = 0; i < 100; i += 1) await roundTrip(); // warm-up
+    const latencies = [];
+    for (let i = 0; i < sequential; i += 1) latencies.push(await roundTrip());
+    let left = total;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: clients }, async () => {
+      while (left-- > 0) await roundTrip();
+    }));
+    const rate = total / ((performance.now() - started) / 1000);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate };
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    producer.disconnect();
+  }
+}
+
+export const bench = {
+  name: 'e2e',
+  async run({ quick, log }) {
+    const runs = quick ? 1 : 3;
+    const rate = Number(process.env.BENCH_E2E_RATE ?? (quick ? 20 : 30));
+    const seconds = quick ? 3 : 15;
+    const saturationCount = quick ? 60 : 600;
+    const platform = await startPlatform(log);
+    const watcher = new CrankWatcher(platform.prisma);
+    try {
+      const info = await (await fetch(`${platform.url}/info`)).json();
+      const su = info.scheduler.address;
+      const moduleId = info.modules['lua-5.4-aos'];
+      const users = await Promise.all(Array.from({ length: USERS }, newUser));
+      const balances = Object.fromEntries(users.map((u) => [u.address, '1000000000000000']));
+      log(`spawning ${PROCESSES} token processes`);
+      const processIds = [];
+      for (let i = 0; i < PROCESSES; i += 1) {
+        const p = await createDataItem(
+          {
+            data: tokenBootCode({ name: `E2E ${i}`, ticker: 'E2E', balances }),
+            anchor: randomAnchor(),
+            tags: [...aoTags('Process'), { name: 'Module', value: moduleId }, { name: 'Scheduler', value: su }, { name: 'On-Boot', value: 'Data' }],
+          },
+          users[0],
+        );
+        if ((await postMu(platform.url, p.raw)) !== 202) throw new Error('spawn refused');
+        const boot = await getResult(platform.url, p.id, p.id);
+        if (boot.Error !== undefined) throw new Error(`boot failed: ${boot.Error}`);
+        processIds.push(p.id);
+      }
+      let k = 0;
+      const sign = async (count) => {
+        const out = [];
+        for (let i = 0; i < count; i += 1, k += 1) {
+          const processId = processIds[k % PROCESSES];
+          const item = await createDataItem(
+            { data: '', target: processId, anchor: randomAnchor(), tags: transferTags(users[(k * 7 + 1) % USERS].address, 1) },
+            users[k % USERS],
+          );
+          out.push({ raw: item.raw, id: item.id, processId });
+        }
+        return out;
+      };
+
+      log('warm-up');
+      await fixedLoad(platform, watcher, await sign(Math.max(20, rate)), rate);
+      log(`fixed load: ${runs} runs of ${seconds} s at ${rate} msg/s`);
+      const fixed = await repeat(runs, async () => fixedLoad(platform, watcher, await sign(rate * seconds), rate), { log });
+      log(`saturation: ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
+      const saturated = await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log });
+
+      log('anchor: raw BullMQ round trips');
+      const anchors = await repeat(runs, () => bullmqAnchor(platform.env, { sequential: quick ? 200 : 1_000, total: quick ? 1_000 : 5_000, clients: SATURATION_CLIENTS }));
+
+      const failedJobs = await (await fetch(`${platform.url}/mu/failed`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).json().catch(() => []);
+      const timedOut = [...fixed, ...saturated].filter((r) => r.timedOut).length;
+      const refused = [...fixed, ...saturated].reduce((n, r) => n + (r.refused ?? 0), 0);
+      const pick = (list, key) => summarize(list.map((r) => r[key]));
+      const problems = [
+        timedOut ? `${timedOut} run(s) did not drain within ${DRAIN_TIMEOUT_MS / 1000} s` : '',
+        refused ? `${refused} POSTs refused (not 202)` : '',
+        Array.isArray(failedJobs) && failedJobs.length ? `${failedJobs.length} pipeline jobs failed for good` : '',
+        watcher.failed ? `${watcher.failed} cranks failed` : '',
+      ].filter(Boolean);
+      const setup = `${PROCESSES} token processes, Transfers from ${USERS} Ed25519 users, each with 2 pushed notices; API + worker (${platform.env.CU_THREADS} evaluation threads) in one Node process with arlocal; done = GET /cu/result answered and results.crank_status = done (polled every 20 ms)`;
+      return {
+        rows: [
+          row(`e2e: throughput at ${rate} msg/s offered`, pick(fixed, 'rate'), 'msg/s', { anchor: 'offered load', anchorFigure: summarize([rate]), note: [setup, ...problems].join('; ') }),
+          row(`e2e: latency p50 at ${rate} msg/s`, pick(fixed, 'p50'), 'ms', { anchor: 'BullMQ round trip p50', anchorFigure: pick(anchors, 'p50') }),
+          row(`e2e: latency p99 at ${rate} msg/s`, pick(fixed, 'p99'), 'ms', { anchor: 'BullMQ round trip p99', anchorFigure: pick(anchors, 'p99') }),
+          row(`e2e: saturation, ${SATURATION_CLIENTS} clients`, pick(saturated, 'rate'), 'msg/s', {
+            anchor: `BullMQ round trips, ${SATURATION_CLIENTS} clients`,
+            anchorFigure: pick(anchors, 'rate'),
+            note: `closed loop; latency p50 ${pick(saturated, 'p50').median?.toFixed(0)} ms, p99 ${pick(saturated, 'p99').median?.toFixed(0)} ms; BullMQ worker concurrency ${platform.env.WORKER_CONCURRENCY}, no-op job`,
+          }),
+        ],
+        details: { runs, rate, seconds, saturationCount, fixed, saturated, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
+      };
+    } finally {
+      watcher.stop();
+      await platform.stop();
+    }
+  },
+};
+
+await mainIfScript(import.meta, bench);

@@ -1,0 +1,120 @@
+// su-schedule: signed items through the real Scheduler (parse, verify, lock the process's head,
+// sign the assignment, store both) into PostgreSQL (PrismaSchedulerStore), from concurrent
+// clients: spread over 100 processes, then all on one hot process. Anchor: verifyDataItem alone.
+import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
+import { PrismaSchedulerStore, createPrismaClient } from '@ao/infra';
+import { generateKeyPairSync } from 'node:crypto';
+import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
+
+const PROCESSES = 100;
+const USERS = 10;
+const CLIENTS = 32;
+
+const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+
+/** `count` signed Transfers, to the given processes in turn, from the users in turn. */
+async function messages(users, targets, count) {
+  const out = [];
+  for (let k = 0; k < count; k += 1) {
+    const item = await createDataItem(
+      { data: '', target: targets[k % targets.length], anchor: randomAnchor(), tags: transferTags(users[(k + 1) % users.length].address, 1) },
+      users[k % users.length],
+    );
+    out.push(item.raw);
+  }
+  return out;
+}
+
+/** CLIENTS concurrent clients schedule `raws` (each takes the next item when its previous one is answered). */
+async function closedLoop(scheduler, raws) {
+  const latencies = new Array(raws.length);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < raws.length) {
+        const i = next++;
+        const t0 = performance.now();
+        const r = await scheduler.schedule(raws[i]);
+        if (!r.created) throw new Error(`item ${r.id} was already scheduled`);
+        latencies[i] = performance.now() - t0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: raws.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+export const bench = {
+  name: 'su-schedule',
+  async run({ quick, log }) {
+    const runs = quick ? 1 : 3;
+    const spreadCount = quick ? 300 : 3_000;
+    const hotCount = quick ? 200 : 1_500;
+    const storage = await benchStorage();
+    const prisma = createPrismaClient(storage.databaseUrl);
+    try {
+      const su = signer();
+      const users = Array.from({ length: USERS }, signer);
+      const scheduler = new Scheduler({
+        store: new PrismaSchedulerStore(prisma),
+        signer: su,
+        clock: { now: () => Date.now() },
+        heights: { blockHeight: async () => 1_000_000 },
+      });
+      log(`creating ${PROCESSES} processes in schema bench_${storage.id}`);
+      const processIds = [];
+      for (let i = 0; i < PROCESSES; i += 1) {
+        const p = await createDataItem(
+          { data: 'bench', anchor: randomAnchor(), tags: [...aoTags('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: su.address }] },
+          users[i % USERS],
+        );
+        await scheduler.schedule(p.raw);
+        processIds.push(p.id);
+      }
+      log(`signing ${runs} × (${spreadCount} + ${hotCount}) items`);
+      const spreadItems = [];
+      const hotItems = [];
+      for (let r = 0; r < runs + 1; r += 1) {
+        spreadItems.push(await messages(users, processIds, r === 0 ? 100 : spreadCount));
+        hotItems.push(await messages(users, [processIds[0]], r === 0 ? 50 : hotCount));
+      }
+      // Warm-up (connections, JIT), not recorded.
+      await closedLoop(scheduler, spreadItems[0]);
+      await closedLoop(scheduler, hotItems[0]);
+
+      log(`${PROCESSES} processes: ${runs} runs of ${spreadCount} items, ${CLIENTS} clients`);
+      const spread = await repeat(runs, (i) => closedLoop(scheduler, spreadItems[i + 1]), { log });
+      log(`one hot process: ${runs} runs of ${hotCount} items, ${CLIENTS} clients`);
+      const hot = await repeat(runs, (i) => closedLoop(scheduler, hotItems[i + 1]), { log });
+
+      log('anchor: verifyDataItem alone');
+      const parsed = spreadItems.slice(1).flat().map((raw) => parseDataItem(raw));
+      const verifyRates = await repeat(runs, async () => {
+        const started = performance.now();
+        for (const item of parsed) if (!(await verifyDataItem(item))) throw new Error('an item did not verify');
+        return parsed.length / ((performance.now() - started) / 1000);
+      });
+      const verify = summarize(verifyRates);
+      const anchor = { anchor: 'verifyDataItem alone (1 core)', anchorFigure: verify };
+      const pick = (list, key) => summarize(list.map((r) => r[key]));
+      const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify + row-locked append + signed assignment; PrismaSchedulerStore, pool of 10 connections`;
+      return {
+        rows: [
+          row(`su-schedule: ${PROCESSES} processes`, pick(spread, 'rate'), 'msg/s', { ...anchor, note }),
+          row(`su-schedule: ${PROCESSES} processes, latency p50`, pick(spread, 'p50'), 'ms'),
+          row(`su-schedule: ${PROCESSES} processes, latency p99`, pick(spread, 'p99'), 'ms'),
+          row('su-schedule: 1 hot process', pick(hot, 'rate'), 'msg/s', anchor),
+          row('su-schedule: 1 hot process, latency p50', pick(hot, 'p50'), 'ms'),
+          row('su-schedule: 1 hot process, latency p99', pick(hot, 'p99'), 'ms'),
+        ],
+        details: { runs, spreadCount, hotCount, clients: CLIENTS, spread, hot, verify },
+      };
+    } finally {
+      await prisma.$disconnect();
+      await storage.cleanup();
+    }
+  },
+};
+
+await mainIfScript(import.meta, bench);
