@@ -1,5 +1,5 @@
 // memory: RSS per idle live process. N token processes are created by the CU's evaluator and
-// booted, then left idle; RSS growth / N, sampled at every tenth of the way. Stops early (and says
+// booted, then left idle; RSS growth / N, sampled along the way. Stops early (and says
 // so) when a time or memory budget runs out.
 import { freemem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
@@ -27,15 +27,17 @@ export const bench = {
     const target = quick ? 200 : 10_000;
     const timeBudgetMs = quick ? 30_000 : 150_000;
     const rssBudget = Math.min(16 * 2 ** 30, freemem() * 0.5);
+    // Budgets may stop the run early: sample often enough to have a spread anyway.
+    const sampleEvery = Math.min(Math.ceil(target / 10), 200);
     const factory = new LuaEvaluatorFactory();
     const limits = defaultLimits();
     const bootCode = tokenBootCode({ name: 'Idle Coin', ticker: 'IDLE', balances: { 'account-a': '1000', 'account-b': '2000' } });
     const create = async (i) => {
       const env = testEnv([{ name: 'On-Boot', value: 'Data' }], `idle-process-${String(i).padStart(30, '0')}`);
-      const process = await factory.create(aosModuleDef(), env, limits);
-      const boot = await process.evaluate(new MessageFactory(env).processMessage(bootCode));
+      const instance = await factory.create(aosModuleDef(), env, limits);
+      const boot = await instance.evaluate(new MessageFactory(env).processMessage(bootCode));
       if (boot.Error !== undefined) throw new Error(`boot failed: ${boot.Error}`);
-      return process;
+      return instance;
     };
 
     // The first process pays for compiling the WebAssembly module: not part of any process's cost.
@@ -51,7 +53,7 @@ export const bench = {
       const t0 = performance.now();
       live.push(await create(live.length));
       createMs.push(performance.now() - t0);
-      if (live.length % Math.ceil(target / 10) === 0) {
+      if (live.length % sampleEvery === 0) {
         const rss = await settledRss();
         perProcess.push((rss - base) / live.length / MiB);
         log(`${live.length} live: ${perProcess.at(-1).toFixed(2)} MiB/process, last create+boot ${createMs.at(-1).toFixed(1)} ms`);
@@ -74,7 +76,7 @@ export const bench = {
     return {
       rows: [
         row(`memory: RSS per idle process, ${n.toLocaleString('en-US')} live`, summarize(perProcess), 'MiB', {
-          note: `${reached}; token processes booted then idle; RSS growth / N sampled at each tenth and at the end; each process: ${(stats.linearMemoryBytes / MiB).toFixed(0)} MiB of WebAssembly memory (mostly untouched), ${(stats.luaMemoryBytes / MiB).toFixed(2)} MiB used by Lua, a ${(stats.restorePointBytes / MiB).toFixed(2)} MiB restore point held in JS; total RSS ${(rss / 2 ** 30).toFixed(2)} GiB`,
+          note: `${reached}; token processes booted then idle; RSS growth / N sampled every ${sampleEvery} processes and at the end; each process: ${(stats.linearMemoryBytes / MiB).toFixed(0)} MiB of WebAssembly memory (mostly untouched), ${(stats.luaMemoryBytes / MiB).toFixed(2)} MiB used by Lua, a ${(stats.restorePointBytes / MiB).toFixed(2)} MiB restore point held in JS; total RSS ${(rss / 2 ** 30).toFixed(2)} GiB`,
         }),
         row(`memory: create + boot with ${n.toLocaleString('en-US')} live`, last, 'ms', {
           anchor: 'same, first tenth of the processes',

@@ -21,11 +21,11 @@ export function tokenWorkload(processId) {
 
 /** A booted token process and its message factory. */
 export async function bootToken(factory, workload, limits) {
-  const process = await factory.create(aosModuleDef(), workload.env, limits);
+  const instance = await factory.create(aosModuleDef(), workload.env, limits);
   const msgs = new MessageFactory(workload.env);
-  const boot = await process.evaluate(msgs.processMessage(workload.bootCode));
+  const boot = await instance.evaluate(msgs.processMessage(workload.bootCode));
   if (boot.Error !== undefined) throw new Error(`token boot failed: ${boot.Error}`);
-  return { process, msgs };
+  return { process: instance, msgs };
 }
 
 /** Transfer messages k = from .. from+count-1 of the workload. */
@@ -40,10 +40,10 @@ export function transfers(workload, msgs, from, count) {
 }
 
 /** Evaluates `messages` in order and checks each succeeded; returns the last result. */
-export async function evaluateAll(process, messages) {
+export async function evaluateAll(instance, messages) {
   let last;
   for (const m of messages) {
-    last = await process.evaluate(m);
+    last = await instance.evaluate(m);
     if (last.Error !== undefined || last.Messages.length !== 2) throw new Error(`transfer failed: ${last.Error ?? JSON.stringify(last.Messages)}`);
   }
   return last;
@@ -51,15 +51,15 @@ export async function evaluateAll(process, messages) {
 
 /** One run on the evaluator: a fresh booted process, `warmup` untimed transfers, `count` timed ones. */
 export async function measureWasm(factory, workload, limits, { warmup, count }) {
-  const { process, msgs } = await bootToken(factory, workload, limits);
+  const { process: instance, msgs } = await bootToken(factory, workload, limits);
   try {
-    await evaluateAll(process, transfers(workload, msgs, 0, warmup));
+    await evaluateAll(instance, transfers(workload, msgs, 0, warmup));
     const timed = transfers(workload, msgs, warmup, count);
     const started = performance.now();
-    const last = await evaluateAll(process, timed);
+    const last = await evaluateAll(instance, timed);
     const seconds = (performance.now() - started) / 1000;
-    return { rate: count / seconds, last, stats: process.stats() };
+    return { rate: count / seconds, last, stats: instance.stats() };
   } finally {
-    process.close();
+    instance.close();
   }
 }

@@ -22,6 +22,9 @@ describe('GET /health with every service up', () => {
     cron = await NestFactory.createApplicationContext(CronModule.forRoot(t.env), { logger: false });
     await worker.init();
     await cron.init();
+    // Heartbeats are written asynchronously after boot: wait (bounded) for the first ones to land.
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && (await request(api.getHttpServer()).get('/health')).status !== 200) await new Promise((r) => setTimeout(r, 100));
   });
 
   afterAll(async () => {
