@@ -31,3 +31,58 @@ export interface ComputeStore {
 export interface ModuleLoader {
   load(moduleId: string): Promise<ModuleDef>;
 }
+
+/** What identifies a checkpoint and lets the CU trust it: the state after `nonce`, and the chain link it continues from. */
+export interface CheckpointMeta {
+  processId: string;
+  /** The last log entry folded into the state. */
+  nonce: number;
+  moduleId: string;
+  /** `ProcessInstance.stateHash()` of the state. */
+  stateHash: string;
+  /** Hex SHA-256 of the raw (decoded) state image. */
+  sha256: string;
+  /** Assignment id and hash chain of the entry at `nonce`, so the chain check continues after a restore. */
+  assignmentId: string;
+  hashChain: string;
+  /** Timestamp (ms) of the entry at `nonce`. */
+  timestamp: number;
+  /** How `bytes` are encoded (`identity`, `gzip`): the `Content-Encoding` of a published checkpoint. */
+  contentEncoding: string;
+}
+
+/** A checkpoint as stored: metadata and the encoded image. */
+export interface StoredCheckpoint extends CheckpointMeta {
+  bytes: Uint8Array;
+}
+
+/** A checkpoint as listed: metadata, stored size, and the id of its published `Checkpoint` item once posted. */
+export interface CheckpointSummary extends CheckpointMeta {
+  size: number;
+  gatewayId?: string;
+  createdAt?: Date;
+}
+
+/**
+ * Where checkpoints are kept. `save` is idempotent per (process, nonce) and may prune old ones;
+ * nothing read back is trusted: the CU checks every image against its recorded hashes.
+ */
+export interface CheckpointStore {
+  save(checkpoint: StoredCheckpoint): Promise<void>;
+  /** Usable candidates at or below `atOrBelowNonce`, newest first (metadata only). */
+  latest(processId: string, atOrBelowNonce: number): Promise<CheckpointSummary[]>;
+  /** The stored (encoded) bytes of one checkpoint, or undefined when it is gone. */
+  read(processId: string, nonce: number): Promise<Uint8Array | undefined>;
+  /** Every kept checkpoint of a process, newest first. */
+  list(processId: string): Promise<CheckpointSummary[]>;
+  /** Marks a checkpoint that failed verification, so it is not offered again. */
+  reject(processId: string, nonce: number, reason: string): Promise<void>;
+}
+
+/** Turns a raw state image into stored bytes and back (compression lives outside the core). */
+export interface CheckpointCodec {
+  readonly contentEncoding: string;
+  encode(raw: Uint8Array): Promise<Uint8Array>;
+  /** Decodes bytes stored with `contentEncoding`; throws when they are not valid. */
+  decode(encoded: Uint8Array, contentEncoding: string): Promise<Uint8Array>;
+}
