@@ -20,55 +20,6 @@ import { aoTags, mainIfScript, randomAnchor, repeat, row, summarize, transferTag
 const USERS = 100;
 const MODULE_ID = 'M'.repeat(43);
 
-/**
- * InMemorySchedulerStore finds a message's slot by scanning the whole log, so appending N
- * messages costs O(N²); this decorator answers `slotOfMessage` from an index and leaves
- * everything else to the store.
- */
-class IndexedLog {
-  constructor(inner) {
-    this.inner = inner;
-    this.slots = new Map();
-  }
-  getProcess(id) {
-    return this.inner.getProcess(id);
-  }
-  createProcess(...args) {
-    return this.inner.createProcess(...args);
-  }
-  withLockedLog(processId, fn) {
-    return this.inner.withLockedLog(processId, (log) =>
-      fn({
-        head: log.head,
-        slotOfMessage: async (id) => this.slots.get(`${processId}:${id}`),
-        slotOfDedupeKey: (key) => log.slotOfDedupeKey(key),
-        append: async (slot, assignment, message) => {
-          await log.append(slot, assignment, message);
-          if (slot.messageId) this.slots.set(`${processId}:${slot.messageId}`, slot);
-        },
-      }),
-    );
-  }
-  getItem(id) {
-    return this.inner.getItem(id);
-  }
-  getSlot(processId, messageId) {
-    return this.inner.getSlot(processId, messageId);
-  }
-  readLog(processId, query) {
-    return this.inner.readLog(processId, query);
-  }
-  latest(processId) {
-    return this.inner.latest(processId);
-  }
-  storeStandalone(item) {
-    return this.inner.storeStandalone(item);
-  }
-  uploadStatus(processId) {
-    return this.inner.uploadStatus(processId);
-  }
-}
-
 /** The CU's ComputeStore over the SU's log, with heads and results in memory (results are counted, not kept). */
 class MemoryComputeStore {
   constructor(log) {
@@ -103,7 +54,7 @@ class MemoryComputeStore {
 async function buildLog(count, log) {
   const su = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
   const users = Array.from({ length: USERS }, () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey));
-  const store = new IndexedLog(new InMemorySchedulerStore());
+  const store = new InMemorySchedulerStore();
   const scheduler = new Scheduler({ store, signer: su, clock: { now: () => Date.now() }, heights: { blockHeight: async () => 1_000_000 } });
   const balances = Object.fromEntries(users.map((u) => [u.address, '1000000000000000']));
   const processItem = await createDataItem(
@@ -190,7 +141,7 @@ export const bench = {
     return {
       rows: [
         row(`cu-replay: ${count.toLocaleString('en-US')} messages from genesis`, replay, 'msg/s', {
-          note: `token Transfers from ${USERS} signers; ComputeUnit with an in-memory ComputeStore over InMemorySchedulerStore (slotOfMessage indexed); replay ${(count / replay.median).toFixed(1)} s; log built in ${buildSeconds.toFixed(1)} s`,
+          note: `token Transfers from ${USERS} signers; ComputeUnit with an in-memory ComputeStore over InMemorySchedulerStore; replay ${(count / replay.median).toFixed(1)} s; log built in ${buildSeconds.toFixed(1)} s`,
         }),
         row('cu-replay: cold start from checkpoint', coldStart, 'ms', {
           note: `checkpoint of the state after ${count.toLocaleString('en-US')} messages: ${(image.length / 2 ** 20).toFixed(2)} MiB; ${same ? 'restored state hash equals the replayed one' : 'WARNING: restored state hash differs'}`,

@@ -1,5 +1,5 @@
-import { AoError } from '../errors.js';
-import type { LockedLog, LogEntry, LogQuery, ProcessRecord, SchedulerStore, Slot, StoredItem, UploadStatus } from './ports.js';
+import { AppendBuffer } from './append-buffer.js';
+import type { LockedLogs, LogEntry, LogHead, LogQuery, ProcessRecord, SchedulerStore, Slot, StoredItem, UploadStatus } from './ports.js';
 
 /** A SchedulerStore in memory with the same guarantees as the Postgres one (for unit tests and tools). */
 export class InMemorySchedulerStore implements SchedulerStore {
@@ -8,6 +8,8 @@ export class InMemorySchedulerStore implements SchedulerStore {
   readonly logs = new Map<string, { slot: Slot; assignment: StoredItem }[]>();
   readonly uploads: string[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Slots by `process \n message id` and `process \n #dedupe key`: lookups stay O(1) as logs grow. */
+  private readonly bySlotKey = new Map<string, Slot>();
 
   async getProcess(processId: string): Promise<ProcessRecord | undefined> {
     return this.processes.get(processId);
@@ -19,35 +21,60 @@ export class InMemorySchedulerStore implements SchedulerStore {
     this.processes.set(process.id, process);
     this.items.set(processItem.id, processItem);
     this.logs.set(process.id, [{ slot: slot0, assignment }]);
+    this.index(slot0, processItem);
     this.uploads.push(assignment.id, processItem.id);
     return { created: true, slot: slot0 };
   }
 
-  async withLockedLog<T>(processId: string, fn: (log: LockedLog) => Promise<T>): Promise<T> {
+  async withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+    const ids = [...new Set(processIds)].sort();
+    const releases: (() => void)[] = [];
+    try {
+      for (const id of ids) releases.push(await this.lock(id));
+      const heads = new Map<string, LogHead>();
+      for (const id of ids) {
+        const log = this.logs.get(id);
+        if (!log) continue;
+        const last = log[log.length - 1].slot;
+        heads.set(id, { processId: id, nonce: last.nonce, hashChain: last.hashChain, assignmentId: last.assignmentId, timestamp: last.timestamp });
+      }
+      const appends = new AppendBuffer(heads);
+      const result = await fn({
+        heads,
+        findSlots: async (queries) =>
+          queries.map((q) => this.bySlotKey.get(`${q.processId}\n${q.messageId}`) ?? (q.dedupeKey ? this.bySlotKey.get(`${q.processId}\n#${q.dedupeKey}`) : undefined)),
+        append: (slot, assignment, message) => appends.add(slot, assignment, message),
+      });
+      // Written only once the batch is complete, like the transaction of the Postgres store.
+      for (const { slot, assignment, message } of appends.slots) {
+        if (message && !this.items.has(message.id)) this.items.set(message.id, message);
+        this.logs.get(slot.processId)!.push({ slot, assignment });
+        this.index(slot, message ?? (slot.messageId ? this.items.get(slot.messageId) : undefined));
+        this.uploads.push(assignment.id);
+        if (message) this.uploads.push(message.id);
+      }
+      return result;
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  /** Waits for the process's lock and returns its release. */
+  private async lock(processId: string): Promise<() => void> {
     const previous = this.locks.get(processId) ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     this.locks.set(processId, previous.then(() => mine));
-    await previous.catch(() => undefined);
-    try {
-      const log = this.logs.get(processId);
-      if (!log) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} is not scheduled by this SU`);
-      const last = log[log.length - 1].slot;
-      const locked: LockedLog = {
-        head: { processId, nonce: last.nonce, hashChain: last.hashChain, assignmentId: last.assignmentId, timestamp: last.timestamp },
-        slotOfMessage: async (id) => log.find((e) => e.slot.messageId === id)?.slot,
-        slotOfDedupeKey: async (key) => log.find((e) => e.slot.messageId && this.items.get(e.slot.messageId)?.dedupeKey === key)?.slot,
-        append: async (slot, assignment, message) => {
-          if (slot.nonce !== last.nonce + 1) throw new AoError('CONFLICT', 'nonce gap');
-          if (message && !this.items.has(message.id)) this.items.set(message.id, message);
-          log.push({ slot, assignment });
-          this.uploads.push(assignment.id);
-          if (message) this.uploads.push(message.id);
-        },
-      };
-      return await fn(locked);
-    } finally {
-      release();
+    await previous;
+    return release;
+  }
+
+  private index(slot: Slot, message: StoredItem | undefined): void {
+    if (!slot.messageId) return;
+    this.bySlotKey.set(`${slot.processId}\n${slot.messageId}`, slot);
+    if (message) {
+      const key = `${slot.processId}\n#${message.dedupeKey}`;
+      if (!this.bySlotKey.has(key)) this.bySlotKey.set(key, slot);
     }
   }
 
@@ -60,19 +87,22 @@ export class InMemorySchedulerStore implements SchedulerStore {
   }
 
   async getSlot(processId: string, messageId: string): Promise<LogEntry | undefined> {
-    const e = this.logs.get(processId)?.find((x) => x.slot.messageId === messageId);
-    return e ? this.entry(e) : undefined;
+    const slot = this.bySlotKey.get(`${processId}\n${messageId}`);
+    return slot ? this.entry({ slot, assignment: this.logs.get(processId)![slot.nonce].assignment }) : undefined;
   }
 
   async readLog(processId: string, q: LogQuery) {
-    const all = (this.logs.get(processId) ?? []).filter(
-      ({ slot }) =>
-        (q.fromNonce === undefined || slot.nonce > q.fromNonce) &&
-        (q.toNonce === undefined || slot.nonce <= q.toNonce) &&
-        (q.fromTimestamp === undefined || slot.timestamp > q.fromTimestamp) &&
-        (q.toTimestamp === undefined || slot.timestamp <= q.toTimestamp),
-    );
-    return { entries: all.slice(0, q.limit).map((e) => this.entry(e)), hasNextPage: all.length > q.limit };
+    const log = this.logs.get(processId) ?? [];
+    const matches: { slot: Slot; assignment: StoredItem }[] = [];
+    // The log is indexed by nonce, so a nonce cursor starts right there.
+    for (let i = Math.max(0, (q.fromNonce ?? -1) + 1); i < log.length && matches.length <= q.limit; i += 1) {
+      const { slot } = log[i];
+      if (q.toNonce !== undefined && slot.nonce > q.toNonce) break;
+      if ((q.fromTimestamp === undefined || slot.timestamp > q.fromTimestamp) && (q.toTimestamp === undefined || slot.timestamp <= q.toTimestamp)) {
+        matches.push(log[i]);
+      }
+    }
+    return { entries: matches.slice(0, q.limit).map((e) => this.entry(e)), hasNextPage: matches.length > q.limit };
   }
 
   async latest(processId: string): Promise<LogEntry | undefined> {

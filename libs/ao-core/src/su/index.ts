@@ -1,4 +1,5 @@
 export * from './ports.js';
+export * from './append-buffer.js';
 export * from './assignment-tags.js';
 export * from './scheduler.js';
 export * from './su-json.js';

@@ -67,15 +67,29 @@ export interface UploadStatus {
   lastConfirmedNonce: number | null;
 }
 
-/** Writes done while a process's head is locked; nothing else can append to that log meanwhile. */
-export interface LockedLog {
-  readonly head: LogHead;
-  /** The slot already holding this message id, if any (dedupe). */
-  slotOfMessage(messageId: string): Promise<Slot | undefined>;
-  /** The slot holding a message with this deep hash, if any (dedupe of pushed messages). */
-  slotOfDedupeKey(dedupeKey: string): Promise<Slot | undefined>;
-  /** Appends the next slot: stores the message (unless known), the assignment, their upload rows, and moves the head. */
-  append(slot: Slot, assignment: StoredItem, message?: StoredItem): Promise<void>;
+/** A slot looked up before appending: the message's own id, or (for pushed messages) its deep hash. */
+export interface SlotQuery {
+  processId: string;
+  messageId: string;
+  /** When set, a message with this deep hash already in the log also counts as this one. */
+  dedupeKey?: string;
+}
+
+/**
+ * Writes done while the heads of some logs are locked; nothing else can append to those logs
+ * meanwhile. Appends may be buffered by the store and written when the callback returns, in the
+ * same transaction: either every append of the batch is stored or none is.
+ */
+export interface LockedLogs {
+  /** Heads of the locked logs at lock time; a process that does not exist is absent. */
+  readonly heads: ReadonlyMap<string, LogHead>;
+  /** For each query, the slot already holding that message in that log, if any (dedupe). */
+  findSlots(queries: SlotQuery[]): Promise<(Slot | undefined)[]>;
+  /**
+   * Appends the next slot of a locked log (nonce = its head + 1, counting earlier appends of this
+   * batch): the message (unless stored), the assignment, their upload rows, and the new head.
+   */
+  append(slot: Slot, assignment: StoredItem, message?: StoredItem): void;
 }
 
 /** Persistence of the SU. Implementations must serialize appends per process across OS processes. */
@@ -83,8 +97,12 @@ export interface SchedulerStore {
   getProcess(processId: string): Promise<ProcessRecord | undefined>;
   /** Creates a process with its slot 0, or answers the existing slot 0 when the process exists. */
   createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }>;
-  /** Runs `fn` with the process's head locked (a row or advisory lock, not an in-memory mutex). */
-  withLockedLog<T>(processId: string, fn: (log: LockedLog) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the heads of these processes locked (row or advisory locks, not an in-memory
+   * mutex, so the lock holds across OS processes; taken in a fixed order, so batches never
+   * deadlock), then writes its appends atomically.
+   */
+  withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T>;
   /** A stored item by id (any process). */
   getItem(id: string): Promise<StoredItem | undefined>;
   /** The slot of a message in a process's log. */

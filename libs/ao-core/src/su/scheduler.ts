@@ -11,7 +11,8 @@ import type {
   BlockHeightSource,
   Clock,
   ItemSource,
-  LockedLog,
+  LockedLogs,
+  LogHead,
   SchedulerStore,
   Slot,
   StoredItem,
@@ -37,6 +38,31 @@ export interface SchedulerDeps {
   items?: ItemSource;
   uploads?: UploadNotifier;
   limits?: Partial<ParseLimits>;
+  batching?: Partial<BatchingOptions>;
+}
+
+/**
+ * Group commit: appends waiting at the same time are written in one transaction (one lock round
+ * trip and one multi-row insert for many messages, over many processes). A batch closes at
+ * `maxItems` messages or `maxBytes` of items; at most `maxConcurrent` batches run at once, and a
+ * process is in at most one of them, so its messages keep their arrival order.
+ */
+export interface BatchingOptions {
+  maxItems: number;
+  maxBytes: number;
+  maxConcurrent: number;
+}
+
+const DEFAULT_BATCHING: BatchingOptions = { maxItems: 256, maxBytes: 8 * 1024 * 1024, maxConcurrent: 2 };
+
+/** One append waiting for a batch. */
+interface PendingAppend {
+  processId: string;
+  message: StoredItem;
+  exclude?: string[];
+  byDedupeKey: boolean;
+  resolve(result: ScheduleResult): void;
+  reject(error: unknown): void;
 }
 
 /** Turns an item into the stored form. */
@@ -57,7 +83,16 @@ export function toStoredItem(item: SignedDataItem): StoredItem {
  * log (nonce, timestamp, block height, hash chain), signs the assignment and stores both for upload.
  */
 export class Scheduler {
-  constructor(private readonly deps: SchedulerDeps) {}
+  private readonly batching: BatchingOptions;
+  /** Appends not yet in a batch, in arrival order. */
+  private readonly waiting: PendingAppend[] = [];
+  /** Processes with appends in a running batch. */
+  private readonly inFlight = new Set<string>();
+  private running = 0;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.batching = { ...DEFAULT_BATCHING, ...deps.batching };
+  }
 
   /** The SU wallet's address (the `Scheduler` tag processes must name). */
   get address(): string {
@@ -139,18 +174,87 @@ export class Scheduler {
     return this.append(processId, toStoredItem(item), { byDedupeKey: pushed });
   }
 
-  private async append(
-    processId: string,
-    message: StoredItem,
-    options: { exclude?: string[]; byDedupeKey: boolean },
-  ): Promise<ScheduleResult> {
-    // Height and signer work happen outside the lock where possible; the hash chain needs the head.
-    const blockHeight = await this.blockHeight();
-    const outcome = await this.deps.store.withLockedLog(processId, async (log: LockedLog) => {
-      const known =
-        (await log.slotOfMessage(message.id)) ?? (options.byDedupeKey ? await log.slotOfDedupeKey(message.dedupeKey) : undefined);
-      if (known) return { slot: known, created: false };
-      const head = log.head;
+  /** Queues an append for the next batch and answers once that batch is committed. */
+  private append(processId: string, message: StoredItem, options: { exclude?: string[]; byDedupeKey: boolean }): Promise<ScheduleResult> {
+    return new Promise<ScheduleResult>((resolve, reject) => {
+      this.waiting.push({ processId, message, exclude: options.exclude, byDedupeKey: options.byDedupeKey, resolve, reject });
+      this.startBatches();
+    });
+  }
+
+  /** Starts batches while there is room and waiting appends of processes not already in flight. */
+  private startBatches(): void {
+    const { maxItems, maxBytes, maxConcurrent } = this.batching;
+    while (this.running < maxConcurrent && this.waiting.length > 0) {
+      const batch: PendingAppend[] = [];
+      const rest: PendingAppend[] = [];
+      // Once one of a process's appends stays behind, its later ones must stay too (order).
+      const heldBack = new Set<string>(this.inFlight);
+      let bytes = 0;
+      for (const p of this.waiting) {
+        const fits = batch.length < maxItems && (batch.length === 0 || bytes + p.message.raw.length <= maxBytes);
+        if (fits && !heldBack.has(p.processId)) {
+          batch.push(p);
+          bytes += p.message.raw.length;
+        } else {
+          rest.push(p);
+          heldBack.add(p.processId);
+        }
+      }
+      if (batch.length === 0) return;
+      this.waiting.splice(0, this.waiting.length, ...rest);
+      const processes = [...new Set(batch.map((p) => p.processId))];
+      for (const id of processes) this.inFlight.add(id);
+      this.running += 1;
+      void this.runBatch(batch, processes).finally(() => {
+        this.running -= 1;
+        for (const id of processes) this.inFlight.delete(id);
+        this.startBatches();
+      });
+    }
+  }
+
+  /** Writes one batch in one transaction; each append gets its own answer (a slot, or its own error). */
+  private async runBatch(batch: PendingAppend[], processes: string[]): Promise<void> {
+    let outcomes: (ScheduleResult | AoError)[];
+    try {
+      // Height and lookups happen once per batch; the hash chain needs the locked heads.
+      const blockHeight = await this.blockHeight();
+      outcomes = await this.deps.store.withLockedLogs(processes, (logs) => this.fillSlots(logs, batch, blockHeight));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    if (outcomes.some((o) => !(o instanceof AoError) && o.created)) this.deps.uploads?.uploadsPending();
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i];
+      if (outcome instanceof AoError) p.reject(outcome);
+      else p.resolve(outcome);
+    });
+  }
+
+  private async fillSlots(logs: LockedLogs, batch: PendingAppend[], blockHeight: number): Promise<(ScheduleResult | AoError)[]> {
+    const stored = await logs.findSlots(
+      batch.map((p) => ({ processId: p.processId, messageId: p.message.id, dedupeKey: p.byDedupeKey ? p.message.dedupeKey : undefined })),
+    );
+    const heads = new Map<string, LogHead>(logs.heads);
+    // Duplicates within the batch answer the first one's slot, like duplicates across batches.
+    const byId = new Map<string, Slot>();
+    const byKey = new Map<string, Slot>();
+    const outcomes: (ScheduleResult | AoError)[] = [];
+    for (const [i, p] of batch.entries()) {
+      const head = heads.get(p.processId);
+      if (!head) {
+        outcomes.push(new AoError('UNKNOWN_PROCESS', `Process ${p.processId} is not scheduled by this SU`, { processId: p.processId }));
+        continue;
+      }
+      const idKey = `${p.processId}\n${p.message.id}`;
+      const dedupeKey = `${p.processId}\n${p.message.dedupeKey}`;
+      const known = stored[i] ?? byId.get(idKey) ?? (p.byDedupeKey ? byKey.get(dedupeKey) : undefined);
+      if (known) {
+        outcomes.push(this.result(known, false));
+        continue;
+      }
       const nonce = head.nonce + 1;
       // Timestamps strictly increase within a log (even if the host clock steps back), so a
       // timestamp is an exact paging cursor, as reference clients use it.
@@ -159,16 +263,18 @@ export class Scheduler {
       const assignment = await createDataItem(
         {
           data: '',
-          tags: assignmentTags({ processId, nonce, hashChain, blockHeight, timestamp, messageId: message.id, exclude: options.exclude }),
+          tags: assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight, timestamp, messageId: p.message.id, exclude: p.exclude }),
         },
         this.deps.signer,
       );
-      const slot: Slot = { processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: message.id };
-      await log.append(slot, toStoredItem(assignment), message);
-      return { slot, created: true };
-    });
-    if (outcome.created) this.deps.uploads?.uploadsPending();
-    return this.result(outcome.slot, outcome.created);
+      const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: p.message.id };
+      logs.append(slot, toStoredItem(assignment), p.message);
+      heads.set(p.processId, { processId: p.processId, nonce, timestamp, hashChain, assignmentId: assignment.id });
+      byId.set(idKey, slot);
+      byKey.set(dedupeKey, slot);
+      outcomes.push(this.result(slot, true));
+    }
+    return outcomes;
   }
 
   private async requireProcess(processId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { AoError, type LockedLog, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
+import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
 import type { PrismaClient } from '../database/prisma.js';
 
 type Tx = Pick<PrismaClient, '$queryRaw' | '$executeRaw'>;
@@ -64,69 +64,98 @@ export class PrismaSchedulerStore implements SchedulerStore {
         if (!existing) throw new AoError('CONFLICT', `Process ${process.id} exists without its slot 0`, undefined, 'transient');
         return { created: false, slot: existing };
       }
-      await this.writeSlot(tx, slot0, assignment, processItem);
+      await this.writeSlots(tx, [{ slot: slot0, assignment, message: processItem }]);
       return { created: true, slot: slot0 };
     });
   }
 
-  async withLockedLog<T>(processId: string, fn: (log: LockedLog) => Promise<T>): Promise<T> {
+  async withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+    const ids = [...new Set(processIds)].sort();
     return this.prisma.$transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<{ last_nonce: bigint; last_hash_chain: string; last_assignment_id: string; last_timestamp: bigint }[]>`
-          SELECT last_nonce, last_hash_chain, last_assignment_id, last_timestamp FROM processes WHERE id = ${processId} FOR UPDATE`;
-        const row = rows[0];
-        if (!row) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} is not scheduled by this SU`, { processId });
-        const head: LogHead = {
-          processId,
-          nonce: Number(row.last_nonce),
-          hashChain: row.last_hash_chain,
-          assignmentId: row.last_assignment_id,
-          timestamp: Number(row.last_timestamp),
-        };
-        const log: LockedLog = {
-          head,
-          slotOfMessage: (messageId) => this.slotRows(tx, processId, messageId),
-          slotOfDedupeKey: async (key) => {
-            const found = await tx.$queryRaw<SlotRow[]>`
-              SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
-              FROM assignments a JOIN data_items d ON d.id = a.message_id
-              WHERE a.process_id = ${processId} AND d.dedupe_key = ${key} LIMIT 1`;
-            return found[0] ? toSlot(found[0]) : undefined;
-          },
-          append: async (slot, assignment, message) => {
-            if (slot.nonce !== head.nonce + 1) throw new AoError('CONFLICT', `Slot ${slot.nonce} does not follow ${head.nonce}`);
-            await this.writeSlot(tx, slot, assignment, message);
-            await tx.$executeRaw`
-              UPDATE processes SET last_nonce = ${slot.nonce}, last_hash_chain = ${slot.hashChain},
-                     last_assignment_id = ${slot.assignmentId}, last_timestamp = ${slot.timestamp}
-              WHERE id = ${processId}`;
-          },
-        };
-        return fn(log);
+        // Rows are locked in id order (the sort happens below the lock), so two batches that share
+        // processes wait for each other instead of deadlocking.
+        const rows = await tx.$queryRaw<{ id: string; last_nonce: bigint; last_hash_chain: string; last_assignment_id: string; last_timestamp: bigint }[]>`
+          SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp FROM processes
+          WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
+        const heads = new Map<string, LogHead>(
+          rows.map((r) => [
+            r.id,
+            { processId: r.id, nonce: Number(r.last_nonce), hashChain: r.last_hash_chain, assignmentId: r.last_assignment_id, timestamp: Number(r.last_timestamp) },
+          ]),
+        );
+        const appends = new AppendBuffer(heads);
+        const result = await fn({
+          heads,
+          findSlots: (queries) => this.findSlots(tx, queries),
+          append: (slot, assignment, message) => appends.add(slot, assignment, message),
+        });
+        await this.writeSlots(tx, appends.slots);
+        return result;
       },
       { maxWait: 10_000, timeout: 15_000 },
     );
   }
 
-  /** Writes a slot's message (if new), its assignment and their upload rows in one statement. */
-  private async writeSlot(tx: Tx, slot: Slot, assignment: StoredItem, message?: StoredItem): Promise<void> {
-    const m = message;
+  /** One round trip for a batch's dedupe lookups: by message id, then by deep hash where asked. */
+  private async findSlots(tx: Tx, queries: SlotQuery[]): Promise<(Slot | undefined)[]> {
+    if (queries.length === 0) return [];
+    const rows = await tx.$queryRaw<(SlotRow & { i: bigint })[]>`
+      SELECT q.i, s.process_id, s.nonce, s.timestamp, s.block_height, s.hash_chain, s.id, s.message_id
+      FROM unnest(${queries.map((q) => q.processId)}::text[], ${queries.map((q) => q.messageId)}::text[],
+                  ${queries.map((q) => q.dedupeKey ?? null)}::text[]) WITH ORDINALITY AS q(pid, mid, dkey, i)
+      CROSS JOIN LATERAL (
+        (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
+         FROM assignments a WHERE a.process_id = q.pid AND a.message_id = q.mid)
+        UNION ALL
+        (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
+         FROM data_items d JOIN assignments a ON a.message_id = d.id AND a.process_id = q.pid
+         WHERE q.dkey IS NOT NULL AND d.dedupe_key = q.dkey)
+        LIMIT 1
+      ) s`;
+    const found: (Slot | undefined)[] = new Array(queries.length).fill(undefined);
+    for (const r of rows) found[Number(r.i) - 1] = toSlot(r);
+    return found;
+  }
+
+  /** Writes a batch of slots (messages if new, assignments, upload rows, new heads) in one statement. */
+  private async writeSlots(tx: Tx, slots: BufferedSlot[]): Promise<void> {
+    if (slots.length === 0) return;
+    const messages = slots.flatMap((s) => (s.message ? [s.message] : []));
+    const heads = new Map<string, Slot>();
+    for (const s of slots) heads.set(s.slot.processId, s.slot);
+    const uploads = slots.flatMap((s) => [
+      { item: s.assignment.id, process: s.slot.processId, nonce: s.slot.nonce },
+      ...(s.message ? [{ item: s.message.id, process: s.slot.processId, nonce: s.slot.nonce }] : []),
+    ]);
+    const last = [...heads.values()];
     await tx.$executeRaw`
-      WITH item AS (
+      WITH items AS (
         INSERT INTO data_items (id, owner_address, target, signature_type, dedupe_key, tags, raw)
-        SELECT ${m?.id ?? ''}, ${m?.ownerAddress ?? ''}, ${m?.target ?? null}, ${m?.signatureType ?? 0}, ${m?.dedupeKey ?? ''},
-               ${JSON.stringify(m?.tags ?? [])}::jsonb, ${m?.raw ?? Buffer.alloc(0)}
-        WHERE ${m !== undefined}
+        SELECT id, owner, target, sig, dkey, tags::jsonb, raw
+        FROM unnest(${messages.map((m) => m.id)}::text[], ${messages.map((m) => m.ownerAddress)}::text[],
+                    ${messages.map((m) => m.target ?? null)}::text[], ${messages.map((m) => m.signatureType)}::int[],
+                    ${messages.map((m) => m.dedupeKey)}::text[], ${messages.map((m) => JSON.stringify(m.tags))}::text[],
+                    ${messages.map((m) => m.raw)}::bytea[]) AS t(id, owner, target, sig, dkey, tags, raw)
         ON CONFLICT (id) DO NOTHING
-      ), slot AS (
+      ), slots AS (
         INSERT INTO assignments (id, process_id, nonce, epoch, message_id, timestamp, block_height, hash_chain, raw)
-        VALUES (${assignment.id}, ${slot.processId}, ${slot.nonce}, 0, ${slot.messageId ?? null}, ${slot.timestamp},
-                ${slot.blockHeight}, ${slot.hashChain}, ${assignment.raw})
+        SELECT id, pid, nonce, 0, mid, ts, height, chain, raw
+        FROM unnest(${slots.map((s) => s.assignment.id)}::text[], ${slots.map((s) => s.slot.processId)}::text[],
+                    ${slots.map((s) => s.slot.nonce)}::bigint[], ${slots.map((s) => s.slot.messageId ?? null)}::text[],
+                    ${slots.map((s) => s.slot.timestamp)}::bigint[], ${slots.map((s) => s.slot.blockHeight)}::bigint[],
+                    ${slots.map((s) => s.slot.hashChain)}::text[], ${slots.map((s) => s.assignment.raw)}::bytea[])
+             AS t(id, pid, nonce, mid, ts, height, chain, raw)
+      ), heads AS (
+        UPDATE processes p SET last_nonce = h.nonce, last_hash_chain = h.chain, last_assignment_id = h.aid, last_timestamp = h.ts
+        FROM unnest(${last.map((s) => s.processId)}::text[], ${last.map((s) => s.nonce)}::bigint[], ${last.map((s) => s.hashChain)}::text[],
+                    ${last.map((s) => s.assignmentId)}::text[], ${last.map((s) => s.timestamp)}::bigint[]) AS h(id, nonce, chain, aid, ts)
+        WHERE p.id = h.id
       )
       INSERT INTO upload_outbox (item_id, process_id, nonce)
-      SELECT v.item_id, ${slot.processId}, ${slot.nonce}
-      FROM (VALUES (${assignment.id}), (${m?.id ?? null})) AS v(item_id)
-      WHERE v.item_id IS NOT NULL
+      SELECT item, pid, nonce
+      FROM unnest(${uploads.map((u) => u.item)}::text[], ${uploads.map((u) => u.process)}::text[], ${uploads.map((u) => u.nonce)}::bigint[])
+           AS t(item, pid, nonce)
       ON CONFLICT (item_id) DO NOTHING`;
   }
 
