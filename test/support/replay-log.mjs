@@ -3,31 +3,14 @@
 // two separate Node processes started with different V8 random seeds, time zones and clocks.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { bootAos } from '@ao/core';
+import { bootAos, CHANCE_MIXER as MIXER } from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
 
 const out = process.argv[2];
 const count = Number(process.argv[3] ?? 10_000);
 
-// A token (the blueprint, with Debit/Credit notices) plus a handler that leans on everything stock
-// Lua leaves to chance: pairs order over many string keys, table.sort with ties, math.random.
-const MIXER = `
-Bag = Bag or {}
-Handlers.add("mix", "Mix", function(msg)
-  local n = tonumber(msg.N)
-  for i = 1, 20 do Bag["k" .. ((n * 31 + i * 17) % 700)] = n end
-  local order = {}
-  for k in pairs(Bag) do order[#order + 1] = k end
-  local items = {}
-  for i = 1, 60 do items[i] = { key = (i * n) % 5, id = i } end
-  table.sort(items, function(a, b) return a.key < b.key end)
-  local ids = {}
-  for i = 1, 60 do ids[i] = items[i].id end
-  msg.reply({ Order = table.concat(order, ",", 1, math.min(#order, 40)), Sorted = table.concat(ids, ","),
-    Roll = tostring(math.random(1, 1000000)), Time = tostring(os.time()), Float = tostring(math.random()) })
-end)
-`;
-
+// A token (the blueprint, with Debit/Credit notices) plus the shared mixer handler, which leans
+// on everything stock Lua leaves to chance: pairs order, table.sort ties, math.random.
 const OWNER = 'owner-address-0000000000000000000000000000';
 const booted = await bootAos({ bootCode: tokenBootCode({ name: 'Det', ticker: 'DET', balances: { [OWNER]: '1000000000000000000000' } }) + '\n' + MIXER });
 const { process: proc, msgs } = booted;

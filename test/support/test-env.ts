@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { Redis } from 'ioredis';
-import { defaultMigrationsDir, dropSchema, migrate, parseEnv, type Env } from '@ao/infra';
+import { defaultMigrationsDir, deleteRedisPrefix, dropSchema, migrate, parseEnv, type Env } from '@ao/infra';
 
 export const BASE_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ao_test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -43,18 +42,4 @@ export async function createTestEnv(overrides: Record<string, string> = {}, opti
       await deleteRedisPrefix(TEST_REDIS_URL, vars.REDIS_PREFIX);
     },
   };
-}
-
-async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

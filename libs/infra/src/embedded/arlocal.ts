@@ -2,7 +2,6 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import ArLocalModule from 'arlocal';
 
 type ArLocalClass = new (port?: number, showLogs?: boolean, dbPath?: string, persist?: boolean) => {
   start(): Promise<void>;
@@ -32,9 +31,12 @@ export async function startArlocal(options: {
 }): Promise<EmbeddedGateway> {
   const dbPath = resolve(options.dataDir);
   await mkdir(dbPath, { recursive: true });
-  // arlocal is CommonJS with a default export.
-  const mod = ArLocalModule as unknown as { default?: ArLocalClass };
-  const Ctor = mod.default ?? (ArLocalModule as unknown as ArLocalClass);
+  // Loaded here, not at import: arlocal pulls in a native secp256k1 addon that crashes a process
+  // which loads it on the main thread and in a worker thread that later exits (every evaluation
+  // thread imports @ao/infra). arlocal is CommonJS with a default export.
+  const { default: ArLocalModule } = (await import('arlocal')) as { default: unknown };
+  const mod = ArLocalModule as { default?: ArLocalClass };
+  const Ctor = mod.default ?? (ArLocalModule as ArLocalClass);
   const innerPort = await freePort();
   const arlocal = new Ctor(innerPort, false, dbPath, options.persist ?? true);
   await arlocal.start();

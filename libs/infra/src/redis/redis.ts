@@ -16,3 +16,18 @@ export function createRedis(url: string, role: 'worker' | 'producer', extra: Red
   redis.on('error', () => undefined); // reported through health checks and failing commands, not as crashes
   return redis;
 }
+
+/** Deletes every key under `prefix:` (a test or bench namespace), in SCAN pages. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, 'producer');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

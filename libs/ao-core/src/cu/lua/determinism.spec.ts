@@ -1,30 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LuaFactory } from 'wasmoon';
 import type { EvalResult } from '../../types.js';
-import { bootAos, type BootedProcess } from './testing.js';
+import { bootAos, CHANCE_MIXER as MIXER, type BootedProcess } from './testing.js';
 
 const PAIRS = 'local t = {} for i = 1, 40 do t["key" .. i] = i end local o = {} for k in pairs(t) do o[#o + 1] = k end return table.concat(o, ",")';
 
-// A process whose every message exercises what stock Lua leaves to chance: pairs order over many
-// string keys (hash seed), table.sort with ties (pivot), math.random (seed).
-const MIXER = `
-Bag = {}
-Handlers.add("mix", "Mix", function(msg)
-  local n = tonumber(msg.N)
-  for i = 1, 25 do Bag["k" .. ((n * 31 + i * 17) % 500)] = n end
-  local order = {}
-  for k in pairs(Bag) do order[#order + 1] = k end
-  local items = {}
-  for i = 1, 150 do items[i] = { key = (i * n) % 7, id = i } end
-  table.sort(items, function(a, b) return a.key < b.key end)
-  local ids = {}
-  for i = 1, 150 do ids[i] = items[i].id end
-  local rolls = {}
-  for i = 1, 5 do rolls[i] = math.random(1, 1000000) end
-  msg.reply({ Order = table.concat(order, ",", 1, math.min(#order, 60)), Sorted = table.concat(ids, ","),
-    Rolls = table.concat(rolls, ","), Float = tostring(math.random()) })
-end)
-`;
 
 async function runLog(booted: BootedProcess, count: number): Promise<EvalResult[]> {
   const results: EvalResult[] = [];

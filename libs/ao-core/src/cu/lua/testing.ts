@@ -130,3 +130,27 @@ export async function evalOk(booted: BootedProcess, code: string): Promise<strin
   if (result.Error !== undefined) throw new Error(`Eval failed: ${result.Error}`);
   return outputText(result);
 }
+
+/**
+ * A handler (`Action: Mix`, tag `N`) whose every message exercises what stock Lua leaves to
+ * chance: pairs order over many string keys (hash seed), table.sort with ties (pivot),
+ * math.random (seed), os.time. Shared by the determinism specs so they prove the same thing.
+ */
+export const CHANCE_MIXER = `
+Bag = Bag or {}
+Handlers.add("mix", "Mix", function(msg)
+  local n = tonumber(msg.N)
+  for i = 1, 25 do Bag["k" .. ((n * 31 + i * 17) % 500)] = n end
+  local order = {}
+  for k in pairs(Bag) do order[#order + 1] = k end
+  local items = {}
+  for i = 1, 150 do items[i] = { key = (i * n) % 7, id = i } end
+  table.sort(items, function(a, b) return a.key < b.key end)
+  local ids = {}
+  for i = 1, 150 do ids[i] = items[i].id end
+  local rolls = {}
+  for i = 1, 5 do rolls[i] = math.random(1, 1000000) end
+  msg.reply({ Order = table.concat(order, ",", 1, math.min(#order, 60)), Sorted = table.concat(ids, ","),
+    Rolls = table.concat(rolls, ","), Float = tostring(math.random()), Time = tostring(os.time()) })
+end)
+`;
