@@ -6,6 +6,7 @@ export { AOS_MODULE_FORMAT, aosRuntimeSource, aosModuleData, aosModuleTags } fro
 export { LuaEvaluatorFactory } from './cu/lua/lua-evaluator.js';
 export { LuaProcess, type LuaEvaluatorOptions, type LuaProcessStats } from './cu/lua/lua-process.js';
 export * from './cu/lua/testing.js';
+export * from './cu/wasm/index.js';
 export * from './su/index.js';
 export * from './cu/ports.js';
 export * from './cu/compute-unit.js';

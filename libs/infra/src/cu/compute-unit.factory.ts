@@ -1,4 +1,4 @@
-import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, type SchedulerStore } from '@ao/core';
+import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type SchedulerStore } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import type { PrismaClient } from '../database/prisma.js';
 import type { Env } from '../env/env.schema.js';
@@ -8,7 +8,7 @@ import { PrismaComputeStore } from './prisma-compute.store.js';
 
 /** The module formats this build evaluates. */
 export function createEvaluators(): EvaluatorRegistry {
-  return new EvaluatorRegistry().register(new LuaEvaluatorFactory());
+  return new EvaluatorRegistry().register(new LuaEvaluatorFactory()).register(new WasmEvaluatorFactory());
 }
 
 /** A Compute Unit on Postgres with the configured limits (used by the worker and, read-only, by the API). */
