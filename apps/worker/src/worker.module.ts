@@ -24,6 +24,7 @@ import {
 import { WorkerHeartbeat } from './heartbeat.service.js';
 import { EvaluateProcessor } from './processors/evaluate.processor.js';
 import { SweepService } from './processors/sweep.service.js';
+import { CheckpointPublishService } from './processors/checkpoint-publish.service.js';
 import { CronProcessor } from './processors/cron.processor.js';
 import { PushProcessor } from './processors/push.processor.js';
 import { UploadProcessor } from './processors/upload.processor.js';
@@ -78,6 +79,7 @@ export class WorkerModule {
         { provide: STAGE_PROCESSORS, inject: [...processors], useFactory: (...list: StageProcessor[]) => list },
         ProcessorRegistry,
         SweepService,
+        CheckpointPublishService,
         WorkerHeartbeat,
       ],
     };

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AoError } from '@ao/core';
@@ -58,9 +58,33 @@ export class CuController {
   }
 
   @Get('state/:processId')
-  @ApiOperation({ summary: 'The SHA-256 of the latest evaluated state, with its nonce' })
-  async state(@Param('processId') processId: string) {
-    const s = await this.cu.state(requireId(processId, 'process id'));
+  @ApiOperation({
+    summary:
+      'The SHA-256 of the latest evaluated state, with its nonce (JSON). With `Accept: application/octet-stream`: the newest checkpoint image ' +
+      '(Content-Encoding as stored, e.g. gzip) with X-Nonce, X-State-Hash, X-SHA-256 (of the decoded image), X-Module, X-Timestamp, X-Gateway-Id headers',
+  })
+  async state(@Param('processId') processId: string, @Headers('accept') accept: string | undefined, @Res({ passthrough: true }) res: Response) {
+    requireId(processId, 'process id');
+    if (accept?.includes('application/octet-stream')) {
+      const { meta, bytes } = await this.cu.latestCheckpoint(processId);
+      res.setHeader('Content-Type', 'application/octet-stream');
+      if (meta.contentEncoding !== 'identity') res.setHeader('Content-Encoding', meta.contentEncoding);
+      res.setHeader('X-Nonce', String(meta.nonce));
+      res.setHeader('X-State-Hash', meta.stateHash);
+      res.setHeader('X-SHA-256', meta.sha256);
+      res.setHeader('X-Module', meta.moduleId);
+      res.setHeader('X-Timestamp', String(meta.timestamp));
+      if (meta.gatewayId) res.setHeader('X-Gateway-Id', meta.gatewayId);
+      return new StreamableFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    const s = await this.cu.state(processId);
     return { processId, nonce: s.nonce, stateHash: s.hash, algorithm: 'sha256 of the canonical Lua state (libs/ao-core/lua/README.md)' };
+  }
+
+  @Get('checkpoints/:processId')
+  @ApiOperation({ summary: 'Kept checkpoints of a process, newest first: `[{nonce, stateHash, sha256, size, gatewayId, timestamp}]` (gatewayId null until published)' })
+  async checkpoints(@Param('processId') processId: string) {
+    const list = await this.cu.checkpoints(requireId(processId, 'process id'));
+    return list.map((c) => ({ nonce: c.nonce, stateHash: c.stateHash, sha256: c.sha256, size: c.size, gatewayId: c.gatewayId ?? null, timestamp: c.timestamp }));
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AoError, type ComputeUnit, type EvalResult, type SchedulerStore } from '@ao/core';
+import { AoError, type CheckpointStore, type CheckpointSummary, type ComputeUnit, type EvalResult, type SchedulerStore } from '@ao/core';
 import { ENV, PIPELINE, PRISMA, type Env, type PipelineQueues, type PrismaClient } from '@ao/infra';
 import { SCHEDULER_STORE } from '../su/su.tokens.js';
-import { API_COMPUTE_UNIT } from './cu.tokens.js';
+import { API_COMPUTE_UNIT, CHECKPOINT_STORE } from './cu.tokens.js';
 
 export type ResultLookup = { status: 'done'; result: EvalResult } | { status: 'pending'; nonce: number };
 
@@ -20,6 +20,7 @@ export class CuService implements OnApplicationShutdown {
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
     @Inject(SCHEDULER_STORE) private readonly log: SchedulerStore,
     @Inject(API_COMPUTE_UNIT) private readonly cu: ComputeUnit,
+    @Inject(CHECKPOINT_STORE) private readonly checkpointStore: CheckpointStore,
   ) {}
 
   /** The result of a message, waiting (bounded) for its evaluation. */
@@ -86,6 +87,22 @@ export class CuService implements OnApplicationShutdown {
   async state(processId: string): Promise<{ nonce: number; hash: string }> {
     await this.requireLatest(processId);
     return this.serial(processId, () => this.cu.stateHash(processId));
+  }
+
+  /** The kept checkpoints of a process, newest first. */
+  async checkpoints(processId: string): Promise<CheckpointSummary[]> {
+    if (!(await this.log.getProcess(processId))) throw new AoError('NOT_FOUND', `Process ${processId} not found`, { processId });
+    return this.checkpointStore.list(processId);
+  }
+
+  /** The newest checkpoint with its stored (encoded) bytes. */
+  async latestCheckpoint(processId: string): Promise<{ meta: CheckpointSummary; bytes: Uint8Array }> {
+    if (!(await this.log.getProcess(processId))) throw new AoError('NOT_FOUND', `Process ${processId} not found`, { processId });
+    for (const meta of await this.checkpointStore.latest(processId, Number.MAX_SAFE_INTEGER)) {
+      const bytes = await this.checkpointStore.read(processId, meta.nonce);
+      if (bytes) return { meta, bytes };
+    }
+    throw new AoError('NOT_FOUND', `Process ${processId} has no checkpoint yet`, { processId });
   }
 
   onApplicationShutdown(): void {

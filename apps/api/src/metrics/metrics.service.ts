@@ -18,7 +18,7 @@ export class MetricsService {
   ) {}
 
   async render(): Promise<string> {
-    const [outbox, totals, behind, cranks, queues] = await Promise.all([
+    const [outbox, totals, behind, cranks, queues, checkpoints] = await Promise.all([
       this.prisma.$queryRaw<{ status: string; n: bigint }[]>`SELECT status, count(*) AS n FROM upload_outbox GROUP BY status`,
       this.prisma.$queryRaw<{ processes: bigint; entries: bigint | null; results: bigint }[]>`
         SELECT (SELECT count(*) FROM processes) AS processes,
@@ -35,6 +35,10 @@ export class MetricsService {
           counts: await q.getJobCounts(...JOB_STATES),
         })),
       ),
+      this.prisma.$queryRaw<{ state: string; n: bigint; bytes: bigint | null }[]>`
+        SELECT CASE WHEN rejected_reason IS NOT NULL THEN 'rejected' WHEN gateway_id IS NOT NULL THEN 'published' ELSE 'unpublished' END AS state,
+               count(*) AS n, sum(size) AS bytes
+        FROM cu_checkpoints GROUP BY 1`,
     ]);
     const t = totals[0];
     const samples: Sample[] = [
@@ -60,6 +64,18 @@ export class MetricsService {
         help: 'Pipeline jobs by queue and state',
         type: 'gauge',
         values: queues.flatMap(({ queue, counts }) => JOB_STATES.map((state) => ({ labels: { queue, state }, value: counts[state] ?? 0 }))),
+      },
+      {
+        name: 'ao_cu_checkpoints',
+        help: 'CU checkpoints kept, by state (published to the gateway, unpublished, rejected = failed verification on a cold start and skipped)',
+        type: 'gauge',
+        values: ['published', 'unpublished', 'rejected'].map((state) => ({ labels: { state }, value: Number(checkpoints.find((r) => r.state === state)?.n ?? 0) })),
+      },
+      {
+        name: 'ao_cu_checkpoint_bytes',
+        help: 'Stored (compressed) bytes of the kept CU checkpoints',
+        type: 'gauge',
+        values: [{ value: checkpoints.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0) }],
       },
     ];
     return samples.map(format).join('');

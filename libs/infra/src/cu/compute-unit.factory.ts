@@ -1,9 +1,12 @@
-import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type SchedulerStore } from '@ao/core';
+import { Logger } from '@nestjs/common';
+import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type CheckpointEvents, type SchedulerStore } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import type { PrismaClient } from '../database/prisma.js';
 import type { Env } from '../env/env.schema.js';
 import type { PlatformWallets } from '../wallets/wallets.js';
+import { gzipCheckpointCodec } from './gzip-checkpoint.codec.js';
 import { StoreModuleLoader } from './module-loader.js';
+import { PrismaCheckpointStore } from './prisma-checkpoint.store.js';
 import { PrismaComputeStore } from './prisma-compute.store.js';
 
 /** The module formats this build evaluates. */
@@ -11,13 +14,44 @@ export function createEvaluators(): EvaluatorRegistry {
   return new EvaluatorRegistry().register(new LuaEvaluatorFactory()).register(new WasmEvaluatorFactory());
 }
 
-/** A Compute Unit on Postgres with the configured limits (used by the worker and, read-only, by the API). */
-export function createComputeUnit(env: Env, prisma: PrismaClient, log: SchedulerStore, gateway: ArweaveGateway, wallets: PlatformWallets): ComputeUnit {
-  return new ComputeUnit(new PrismaComputeStore(prisma, log), new StoreModuleLoader(log, gateway), createEvaluators(), {
-    maxLive: env.CU_MAX_LIVE,
-    batchSize: 500,
-    defaults: { gas: env.CU_GAS_DEFAULT, memoryBytes: env.CU_MEMORY_DEFAULT },
-    maxima: { gas: env.CU_GAS_MAX, memoryBytes: env.CU_MEMORY_MAX },
-    platformAddresses: [wallets.signing.address],
-  });
+/** Checkpoint events as log lines (counts of rejected checkpoints are in /metrics: `ao_cu_checkpoints{state="rejected"}`). */
+function checkpointLog(env: Env): CheckpointEvents {
+  const logger = new Logger('cu-checkpoints');
+  // Evaluation threads have no Nest app to filter levels: the per-checkpoint line only at debug.
+  const debug = env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'verbose';
+  return {
+    saved: (c) =>
+      debug && logger.debug(`${c.processId} @${c.nonce}: ${c.rawSize} B → ${c.size} B ${c.contentEncoding}, capture ${c.captureMs.toFixed(1)} ms, save ${c.saveMs.toFixed(1)} ms`),
+    saveFailed: (f) => logger.warn(`${f.processId} @${f.nonce}: checkpoint not saved: ${f.error.message}`),
+    rejected: (r) => logger.warn(`${r.processId} @${r.nonce}: checkpoint rejected, falling back to an older one or genesis: ${r.reason}`),
+  };
+}
+
+/**
+ * A Compute Unit on Postgres with the configured limits and checkpoints (used by the worker and,
+ * read-only, by the API: `saveCheckpoints: false` restores from checkpoints but never writes one).
+ */
+export function createComputeUnit(
+  env: Env,
+  prisma: PrismaClient,
+  log: SchedulerStore,
+  gateway: ArweaveGateway,
+  wallets: PlatformWallets,
+  options: { saveCheckpoints?: boolean } = {},
+): ComputeUnit {
+  return new ComputeUnit(
+    new PrismaComputeStore(prisma, log),
+    new StoreModuleLoader(log, gateway),
+    createEvaluators(),
+    {
+      maxLive: env.CU_MAX_LIVE,
+      batchSize: 500,
+      defaults: { gas: env.CU_GAS_DEFAULT, memoryBytes: env.CU_MEMORY_DEFAULT },
+      maxima: { gas: env.CU_GAS_MAX, memoryBytes: env.CU_MEMORY_MAX },
+      platformAddresses: [wallets.signing.address],
+      checkpointInterval: env.CU_CHECKPOINT_INTERVAL,
+      saveCheckpoints: options.saveCheckpoints ?? true,
+    },
+    { store: new PrismaCheckpointStore(prisma, env.CU_CHECKPOINT_KEEP), codec: gzipCheckpointCodec, events: checkpointLog(env) },
+  );
 }

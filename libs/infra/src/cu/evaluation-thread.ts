@@ -27,7 +27,11 @@ parentPort!.on('message', (request: ThreadRequest) => {
   if (request.type === 'close') {
     clearInterval(heartbeat);
     cu.close();
-    void prisma.$disconnect().finally(() => parentPort!.close());
+    // Checkpoints still being saved finish first (each is one insert); then the connection goes.
+    void cu
+      .flush()
+      .then(() => prisma.$disconnect())
+      .finally(() => parentPort!.close());
     return;
   }
   cu.evaluate(request.processId).then(

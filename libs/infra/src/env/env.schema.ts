@@ -81,6 +81,12 @@ export const envSchema = z.object({
   /** Default and maximum memory per process in bytes (Memory-Limit tag picks within the maximum). */
   CU_MEMORY_DEFAULT: bytes.default(256 * 1024 * 1024),
   CU_MEMORY_MAX: bytes.default(1024 * 1024 * 1024),
+  /** Checkpoint a process's state every this many nonces (and on eviction): a restart replays fewer than this many messages. 0 disables. */
+  CU_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).default(1000),
+  /** Checkpoints kept per process in Postgres. */
+  CU_CHECKPOINT_KEEP: z.coerce.number().int().min(1).max(100).default(3),
+  /** Publish checkpoints as ao Checkpoint items to the gateway (worker upload stage). */
+  CU_CHECKPOINT_PUBLISH: bool.default(true),
   /** How long GET /cu/result waits for an evaluation before answering 202. */
   RESULT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /** Messages behind (log entries not yet evaluated + outbox pushes not yet relayed) past which POST /mu answers 503 with Retry-After. */
