@@ -19,7 +19,8 @@ export function createRedis(url: string, role: 'worker' | 'producer', extra: Red
 
 /** Deletes every key under `prefix:` (a test or bench namespace), in SCAN pages. */
 export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = createRedis(url, 'producer');
+  // Queues its first command until connected (a producer connection would refuse it).
+  const redis = createRedis(url, 'producer', { enableOfflineQueue: true });
   try {
     let cursor = '0';
     do {
