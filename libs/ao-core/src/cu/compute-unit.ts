@@ -114,7 +114,7 @@ export class ComputeUnit {
           }
           this.advance(live, entry);
           pending.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
-          await this.checkpointIfDue(processId, live, -1);
+          if (this.checkpointDue(live, -1)) await this.captureInBackground(processId, live);
         }
         report.results.push(...pending);
         report.evaluated += pending.length;
@@ -209,14 +209,13 @@ export class ComputeUnit {
   }
 
   /**
-   * At a multiple of the interval not yet checkpointed, captures the state; `until` limits it to
+   * Whether the state is at a multiple of the interval not yet checkpointed; `until` limits it to
    * the last such nonce before `until` (a catch-up replay checkpoints once, not at every multiple).
    */
-  private async checkpointIfDue(processId: string, live: Live, until: number): Promise<void> {
+  private checkpointDue(live: Live, until: number): boolean {
     const interval = this.interval;
-    if (!interval || !this.checkpointer || live.nonce <= 0 || live.nonce % interval !== 0) return;
-    if (live.nonce <= live.lastCheckpoint || live.nonce + interval <= until) return;
-    await this.captureInBackground(processId, live);
+    if (!interval || live.nonce <= 0 || live.nonce % interval !== 0) return false;
+    return live.nonce > live.lastCheckpoint && live.nonce + interval > until;
   }
 
   private async captureInBackground(processId: string, live: Live): Promise<void> {
@@ -286,7 +285,7 @@ export class ComputeUnit {
           await live.instance.evaluate(this.message(live, entry, processId));
           this.advance(live, entry);
           // Heals a missing checkpoint (a failed save, or a log older than checkpoints).
-          await this.checkpointIfDue(processId, live, nonce);
+          if (this.checkpointDue(live, nonce)) await this.captureInBackground(processId, live);
         }
       }
     } catch (error) {
