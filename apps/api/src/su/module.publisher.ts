@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { AOS_MODULE_FORMAT, aosModuleData, aosModuleTags, createDataItem, toStoredItem, type SchedulerStore } from '@ao/core';
-import { PRISMA, WALLETS, createItemSigner, type PlatformWallets, type PrismaClient } from '@ao/infra';
-import { SCHEDULER_STORE } from './su.tokens.js';
+import { AOS_MODULE_FORMAT, aosModuleData, aosModuleTags, createDataItem } from '@ao/core';
+import { WALLETS, createItemSigner, type PlatformWallets } from '@ao/infra';
+import { PlatformItems } from './platform-items.js';
 
 /**
  * Publishes the platform's modules as `Type: Module` items at boot (the aos Lua runtime, whose
@@ -14,18 +14,15 @@ export class ModulePublisher implements OnApplicationBootstrap {
 
   constructor(
     @Inject(WALLETS) private readonly wallets: PlatformWallets,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
-    @Inject(SCHEDULER_STORE) private readonly store: SchedulerStore,
+    private readonly items: PlatformItems,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const item = await createDataItem({ data: aosModuleData(), tags: aosModuleTags() }, createItemSigner(this.wallets.signing));
-    const current = await this.prisma.platformState.findUnique({ where: { key: 'modules' } });
-    const modules = { ...((current?.value as Record<string, string> | undefined) ?? {}) };
-    if (modules[AOS_MODULE_FORMAT] === item.id && (await this.store.getItem(item.id))) return;
-    await this.store.storeStandalone(toStoredItem(item));
+    const modules = { ...((await this.items.fact<Record<string, string>>('modules')) ?? {}) };
+    if (modules[AOS_MODULE_FORMAT] === item.id && (await this.items.stored(item.id))) return;
     modules[AOS_MODULE_FORMAT] = item.id;
-    await this.prisma.platformState.upsert({ where: { key: 'modules' }, create: { key: 'modules', value: modules }, update: { value: modules } });
+    await this.items.publish('modules', item, modules);
     this.logger.log(`published module ${AOS_MODULE_FORMAT} as ${item.id}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { createDataItem, toStoredItem, type SchedulerStore } from '@ao/core';
-import { ENV, PRISMA, WALLETS, createItemSigner, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
-import { SCHEDULER_STORE } from './su.tokens.js';
+import { createDataItem } from '@ao/core';
+import { ENV, WALLETS, createItemSigner, type Env, type PlatformWallets } from '@ao/infra';
+import { PlatformItems } from './platform-items.js';
 
 const TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -16,16 +16,14 @@ export class SchedulerLocationPublisher implements OnApplicationBootstrap {
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(WALLETS) private readonly wallets: PlatformWallets,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
-    @Inject(SCHEDULER_STORE) private readonly store: SchedulerStore,
+    private readonly items: PlatformItems,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const url = `${this.env.PUBLIC_URL.replace(/\/$/, '')}/su`;
     const address = this.wallets.signing.address;
-    const current = await this.prisma.platformState.findUnique({ where: { key: 'scheduler-location' } });
-    const value = current?.value as { url?: string; address?: string } | undefined;
-    if (value?.url === url && value.address === address) return;
+    const current = await this.items.fact<{ url?: string; address?: string }>('scheduler-location');
+    if (current?.url === url && current.address === address) return;
     const item = await createDataItem(
       {
         data: '',
@@ -39,13 +37,7 @@ export class SchedulerLocationPublisher implements OnApplicationBootstrap {
       },
       createItemSigner(this.wallets.signing),
     );
-    await this.store.storeStandalone(toStoredItem(item));
-    const fact = { url, address, id: item.id, ttl: TTL_MS };
-    await this.prisma.platformState.upsert({
-      where: { key: 'scheduler-location' },
-      create: { key: 'scheduler-location', value: fact },
-      update: { value: fact },
-    });
+    await this.items.publish('scheduler-location', item, { url, address, id: item.id, ttl: TTL_MS });
     this.logger.log(`published Scheduler-Location ${item.id} for ${url}`);
   }
 }

@@ -15,6 +15,7 @@ import {
   type PrismaClient,
 } from '@ao/infra';
 import { ModulePublisher } from './module.publisher.js';
+import { PlatformItems } from './platform-items.js';
 import { SchedulerLocationPublisher } from './scheduler-location.publisher.js';
 import { SuController } from './su.controller.js';
 import { SCHEDULER_STORE } from './su.tokens.js';
@@ -39,6 +40,7 @@ import { SCHEDULER_STORE } from './su.tokens.js';
           uploads: { uploadsPending: () => void pipeline.kickUpload().catch(() => undefined) },
         }),
     },
+    PlatformItems,
     SchedulerLocationPublisher,
     ModulePublisher,
   ],
