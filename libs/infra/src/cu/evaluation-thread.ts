@@ -4,7 +4,7 @@ import { isAoError } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createPrismaClient } from '../database/prisma.js';
 import type { Env } from '../env/env.schema.js';
-import { gatewayUrl } from '../nest/infra.module.js';
+import { gatewayUrl } from '../env/env.js';
 import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
 import { loadWallets } from '../wallets/wallets.js';
 import { createComputeUnit } from './compute-unit.factory.js';

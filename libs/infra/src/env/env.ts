@@ -57,3 +57,8 @@ export function childEnv(overrides: Record<string, string>): Record<string, stri
 export function hostPath(): string[] {
   return (process.env.PATH ?? '').split(':').filter(Boolean);
 }
+
+/** The gateway URL: ARWEAVE_URL, or the embedded arlocal's when it is unset. */
+export function gatewayUrl(env: Pick<Env, 'ARWEAVE_URL' | 'ARLOCAL_PORT'>): string {
+  return env.ARWEAVE_URL || `http://127.0.0.1:${env.ARLOCAL_PORT}`;
+}

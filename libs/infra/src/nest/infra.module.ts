@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createPrismaClient, type PrismaClient } from '../database/prisma.js';
+import { gatewayUrl } from '../env/env.js';
 import type { Env } from '../env/env.schema.js';
 import { Heartbeats } from '../redis/heartbeats.js';
 import { createRedis } from '../redis/redis.js';
@@ -56,9 +57,4 @@ export class InfraModule {
       exports: [ENV, PRISMA, REDIS, GATEWAY, WALLETS, HEARTBEATS, PIPELINE],
     };
   }
-}
-
-/** The gateway URL: ARWEAVE_URL, or the embedded arlocal's when it is unset. */
-export function gatewayUrl(env: Pick<Env, 'ARWEAVE_URL' | 'ARLOCAL_PORT'>): string {
-  return env.ARWEAVE_URL || `http://127.0.0.1:${env.ARLOCAL_PORT}`;
 }
