@@ -13,7 +13,8 @@ import { watToWasm } from './wabt.js';
  * account count and a message counter are non-exported mutable globals.
  *
  * Actions: `Mint` (credits From with Quantity), `Transfer` (moves Quantity from From to
- * Recipient and sends the recipient a `Credit-Notice`; `Error` when the balance is short),
+ * Recipient and sends the recipient a `Credit-Notice`, with the ao protocol tags the MU requires
+ * of every pushed message; `Error` when the balance is short),
  * `Balance` (Output = From's balance), `Count` (Output = messages handled), and for tests:
  * `Trap` (credits, then traps), `Grow` (memory.grow by Quantity pages, Output `grew`/`refused`),
  * `Spin` (loops forever), `Recurse` (recursion without end), `BadJson`, `BadPtr`.
@@ -43,7 +44,9 @@ const STRINGS = {
   unknown: 'unknown action',
   short: '{"Error":"insufficient balance"}',
   creditOpen: '{"Output":"ok","Messages":[{"Target":"',
-  creditTags: '","Tags":[{"name":"Action","value":"Credit-Notice"},{"name":"Sender","value":"',
+  creditTags:
+    '","Tags":[{"name":"Data-Protocol","value":"ao"},{"name":"Variant","value":"ao.TN.1"},{"name":"Type","value":"Message"},' +
+    '{"name":"Action","value":"Credit-Notice"},{"name":"Sender","value":"',
   creditQty: '"},{"name":"Quantity","value":"',
   creditClose: '"}],"Data":""}]}',
   notJson: '{not json',
@@ -60,7 +63,7 @@ function layout(): { data: string; at: (name: Name) => string } {
     offset += value.length;
     data += value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   }
-  if (offset > 960) throw new Error('fixture strings overflow their area');
+  if (offset > 990) throw new Error('fixture strings overflow their area');
   const at = (name: Name): string => {
     const [o, l] = offsets.get(name)!;
     return `(i32.const ${o}) (i32.const ${l})`;

@@ -40,6 +40,9 @@ describe('WASM processes (wasm32-ao-json-1)', () => {
         Target: BOB,
         Data: '',
         Tags: [
+          { name: 'Data-Protocol', value: 'ao' },
+          { name: 'Variant', value: 'ao.TN.1' },
+          { name: 'Type', value: 'Message' },
           { name: 'Action', value: 'Credit-Notice' },
           { name: 'Sender', value: ALICE },
           { name: 'Quantity', value: '30' },
