@@ -10,6 +10,7 @@ import { markdownTable, notes, parseArgs, tempDir } from './lib.js';
 const BENCHMARKS = [
   { name: 'cu-eval', about: 'aos token Transfer through Handlers on one process vs native lua5.4' },
   { name: 'cu-parallel', about: 'the same over 100 processes on one thread per core vs cu-eval × cores' },
+  { name: 'wasm-eval', about: 'token Transfer on one WASM process (wasm32-ao-json-1, fuel-metered) vs the Lua evaluator' },
   { name: 'cu-replay', about: 'replay of a long log from genesis through the ComputeUnit; cold start from a checkpoint' },
   { name: 'su-schedule', about: 'signed items scheduled into Postgres, 100 processes and one hot process, vs verifyDataItem' },
   { name: 'e2e', about: 'POST /mu/ to result and pushed outbox, fixed load and saturation, vs raw BullMQ round trips' },

@@ -97,6 +97,9 @@ export function tokenModuleWat(maxPages = 256): string {
       (loop $outer
         (br_if $done (i32.gt_s (i32.add (local.get $i) (local.get $nl)) (local.get $hl)))
         (local.set $j (i32.const 0))
+        ;; most positions fail on the first byte: test it before entering the inner loop
+        (if (i32.ne (i32.load8_u (i32.add (local.get $h) (local.get $i))) (i32.load8_u (local.get $n)))
+          (then (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $outer)))
         (block $mismatch
           (loop $inner
             (if (i32.eq (local.get $j) (local.get $nl)) (then (return (i32.add (i32.add (local.get $h) (local.get $i)) (local.get $nl)))))
@@ -140,8 +143,10 @@ export function tokenModuleWat(maxPages = 256): string {
     (block $done (loop $l
       (br_if $done (i32.ge_u (local.get $i) (global.get $count)))
       (local.set $e (i32.add (i32.const 1024) (i32.mul (local.get $i) (i32.const 64))))
-      (if (call $eq (i32.add (local.get $e) (i32.const 4)) (i32.load (local.get $e)) (local.get $p) (local.get $len))
-        (then (return (i32.add (local.get $e) (i32.const 56)))))
+      ;; a first test on 8 bytes skips most full compares (keys shorter than that always get one)
+      (if (i32.or (i32.lt_u (local.get $len) (i32.const 8)) (i64.eq (i64.load (i32.add (local.get $e) (i32.const 4))) (i64.load (local.get $p))))
+        (then (if (call $eq (i32.add (local.get $e) (i32.const 4)) (i32.load (local.get $e)) (local.get $p) (local.get $len))
+          (then (return (i32.add (local.get $e) (i32.const 56)))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $l)))
     (if (i32.ge_u (global.get $count) (i32.const 1000)) (then unreachable))
