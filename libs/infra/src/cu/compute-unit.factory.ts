@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type CheckpointEvents, type SchedulerStore } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import type { PrismaClient } from '../database/prisma.js';
@@ -16,14 +15,16 @@ export function createEvaluators(): EvaluatorRegistry {
 
 /** Checkpoint events as log lines (counts of rejected checkpoints are in /metrics: `ao_cu_checkpoints{state="rejected"}`). */
 function checkpointLog(env: Env): CheckpointEvents {
-  const logger = new Logger('cu-checkpoints');
-  // Evaluation threads have no Nest app to filter levels: the per-checkpoint line only at debug.
+  // Plain stderr lines: this runs in evaluation threads, which do not load Nest. Per-checkpoint lines only at debug.
+  const line = (level: string, text: string) => process.stderr.write(`${new Date().toISOString()} ${level} [cu-checkpoints] ${text}\n`);
+  const logger = { debug: (text: string) => line('DEBUG', text), warn: (text: string) => line('WARN', text) };
   const debug = env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'verbose';
+  const quiet = env.LOG_LEVEL === 'error';
   return {
     saved: (c) =>
       debug && logger.debug(`${c.processId} @${c.nonce}: ${c.rawSize} B → ${c.size} B ${c.contentEncoding}, capture ${c.captureMs.toFixed(1)} ms, save ${c.saveMs.toFixed(1)} ms`),
-    saveFailed: (f) => logger.warn(`${f.processId} @${f.nonce}: checkpoint not saved: ${f.error.message}`),
-    rejected: (r) => logger.warn(`${r.processId} @${r.nonce}: checkpoint rejected, falling back to an older one or genesis: ${r.reason}`),
+    saveFailed: (f) => !quiet && logger.warn(`${f.processId} @${f.nonce}: checkpoint not saved: ${f.error.message}`),
+    rejected: (r) => !quiet && logger.warn(`${r.processId} @${r.nonce}: checkpoint rejected, falling back to an older one or genesis: ${r.reason}`),
   };
 }
 
