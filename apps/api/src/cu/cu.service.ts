@@ -1,8 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AoError, type CheckpointStore, type CheckpointSummary, type ComputeUnit, type EvalResult, type SchedulerStore } from '@ao/core';
-import { ENV, PIPELINE, PRISMA, type Env, type PipelineQueues, type PrismaClient } from '@ao/infra';
+import { AoError, type CheckpointStore, type CheckpointSummary, type EvalResult, type SchedulerStore } from '@ao/core';
+import { ENV, PIPELINE, PRISMA, type Env, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
 import { SCHEDULER_STORE } from '../su/su.tokens.js';
-import { API_COMPUTE_UNIT, CHECKPOINT_STORE } from './cu.tokens.js';
+import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.tokens.js';
+
+/** How often a waiting GET /cu/result reads Postgres when no announcement woke it. */
+const RESULT_RECHECK_MS = 1_000;
 
 export type ResultLookup = { status: 'done'; result: EvalResult } | { status: 'pending'; nonce: number };
 
@@ -19,8 +22,9 @@ export class CuService implements OnApplicationShutdown {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
     @Inject(SCHEDULER_STORE) private readonly log: SchedulerStore,
-    @Inject(API_COMPUTE_UNIT) private readonly cu: ComputeUnit,
+    @Inject(API_COMPUTE_UNIT) private readonly cu: ReadOnlyComputeUnit,
     @Inject(CHECKPOINT_STORE) private readonly checkpointStore: CheckpointStore,
+    @Inject(EVALUATION_EVENTS) private readonly events: EvaluationEvents,
   ) {}
 
   /** The result of a message, waiting (bounded) for its evaluation. */
@@ -32,7 +36,7 @@ export class CuService implements OnApplicationShutdown {
     if (!slot) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
     const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
     let kicked = false;
-    for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    for (;;) {
       const row = await this.prisma.result.findUnique({ where: { processId_nonce: { processId, nonce: slot.nonce } }, select: { result: true } });
       if (row) return { status: 'done', result: row.result as unknown as EvalResult };
       const head = await this.prisma.cuProcess.findUnique({ where: { processId }, select: { nonce: true, error: true } });
@@ -43,8 +47,11 @@ export class CuService implements OnApplicationShutdown {
         kicked = true;
         await this.pipeline.kickEvaluate(processId);
       }
-      if (Date.now() + wait > deadline) return { status: 'pending', nonce: Number(slot.nonce) };
-      await new Promise((r) => setTimeout(r, wait));
+      const left = deadline - Date.now();
+      if (left <= 0) return { status: 'pending', nonce: Number(slot.nonce) };
+      // Woken by the evaluator's announcement; the database is checked again at least every
+      // RESULT_RECHECK_MS in case an announcement was lost.
+      await this.events.wait(processId, Number(slot.nonce), Math.min(left, RESULT_RECHECK_MS));
     }
   }
 
@@ -105,8 +112,9 @@ export class CuService implements OnApplicationShutdown {
     throw new AoError('NOT_FOUND', `Process ${processId} has no checkpoint yet`, { processId });
   }
 
-  onApplicationShutdown(): void {
-    this.cu.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.cu.close();
+    this.events.close();
   }
 
   private async requireLatest(processId: string) {

@@ -1,2 +1,3 @@
 export const API_COMPUTE_UNIT = Symbol('API_COMPUTE_UNIT');
 export const CHECKPOINT_STORE = Symbol('CHECKPOINT_STORE');
+export const EVALUATION_EVENTS = Symbol('EVALUATION_EVENTS');

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { isAoError, type CommittedResult } from '@ao/core';
-import { PIPELINE, evaluateJobSchema, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import { isAoError, type EvaluationReport } from '@ao/core';
+import type { Redis } from 'ioredis';
+import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { COMPUTE_UNIT, PROCESS_LOCKS } from '../worker.tokens.js';
 
@@ -19,6 +20,8 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     @Inject(COMPUTE_UNIT) private readonly cu: Evaluator,
     @Inject(PROCESS_LOCKS) private readonly locks: ProcessLocks,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   async process(job: Job, token?: string): Promise<unknown> {
@@ -31,15 +34,11 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     }
     try {
       let evaluated = 0;
-      let report = await this.cu.evaluate(processId);
-      await this.handOff(processId, report.results);
-      evaluated += report.evaluated;
+      evaluated += await this.handOff(await this.cu.evaluate(processId));
       // Release the coalescing key, then look once more: a message scheduled after this point
       // makes a new job, and one scheduled before it is caught by this second pass.
       await job.removeDeduplicationKey();
-      report = await this.cu.evaluate(processId);
-      await this.handOff(processId, report.results);
-      evaluated += report.evaluated;
+      evaluated += await this.handOff(await this.cu.evaluate(processId));
       return { processId, evaluated };
     } catch (error) {
       if (isAoError(error) && error.kind === 'permanent') {
@@ -52,10 +51,20 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     }
   }
 
-  /** Results with something to relay go to the push stage (a sweeper re-queues any kick lost to a crash). */
-  private async handOff(processId: string, results: CommittedResult[]): Promise<void> {
+  /**
+   * Results with something to relay go to the push stage (a sweeper re-queues any kick lost to a
+   * crash), and readers waiting for these results (GET /cu/result) are told. Returns the count.
+   */
+  private async handOff(report: EvaluationReport): Promise<number> {
+    if (report.evaluated === 0) return 0;
+    const { processId, results } = report;
     const relay = results.filter((r) => !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length));
-    await Promise.all(relay.map((r) => this.pipeline.enqueuePush(processId, r.nonce)));
+    await Promise.all([
+      ...relay.map((r) => this.pipeline.enqueuePush(processId, r.nonce)),
+      // A hint only: a lost announcement delays a reader until its next database check.
+      announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined),
+    ]);
+    return report.evaluated;
   }
 
   async onApplicationShutdown(): Promise<void> {

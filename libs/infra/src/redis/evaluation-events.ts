@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from './redis.js';
+
+/** The channel evaluators announce progress on: `<processId> <nonce>` after each commit. */
+export function evaluationChannel(prefix: string): string {
+  return `${prefix}:evaluated`;
+}
+
+/** Announces that a process is evaluated up to a nonce (a hint: listeners still read Postgres). */
+export async function announceEvaluated(redis: Redis, prefix: string, processId: string, nonce: number): Promise<void> {
+  await redis.publish(evaluationChannel(prefix), `${processId} ${nonce}`);
+}
+
+interface Waiter {
+  nonce: number;
+  wake(): void;
+}
+
+/**
+ * Lets request handlers sleep until a process is evaluated far enough, instead of polling
+ * Postgres: one Redis subscription for the whole API process, fanned out to waiters by process.
+ * Announcements are hints; callers re-check the database when woken and also wake on their own
+ * after `fallbackMs`, so a lost message or a Redis outage only slows an answer down.
+ */
+export class EvaluationEvents {
+  private readonly subscriber: Redis;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly ready: Promise<unknown>;
+
+  constructor(url: string, prefix: string) {
+    this.subscriber = createRedis(url, 'worker', { lazyConnect: false });
+    const channel = evaluationChannel(prefix);
+    this.ready = this.subscriber.subscribe(channel).catch(() => undefined);
+    this.subscriber.on('message', (from: string, text: string) => {
+      if (from !== channel) return;
+      const space = text.indexOf(' ');
+      const set = this.waiters.get(text.slice(0, space));
+      if (!set) return;
+      const nonce = Number(text.slice(space + 1));
+      for (const w of set) if (nonce >= w.nonce) w.wake();
+    });
+  }
+
+  /** Resolves when `processId` is announced evaluated up to `nonce`, or after `ms`, whichever is first. */
+  async wait(processId: string, nonce: number, ms: number): Promise<void> {
+    await this.ready;
+    await new Promise<void>((resolve) => {
+      let set = this.waiters.get(processId);
+      if (!set) this.waiters.set(processId, (set = new Set()));
+      const waiter: Waiter = {
+        nonce,
+        wake: () => {
+          clearTimeout(timer);
+          set.delete(waiter);
+          if (set.size === 0 && this.waiters.get(processId) === set) this.waiters.delete(processId);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => waiter.wake(), ms);
+      set.add(waiter);
+    });
+  }
+
+  close(): void {
+    for (const set of this.waiters.values()) for (const w of [...set]) w.wake();
+    this.subscriber.disconnect();
+  }
+}
