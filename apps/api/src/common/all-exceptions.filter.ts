@@ -22,6 +22,8 @@ const STATUS_BY_CODE: Partial<Record<AoErrorCode, number>> = {
   BROKEN_HASH_CHAIN: 409,
   GATEWAY_UNAVAILABLE: 503,
   BACKPRESSURE: 503,
+  // The wall-clock backstop cut a dry-run (or state hash) stuck in one call; the API itself is fine.
+  EVALUATION_TIMEOUT: 503,
 };
 
 const CODE_BY_STATUS: Record<number, string> = {

@@ -1,13 +1,28 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AoError, type AoErrorCode, type AoErrorKind, type EvaluationReport } from '@ao/core';
+import { AoError, type AoErrorCode, type AoErrorKind, type AoMessage, type EvalResult, type EvaluationReport } from '@ao/core';
 import type { Env } from '../env/env.schema.js';
 
-export type ThreadRequest = { type: 'evaluate'; id: number; processId: string } | { type: 'close' };
+/** A dry-run message as the Compute Unit takes it (it adds `Read-Only` itself). */
+export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
+
+/** The calls a thread serves, one per Compute Unit method the pool stands in for. */
+export type ThreadCall =
+  | { type: 'evaluate'; processId: string }
+  | { type: 'dry-run'; processId: string; message: DryRunMessage }
+  | { type: 'state-hash'; processId: string };
+export type ThreadRequest = (ThreadCall & { id: number }) | { type: 'close' };
 export type ThreadReply =
-  | { id: number; ok: true; report: EvaluationReport }
+  | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { message: string; code?: AoErrorCode; kind?: AoErrorKind; details?: Record<string, unknown> } };
+
+/** What a thread is started with. */
+export interface ThreadData {
+  env: Env;
+  /** False for a read-only Compute Unit (the API's): it restores from checkpoints but never saves one. */
+  saveCheckpoints: boolean;
+}
 
 /** What the evaluate stage needs of a Compute Unit; met by ComputeUnit itself and by the pool. */
 export interface Evaluator {
@@ -15,10 +30,21 @@ export interface Evaluator {
   close(): void | Promise<void>;
 }
 
+/** What the API's read side needs of a Compute Unit; met by ComputeUnit itself and by the pool. */
+export interface ReadOnlyComputeUnit {
+  dryRun(processId: string, message: DryRunMessage): Promise<EvalResult>;
+  stateHash(processId: string): Promise<{ nonce: number; hash: string }>;
+  close(): void | Promise<void>;
+}
+
 interface Call {
-  resolve: (report: EvaluationReport) => void;
+  request: ThreadCall;
+  resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  processId: string;
+  /** When it was posted to its thread. */
+  sentAt: number;
+  /** Already replayed once on a replacement thread. */
+  replayed?: boolean;
 }
 
 interface Slot {
@@ -32,6 +58,8 @@ interface Slot {
 /** How often a thread says it is alive; a thread stuck in one synchronous call cannot. */
 export const HEARTBEAT_MS = 200;
 
+const LABEL: Record<ThreadCall['type'], string> = { evaluate: 'evaluating', 'dry-run': 'serving a dry-run of', 'state-hash': 'hashing the state of' };
+
 /** The thread script: the built file next to this one (tests run this module from source). */
 function threadScript(): string {
   const here = fileURLToPath(import.meta.url);
@@ -39,45 +67,49 @@ function threadScript(): string {
 }
 
 /**
- * Evaluates processes on a pool of worker threads, each with a Compute Unit of its own; a process
- * always goes to the same thread (its live state stays warm there). The wall-clock backstop: gas
- * bounds what the Lua VM executes, but not a single C call that never returns (a pathological
- * string pattern). Each thread sends a heartbeat every HEARTBEAT_MS from its event loop; a thread
- * that holds calls and has been silent for `timeoutMs` is stuck inside one message, so it is
- * terminated and replaced, the calls it held fail with a transient EVALUATION_TIMEOUT (jobs are
- * retried; nothing of the runaway message was committed, commits are per batch and atomic), and
- * processes on the other threads never noticed. Long evaluations that keep yielding are not cut.
+ * Runs Compute Unit calls (evaluations, dry-runs, state hashes) on a pool of worker threads, each
+ * with a Compute Unit of its own; a process always goes to the same thread (its live state stays
+ * warm there). The wall-clock backstop: gas bounds what the Lua VM executes, but not a single C
+ * call that never returns (a pathological string pattern). Each thread sends a heartbeat every
+ * HEARTBEAT_MS from its event loop; a thread that holds calls and has been silent for `timeoutMs`
+ * is stuck inside one message, so it is terminated and replaced, the calls it held fail with a
+ * transient EVALUATION_TIMEOUT (jobs are retried; nothing of the runaway message was committed,
+ * commits are per batch and atomic), and processes on the other threads never noticed. Read-only
+ * calls posted after the thread fell silent cannot have started, so they are replayed once on the
+ * replacement instead of failing. Long evaluations that keep yielding are not cut.
  */
-export class EvaluationPool implements Evaluator {
+export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   private readonly slots: Slot[] = [];
   private nextId = 0;
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
+  private readonly data: ThreadData;
 
   constructor(
-    private readonly env: Env,
+    env: Env,
     private readonly size: number,
     private readonly timeoutMs: number,
+    options: { saveCheckpoints?: boolean } = {},
   ) {
+    this.data = { env, saveCheckpoints: options.saveCheckpoints ?? true };
     for (let i = 0; i < size; i += 1) this.slots.push(this.spawn(i));
     this.watchdog = setInterval(() => this.check(), Math.min(1_000, Math.max(50, timeoutMs / 4)));
     this.watchdog.unref();
   }
 
-  async evaluate(processId: string): Promise<EvaluationReport> {
-    if (this.closed) throw new AoError('INTERNAL', 'the evaluation pool is closed', {}, 'transient');
-    const index = createHash('sha256').update(processId).digest().readUInt32BE(0) % this.size;
-    const slot = this.slots[index];
-    await slot.ready;
-    const id = (this.nextId += 1);
-    return new Promise<EvaluationReport>((resolve, reject) => {
-      if (slot.calls.size === 0) slot.seen = Date.now();
-      slot.calls.set(id, { resolve, reject, processId });
-      slot.worker.postMessage({ type: 'evaluate', id, processId } satisfies ThreadRequest);
-    });
+  evaluate(processId: string): Promise<EvaluationReport> {
+    return this.call({ type: 'evaluate', processId }) as Promise<EvaluationReport>;
   }
 
-  /** Lets running evaluations finish (at most `graceMs`, by default the backstop up to 10 s), then stops the threads. */
+  dryRun(processId: string, message: DryRunMessage): Promise<EvalResult> {
+    return this.call({ type: 'dry-run', processId, message }) as Promise<EvalResult>;
+  }
+
+  stateHash(processId: string): Promise<{ nonce: number; hash: string }> {
+    return this.call({ type: 'state-hash', processId }) as Promise<{ nonce: number; hash: string }>;
+  }
+
+  /** Lets running calls finish (at most `graceMs`, by default the backstop up to 10 s), then stops the threads. */
   async close(graceMs = Math.min(this.timeoutMs, 10_000)): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
@@ -85,15 +117,37 @@ export class EvaluationPool implements Evaluator {
     while (Date.now() < deadline && this.slots.some((slot) => slot.calls.size > 0)) await new Promise((r) => setTimeout(r, 20));
     for (const slot of this.slots) {
       // Whatever is still running is answered (and its job retried later), never left hanging.
-      this.failAll(slot.calls, 'the evaluation pool closed before this evaluation finished');
+      this.failAll(slot.calls, 'the evaluation pool closed before this call finished');
       slot.worker.postMessage({ type: 'close' } satisfies ThreadRequest);
       // A thread stuck in a call cannot close itself.
       setTimeout(() => void slot.worker.terminate(), 2_000).unref();
     }
   }
 
+  private async call(request: ThreadCall): Promise<unknown> {
+    if (this.closed) throw new AoError('INTERNAL', 'the evaluation pool is closed', {}, 'transient');
+    const index = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
+    return new Promise((resolve, reject) => void this.post(index, { request, resolve, reject, sentAt: 0 }));
+  }
+
+  /** Posts a call to the thread of slot `index` once it is ready (a starting thread sends no heartbeats yet). */
+  private async post(index: number, call: Call): Promise<void> {
+    const slot = this.slots[index];
+    try {
+      await slot.ready;
+    } catch (error) {
+      call.reject(new AoError('EVALUATION_TIMEOUT', `evaluation thread failed to start: ${(error as Error).message}`, { processId: call.request.processId }, 'transient'));
+      return;
+    }
+    const id = (this.nextId += 1);
+    if (slot.calls.size === 0) slot.seen = Date.now();
+    call.sentAt = Date.now();
+    slot.calls.set(id, call);
+    slot.worker.postMessage({ ...call.request, id } satisfies ThreadRequest);
+  }
+
   private spawn(index: number): Slot {
-    const worker = new Worker(threadScript(), { workerData: this.env });
+    const worker = new Worker(threadScript(), { workerData: this.data });
     const calls = new Map<number, Call>();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
@@ -107,7 +161,7 @@ export class EvaluationPool implements Evaluator {
       const call = calls.get(reply.id);
       if (!call) return;
       calls.delete(reply.id);
-      if (reply.ok) call.resolve(reply.report);
+      if (reply.ok) call.resolve(reply.value);
       else call.reject(new AoError(reply.error.code ?? 'INTERNAL', reply.error.message, reply.error.details, reply.error.kind ?? 'transient'));
     });
     worker.on('error', (error) => this.failAll(calls, `evaluation thread crashed: ${error.message}`));
@@ -128,16 +182,26 @@ export class EvaluationPool implements Evaluator {
 
   private recycle(index: number): void {
     const slot = this.slots[index];
-    const stuck = [...new Set([...slot.calls.values()].map((c) => c.processId))].join(', ');
-    this.failAll(slot.calls, `evaluation thread stuck for over ${this.timeoutMs} ms (wall-clock backstop) while evaluating ${stuck}; it was restarted`);
-    if (!this.closed) this.slots[index] = this.spawn(index);
+    if (!this.closed) {
+      this.slots[index] = this.spawn(index);
+      // Posted after the last heartbeat that could have preceded the stall: never started, safe to replay once.
+      const silentSince = slot.seen + HEARTBEAT_MS;
+      for (const [id, call] of slot.calls) {
+        if (call.request.type === 'evaluate' || call.replayed || call.sentAt <= silentSince) continue;
+        slot.calls.delete(id);
+        call.replayed = true;
+        void this.post(index, call);
+      }
+    }
+    const stuck = [...new Set([...slot.calls.values()].map((c) => `${LABEL[c.request.type]} ${c.request.processId}`))].join(', ');
+    this.failAll(slot.calls, `evaluation thread stuck for over ${this.timeoutMs} ms (wall-clock backstop) while ${stuck}; it was restarted`);
     void slot.worker.terminate();
   }
 
   private failAll(calls: Map<number, Call>, reason: string): void {
     for (const [id, call] of calls) {
       calls.delete(id);
-      call.reject(new AoError('EVALUATION_TIMEOUT', reason, { processId: call.processId }, 'transient'));
+      call.reject(new AoError('EVALUATION_TIMEOUT', reason, { processId: call.request.processId, call: call.request.type }, 'transient'));
     }
   }
 }

@@ -3,23 +3,34 @@ import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { isAoError } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createPrismaClient } from '../database/prisma.js';
-import type { Env } from '../env/env.schema.js';
 import { gatewayUrl } from '../env/env.js';
 import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
 import { loadWallets } from '../wallets/wallets.js';
 import { createComputeUnit } from './compute-unit.factory.js';
-import { HEARTBEAT_MS, type ThreadReply, type ThreadRequest } from './evaluation-pool.js';
+import { HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type ThreadRequest } from './evaluation-pool.js';
 
 /**
  * One evaluation thread of the EvaluationPool: a Compute Unit of its own (own Postgres connection,
- * own live processes) that evaluates the processes the pool routes to it. The pool may terminate
- * this thread at any moment (wall-clock backstop); everything it commits is per batch and atomic.
+ * own live processes) that serves the calls the pool routes to it (evaluations, dry-runs, state
+ * hashes). The pool may terminate this thread at any moment (wall-clock backstop); everything it
+ * commits is per batch and atomic. A read-only thread (the API's) never saves a checkpoint.
  */
-const env = workerData as Env;
+const { env, saveCheckpoints } = workerData as ThreadData;
 const prisma = createPrismaClient(env.DATABASE_URL);
 const wallets = await loadWallets(env);
 const gateway = new ArweaveGateway(gatewayUrl(env), wallets.upload.jwk as unknown as JWKInterface);
-const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets);
+const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets, { saveCheckpoints });
+
+function run(call: ThreadCall): Promise<unknown> {
+  switch (call.type) {
+    case 'evaluate':
+      return cu.evaluate(call.processId);
+    case 'dry-run':
+      return cu.dryRun(call.processId, call.message);
+    case 'state-hash':
+      return cu.stateHash(call.processId);
+  }
+}
 
 const heartbeat = setInterval(() => parentPort!.postMessage({ alive: true }), HEARTBEAT_MS);
 
@@ -34,8 +45,8 @@ parentPort!.on('message', (request: ThreadRequest) => {
       .finally(() => parentPort!.close());
     return;
   }
-  cu.evaluate(request.processId).then(
-    (report) => parentPort!.postMessage({ id: request.id, ok: true, report } satisfies ThreadReply),
+  run(request).then(
+    (value) => parentPort!.postMessage({ id: request.id, ok: true, value } satisfies ThreadReply),
     (error: unknown) =>
       parentPort!.postMessage({
         id: request.id,

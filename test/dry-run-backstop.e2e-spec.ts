@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ItemSigner } from '@ao/core';
+import { createApiApp } from '../apps/api/src/bootstrap.js';
+import { WorkerModule } from '../apps/worker/src/worker.module.js';
+import { newUser, processItem } from './support/items.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+
+const API_THREADS = 2;
+const WALL_MS = 1500;
+// Lua's pattern matcher backtracks in C (about 10^22 ways to fail): no VM instruction runs, so gas never fires.
+const CODE = `
+Handlers.add("Hang", "Hang", function(msg) print(string.find(string.rep("a", 40), string.rep("a*", 40) .. "b")) end)
+Handlers.add("Get", "Get", function(msg) msg.reply({ Data = "alive " .. ao.id }) end)
+`;
+const threadOf = (pid: string) => createHash('sha256').update(pid).digest().readUInt32BE(0) % API_THREADS;
+
+describe("wall-clock backstop for the API's dry-runs", () => {
+  let t: TestEnv;
+  let api: INestApplication;
+  let worker: INestApplicationContext;
+  let owner: ItemSigner;
+  const http = () => request(api.getHttpServer());
+  const dryRun = (pid: string, action: string) =>
+    http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: action }] });
+
+  beforeAll(async () => {
+    t = await createTestEnv({ API_CU_THREADS: String(API_THREADS), CU_WALL_TIMEOUT_MS: String(WALL_MS), RESULT_TIMEOUT_MS: '20000' });
+    api = await createApiApp(t.env, { logger: false });
+    await api.init();
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+    await worker.init();
+    owner = newUser();
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.close(), worker?.close()]);
+    await t?.cleanup();
+  });
+
+  it('answers a runaway dry-run with 503 EVALUATION_TIMEOUT within the bound, serves others meanwhile, and works again after', async () => {
+    const info = (await http().get('/info').expect(200)).body;
+    const spawn = async () => {
+      const p = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], CODE, info.modules['lua-5.4-aos']);
+      await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(p.raw)).expect(202);
+      await http().get(`/cu/result/${p.id}`).query({ 'process-id': p.id }).expect(200);
+      return p.id;
+    };
+    const alive = async (pid: string) => expect((await dryRun(pid, 'Get').expect(200)).body.Messages[0].Data).toBe(`alive ${pid}`);
+
+    const runaway = await spawn();
+    // One process on the runaway's API thread and one on the other thread.
+    const pids: string[] = [];
+    while (!pids.some((p) => threadOf(p) !== threadOf(runaway)) || !pids.some((p) => threadOf(p) === threadOf(runaway))) pids.push(await spawn());
+    const other = pids.find((p) => threadOf(p) !== threadOf(runaway))!;
+    const neighbour = pids.find((p) => threadOf(p) === threadOf(runaway))!;
+    // Warm: the runaway call starts at once, and the neighbour's instance is rebuilt on the new thread later.
+    for (const pid of [runaway, other, neighbour]) await alive(pid);
+
+    const started = Date.now();
+    let answeredAt = 0;
+    const hang = dryRun(runaway, 'Hang').then((res) => {
+      answeredAt = Date.now();
+      return res;
+    });
+
+    // The API's main thread and the other evaluation thread keep serving while the runaway is stuck.
+    let served = 0;
+    while (Date.now() - started < WALL_MS / 2) {
+      await http().get('/info').expect(200);
+      await alive(other);
+      served += 1;
+    }
+    expect(answeredAt).toBe(0);
+    expect(served).toBeGreaterThan(0);
+    // Posted once the thread is silent, a call for a process on the stuck thread cannot have started:
+    // it is replayed on the replacement thread instead of failing with the runaway.
+    const bystander = dryRun(neighbour, 'Get');
+
+    const res = await hang;
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'EVALUATION_TIMEOUT', details: { processId: runaway, call: 'dry-run' } });
+    expect(res.body.error).toMatch(/wall-clock backstop/);
+    expect(res.body.error).toContain(runaway);
+    // Detected within the timeout plus the watchdog's period (a quarter of it) and some slack for a loaded machine.
+    expect(answeredAt - started).toBeGreaterThanOrEqual(WALL_MS);
+    expect(answeredAt - started).toBeLessThan(WALL_MS * 2 + 2_000);
+
+    expect((await bystander.expect(200)).body.Messages[0].Data).toBe(`alive ${neighbour}`);
+    // The replaced thread serves the runaway's process again, state hashes included.
+    await alive(runaway);
+    await alive(neighbour);
+    const state = (await http().get(`/cu/state/${runaway}`).expect(200)).body;
+    expect(state).toMatchObject({ processId: runaway, nonce: 0 });
+  }, 120_000);
+});
