@@ -169,7 +169,7 @@ export class Scheduler {
   private async appendMessage(item: SignedDataItem): Promise<ScheduleResult> {
     const processId = item.target;
     if (!processId) throw new AoError('INVALID_PROTOCOL', 'A Message needs a target process', { id: item.id });
-    await this.requireProcess(processId);
+    // An unknown target is refused by the batch itself (its head is missing), saving a round trip.
     const pushed = getTag(item.tags, 'From-Process') !== undefined;
     return this.append(processId, toStoredItem(item), { byDedupeKey: pushed });
   }
