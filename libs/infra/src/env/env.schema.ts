@@ -91,6 +91,10 @@ export const envSchema = z.object({
   CU_CHECKPOINT_PUBLISH: bool.default(true),
   /** How long GET /cu/result waits for an evaluation before answering 202. */
   RESULT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /** GET /cu/verify: longest log (entries, the Process item included) it verifies; longer ones answer 413. */
+  VERIFY_MAX_MESSAGES: z.coerce.number().int().min(1).default(10_000),
+  /** GET /cu/verify: time after which a verification stops and answers 503. */
+  VERIFY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Messages behind (log entries not yet evaluated + outbox pushes not yet relayed) past which POST /mu answers 503 with Retry-After. */
   MU_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   /** Hops a chain of pushed messages may take from one user message before the MU stops it. */

@@ -3,3 +3,4 @@ export * from './bundle-index.js';
 export * from './gateway-log-reader.js';
 export * from './http-result-source.js';
 export * from './verify-cli.js';
+export * from './bounded-log-reader.js';

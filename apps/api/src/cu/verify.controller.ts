@@ -1,0 +1,22 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { VerifyQueryDto } from './verify.dto.js';
+import { VerifyService } from './verify.service.js';
+
+/** GET /cu/verify/{processId}: the verifier of `npm run verify`, over HTTP. */
+@ApiTags('cu')
+@Controller('cu')
+export class VerifyController {
+  constructor(private readonly verifier: VerifyService) {}
+
+  @Get('verify/:processId')
+  @ApiOperation({
+    summary:
+      'Reproduce a process from the gateway alone: every signature, contiguous nonces, the hash chain, each message bound to its assignment, and a fresh replay. ' +
+      'Answers `{ok, processId, messages, lastNonce, stateHash, resultsHash, failure?: {nonce, code, reason}, compared?}` (200 either way); ' +
+      '404 when the gateway has no such process, 413 past VERIFY_MAX_MESSAGES entries, 503 past VERIFY_TIMEOUT_MS or when the gateway fails',
+  })
+  verify(@Param('processId') processId: string, @Query() query: VerifyQueryDto) {
+    return this.verifier.verify(processId, query.compare === 'true');
+  }
+}
