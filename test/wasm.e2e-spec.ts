@@ -144,4 +144,19 @@ describe('WASM processes through the pipeline: gateway module → MU → SU → 
     const token = await spawn(tokenModule);
     expect((await send(token, [{ name: 'Action', value: 'Count' }])).Output).toBe('2');
   });
+
+  it('records a module that cannot load on the process, so GET /cu/result answers the reason at once instead of 202 after the timeout', async () => {
+    const bad = await spawn(brokenModule);
+    const m = await messageItem(owner, bad, [{ name: 'Action', value: 'Count' }]);
+    await mu(m.raw).expect(202);
+    for (const id of [bad, m.id]) {
+      const started = Date.now();
+      const res = await http().get(`/cu/result/${id}`).query({ 'process-id': bad });
+      // Well inside RESULT_TIMEOUT_MS (20 s): the worker's failed evaluation is on the process.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(res.status).toBe(422);
+      expect(res.body).toMatchObject({ code: 'MODULE_LOAD_FAILED', details: { processId: bad, messageId: id } });
+      expect(res.body.error).toMatch(/stopped before this message: cannot load module .*not a valid WebAssembly module/);
+    }
+  });
 });

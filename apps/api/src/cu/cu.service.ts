@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AoError, type CheckpointStore, type CheckpointSummary, type EvalResult, type SchedulerStore } from '@ao/core';
+import { AoError, stoppedError, type CheckpointStore, type CheckpointSummary, type EvalResult, type SchedulerStore } from '@ao/core';
 import { ENV, PIPELINE, PRISMA, type Env, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
 import { SCHEDULER_STORE } from '../su/su.tokens.js';
 import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.tokens.js';
@@ -41,7 +41,8 @@ export class CuService implements OnApplicationShutdown {
       if (row) return { status: 'done', result: row.result as unknown as EvalResult };
       const head = await this.prisma.cuProcess.findUnique({ where: { processId }, select: { nonce: true, error: true } });
       if (head?.error && head.nonce < slot.nonce) {
-        throw new AoError('BROKEN_HASH_CHAIN', `Evaluation of ${processId} stopped before this message: ${head.error}`, { processId, messageId });
+        // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
+        throw stoppedError(head.error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
       }
       if (!kicked) {
         kicked = true;

@@ -1,4 +1,4 @@
-import { AoError } from '../errors.js';
+import { AoError, type AoErrorCode } from '../errors.js';
 import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import type { LogEntry } from '../su/ports.js';
 import type { EvalResult } from '../types.js';
@@ -6,6 +6,14 @@ import { limitsFor, type AoMessage, type EvalLimits, type EvaluatorRegistry, typ
 import { Checkpointer, type CheckpointPorts, type CheckpointStats } from './checkpointer.js';
 import type { CheckpointMeta, CheckpointSummary, CommittedResult, ComputeStore, ModuleLoader } from './ports.js';
 import { toAoMessage, trustedPushers } from './to-ao-message.js';
+
+const MODULE_FAILURES = new Set<AoErrorCode>(['MODULE_LOAD_FAILED', 'UNKNOWN_MODULE_FORMAT']);
+
+/** The error for a process whose evaluation stopped for good; the recorded reason starts with its code unless the hash chain broke. */
+export function stoppedError(reason: string, details: Record<string, unknown>, prefix = ''): AoError {
+  const coded = /^(MODULE_LOAD_FAILED|UNKNOWN_MODULE_FORMAT): ([\s\S]*)$/.exec(reason);
+  return coded ? new AoError(coded[1] as AoErrorCode, prefix + coded[2], details) : new AoError('BROKEN_HASH_CHAIN', prefix + reason, details);
+}
 
 export interface ComputeUnitOptions {
   /** Live process instances kept in memory (least recently used are closed). */
@@ -84,8 +92,8 @@ export class ComputeUnit {
   /** Evaluates every log entry not yet evaluated, committing results in batches. */
   async evaluate(processId: string): Promise<EvaluationReport> {
     const head = await this.store.evaluationHead(processId);
-    if (head.error) throw new AoError('BROKEN_HASH_CHAIN', head.error, { processId, nonce: head.nonce + 1 });
-    return this.withLive(processId, head.nonce, async (live) => {
+    if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
+    return this.recordingModuleFailure(processId, head.nonce, () => this.withLive(processId, head.nonce, async (live) => {
       const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, results: [] };
       // Each batch is committed when the next read shows whether more follow, so the last one goes
       // in with the state hash of the state it leaves (one hash per evaluation, not per batch).
@@ -122,7 +130,23 @@ export class ComputeUnit {
       }
       if (pending.length) await this.commit(live, processId, pending, await this.hashOf(live));
       return report;
-    });
+    }));
+  }
+
+  /**
+   * A module that cannot run (invalid, or of an unknown format) never will: recorded on the process
+   * like a broken chain, so readers get the reason instead of waiting. Transient failures (gateway
+   * unreachable) are not recorded.
+   */
+  private async recordingModuleFailure<T>(processId: string, nonce: number, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof AoError && error.kind === 'permanent' && MODULE_FAILURES.has(error.code)) {
+        await this.store.markBroken(processId, nonce + 1, `${error.code}: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   /** Evaluates a message against the latest evaluated state without changing it. */

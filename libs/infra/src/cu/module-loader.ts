@@ -32,9 +32,10 @@ export class StoreModuleLoader implements ModuleLoader {
       .catch((error: Error) => {
         throw new AoError('MODULE_LOAD_FAILED', `Module ${moduleId}: ${error.message}`, { moduleId }, 'transient');
       });
-    if (!node) throw new AoError('MODULE_LOAD_FAILED', `Module ${moduleId} is not on this SU nor on the gateway`, { moduleId });
+    // Not there yet is not invalid: a gateway may index a module late, so these may succeed on a retry.
+    if (!node) throw new AoError('MODULE_LOAD_FAILED', `Module ${moduleId} is not on this SU nor on the gateway`, { moduleId }, 'transient');
     const data = await this.gateway.data(moduleId);
-    if (!data) throw new AoError('MODULE_LOAD_FAILED', `Module ${moduleId} has no data on the gateway`, { moduleId });
+    if (!data) throw new AoError('MODULE_LOAD_FAILED', `Module ${moduleId} has no data on the gateway`, { moduleId }, 'transient');
     return checked({ id: moduleId, owner: node.owner.address, tags: node.tags, format: getTag(node.tags, 'Module-Format') ?? '', source: data });
   }
 }
