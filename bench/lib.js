@@ -195,14 +195,6 @@ export async function mainIfScript(meta, bench) {
 
 // A gateway of its own -------------------------------------------------------------------------
 
-const GATEWAY_CHILD = `
-import { startArlocal } from '@ao/infra';
-const [port, dataDir, mineIntervalMs] = process.argv.slice(1);
-const gateway = await startArlocal({ port: Number(port), dataDir, mineIntervalMs: Number(mineIntervalMs), persist: false });
-process.stdout.write('READY ' + gateway.url + '\\n');
-process.on('SIGTERM', () => gateway.stop().finally(() => process.exit(0)));
-`;
-
 /**
  * The embedded arlocal (startArlocal, as the platform runs it) in a child process. In the
  * benchmark's own process, a large bundle blocks the event loop for seconds while arlocal
@@ -210,35 +202,6 @@ process.on('SIGTERM', () => gateway.stop().finally(() => process.exit(0)));
  * (ECONNRESET); apart, each has its own loop (and core).
  */
 export async function startGatewayProcess(dataDir, { mineIntervalMs = 500 } = {}) {
-  const { spawn } = await import('node:child_process');
-  const { fileURLToPath } = await import('node:url');
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--input-type=module', '-e', GATEWAY_CHILD, String(port), dataDir, String(mineIntervalMs)], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // arlocal logs freely (constraint errors when it unbundles a bundle twice): keep only a tail.
-  let tail = '';
-  const keep = (d) => (tail = (tail + d).slice(-2000));
-  child.stderr.on('data', keep);
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const ready = /READY (\S+)\n/.exec(out);
-      if (ready) resolve(ready[1]);
-      keep(d);
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway process exited (${code}): ${tail.trim().split('\n').pop()}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  const { startGatewayProcess: start } = await import('@ao/infra');
+  return start({ port: await freePort(), dataDir, mineIntervalMs });
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ArweaveGateway, isPortOpen, loadOrCreateWallet, startArlocal, walletAddress } from '@ao/infra';
+import { ArweaveGateway, isPortOpen, loadOrCreateWallet, startGatewayProcess, walletAddress } from '@ao/infra';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -12,7 +12,7 @@ declare module 'vitest' {
 }
 
 /**
- * Once per e2e run: a real Arweave gateway (arlocal, in this process, on its own port and data dir)
+ * Once per e2e run: a real Arweave gateway (arlocal in a child process, on its own port and data dir)
  * and one pair of wallets the tests share (RSA-4096 keygen takes a second, so not per test).
  * PostgreSQL and Redis are the machine's (.ci/run starts them when they are down).
  */
@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
   const root = await mkdtemp(join(tmpdir(), 'ao-e2e-'));
   let port = Number(process.env.TEST_ARLOCAL_PORT ?? 19840);
   while (await isPortOpen('127.0.0.1', port)) port += 1;
-  const gateway = await startArlocal({ port, dataDir: join(root, 'arlocal'), mineIntervalMs: 500, persist: false });
+  const gateway = await startGatewayProcess({ port, dataDir: join(root, 'arlocal'), mineIntervalMs: 500 });
   const walletDir = join(root, 'wallets');
   const upload = await loadOrCreateWallet(join(walletDir, 'arweave-wallet.json'), 'arweave');
   await loadOrCreateWallet(join(walletDir, 'wallet.json'), 'ed25519');
