@@ -1,22 +1,24 @@
-// e2e: signed token Transfers POSTed to /mu/ of the real API app, evaluated by the real worker
-// (BullMQ pipeline, evaluation threads), each followed until its result is served by GET
-// /cu/result and its outbox (Debit-Notice, Credit-Notice) is pushed (results.crank_status =
-// done). At a fixed offered load (open loop) and at saturation (closed loop). Anchor: a raw
-// BullMQ job round trip (add → a worker completes it) on the same Redis.
-import 'reflect-metadata';
+// e2e: signed token Transfers POSTed to /mu/ of the real API, evaluated by real workers (BullMQ
+// pipeline, evaluation threads), each followed until its result is served by GET /cu/result and
+// its outbox (Debit-Notice, Credit-Notice) is pushed (results.crank_status = done). The API, each
+// worker and the gateway run as their own processes (`npm run api` / `npm run worker`), as in a
+// deployment; this process only offers load and watches. At fixed offered loads (open loop), and
+// at saturation (closed loop) with one worker process and then two. Anchor: a raw BullMQ job
+// round trip (add → a worker completes it) on the same Redis.
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
+import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { createDataItem } from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
-import { ArweaveGateway, createPrismaClient, createRedis, loadOrCreateWallet, parseEnv, startArlocal, walletAddress } from '@ao/infra';
-import { createApiApp } from '@ao/api/dist/bootstrap.js';
-import { WorkerModule } from '@ao/worker/dist/worker.module.js';
-import { aoTags, benchStorage, freePort, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, tempDir, transferTags, uniqueId } from './lib.js';
+import { ArweaveGateway, createPrismaClient, createRedis, loadOrCreateWallet, parseEnv, walletAddress } from '@ao/infra';
+import { aoTags, benchStorage, freePort, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, startGatewayProcess, summarize, tempDir, transferTags, uniqueId } from './lib.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 const PROCESSES = 10;
 const USERS = 20;
-const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 16);
+const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 64);
 const DRAIN_TIMEOUT_MS = 90_000;
 
 /** Follows messages until their result's outbox is pushed, polling the results table (every 20 ms). */
@@ -56,19 +58,57 @@ class CrankWatcher {
   }
 }
 
-/** The platform: arlocal, wallets, a migrated schema, the API listening on loopback, a worker. */
+/** Runs `npm run <app>`'s entry as a child process with `vars`; resolves once it has started. */
+function startApp(name, script, vars, ready) {
+  // BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the apps under load.
+  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (d) => (tail = (tail + d).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = Promise.race([
+    ready(),
+    exited.then((code) => {
+      throw new Error(`${name} exited (${code}) while starting: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
+    }),
+  ]);
+  return started.then(() => ({
+    name,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  }));
+}
+
+/** Polls `check` until it returns true (or throws after `ms`). */
+async function until(check, ms, what) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The platform: a gateway process, wallets, a migrated schema, the API process, worker processes. */
 async function startPlatform(log) {
   const storage = await benchStorage();
   const tmp = await tempDir('e2e');
-  const gateway = await startArlocal({ port: await freePort(), dataDir: join(tmp.dir, 'arlocal'), mineIntervalMs: 500, persist: false });
+  const gateway = await startGatewayProcess(join(tmp.dir, 'arlocal'));
   const upload = await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
   await loadOrCreateWallet(join(tmp.dir, 'wallet.json'), 'ed25519');
   await new ArweaveGateway(gateway.url).mint(walletAddress(upload.jwk), String(10n ** 18n));
   const port = await freePort();
   const adminToken = uniqueId() + uniqueId();
-  const env = parseEnv({
+  const vars = {
     NODE_ENV: 'production',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: 'warn',
     DATABASE_URL: storage.databaseUrl,
     REDIS_URL: storage.redisUrl,
     REDIS_PREFIX: storage.redisPrefix,
@@ -76,30 +116,50 @@ async function startPlatform(log) {
     WALLET_PATH: join(tmp.dir, 'wallet.json'),
     ARWEAVE_WALLET_PATH: join(tmp.dir, 'arweave-wallet.json'),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PORT: String(port),
+    API_HOST: '127.0.0.1',
     EMBEDDED_SERVICES: 'never',
     RESULT_TIMEOUT_MS: '30000',
     ADMIN_TOKEN: adminToken,
-  });
-  const api = await createApiApp(env, { logger: false });
-  await api.listen(port, '127.0.0.1');
-  const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(env), { logger: false });
-  await worker.init();
+  };
+  const env = parseEnv(vars);
+  const url = `http://127.0.0.1:${port}`;
+  const api = await startApp('api', 'apps/api/dist/main.js', vars, () => until(async () => (await fetch(`${url}/info`)).ok, 60_000, 'the API'));
+  const workers = [];
   const prisma = createPrismaClient(env.DATABASE_URL, 4);
-  log(`platform up: api :${port}, arlocal ${gateway.url}, schema bench_${storage.id}, ${env.CU_THREADS} evaluation threads, worker concurrency ${env.WORKER_CONCURRENCY}`);
-  return {
+  const platform = {
     env,
-    url: `http://127.0.0.1:${port}`,
+    url,
     adminToken,
     prisma,
+    /** Starts one more worker process (all stages) and waits for its heartbeat. */
+    async addWorker() {
+      const before = await liveWorkers(url);
+      workers.push(await startApp(`worker ${workers.length + 1}`, 'apps/worker/dist/main.js', vars, () => until(async () => (await liveWorkers(url)) > before, 60_000, 'a worker heartbeat')));
+      return workers.length;
+    },
+    get workers() {
+      return workers.length;
+    },
     async stop() {
-      await worker.close().catch((e) => log(`worker close: ${e.message}`));
-      await api.close().catch((e) => log(`api close: ${e.message}`));
+      for (const w of workers) await w.stop().catch((e) => log(`${w.name} stop: ${e.message}`));
+      await api.stop().catch((e) => log(`api stop: ${e.message}`));
       await prisma.$disconnect();
       await gateway.stop().catch(() => undefined);
       await storage.cleanup();
       await tmp.cleanup();
     },
   };
+  await platform.addWorker();
+  log(`platform up: api :${port}, gateway ${gateway.url}, schema bench_${storage.id}, 1 worker process (${env.CU_THREADS} evaluation threads, concurrency ${env.WORKER_CONCURRENCY})`);
+  return platform;
+}
+
+/** Worker processes with a fresh heartbeat, as /health reports them ("N instance(s)"). */
+async function liveWorkers(url) {
+  const worker = (await (await fetch(`${url}/health`)).json())?.checks?.worker;
+  if (worker?.status !== 'up') return 0;
+  return Number(/(\d+) instance/.exec(worker.reason ?? '')?.[1] ?? 0);
 }
 
 /** POSTs a raw item to /mu/; returns the status. */
@@ -228,10 +288,10 @@ async function bullmqAnchor(env, { sequential, total, clients }) {
 export const bench = {
   name: 'e2e',
   async run({ quick, log }) {
-    const runs = quick ? 1 : 3;
-    const rate = Number(process.env.BENCH_E2E_RATE ?? (quick ? 20 : 30));
-    const seconds = quick ? 3 : 15;
-    const saturationCount = quick ? 60 : 600;
+    const runs = quick ? 1 : 2;
+    const rates = process.env.BENCH_E2E_RATES ? process.env.BENCH_E2E_RATES.split(',').map(Number) : quick ? [20] : [50, 500];
+    const seconds = quick ? 3 : 4;
+    const saturationCount = quick ? 100 : 400;
     const platform = await startPlatform(log);
     const watcher = new CrankWatcher(platform.prisma);
     try {
@@ -271,18 +331,26 @@ export const bench = {
       };
 
       log('warm-up');
-      await fixedLoad(platform, watcher, await sign(Math.max(20, rate)), rate);
-      log(`fixed load: ${runs} runs of ${seconds} s at ${rate} msg/s`);
-      const fixed = await repeat(runs, async () => fixedLoad(platform, watcher, await sign(rate * seconds), rate), { log });
-      log(`saturation: ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
-      const saturated = await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log });
+      await fixedLoad(platform, watcher, await sign(40), 20);
+      const fixed = [];
+      for (const rate of rates) {
+        log(`fixed load, 1 worker process: ${runs} runs of ${seconds} s at ${rate} msg/s`);
+        fixed.push({ rate, runs: await repeat(runs, async () => fixedLoad(platform, watcher, await sign(Math.round(rate * seconds)), rate), { log }) });
+      }
+      const saturated = [];
+      for (const workers of [1, 2]) {
+        while (platform.workers < workers) await platform.addWorker();
+        log(`saturation, ${workers} worker process(es): ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
+        saturated.push({ workers, runs: await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log }) });
+      }
 
       log('anchor: raw BullMQ round trips');
       const anchors = await repeat(runs, () => bullmqAnchor(platform.env, { sequential: quick ? 200 : 1_000, total: quick ? 1_000 : 5_000, clients: SATURATION_CLIENTS }));
 
       const failedJobs = await (await fetch(`${platform.url}/mu/failed`, { headers: { authorization: `Bearer ${platform.adminToken}` } })).json().catch(() => []);
-      const timedOut = [...fixed, ...saturated].filter((r) => r.timedOut).length;
-      const refused = [...fixed, ...saturated].reduce((n, r) => n + (r.refused ?? 0), 0);
+      const all = [...fixed, ...saturated].flatMap((m) => m.runs);
+      const timedOut = all.filter((r) => r.timedOut).length;
+      const refused = all.reduce((n, r) => n + (r.refused ?? 0), 0);
       const pick = (list, key) => summarize(list.map((r) => r[key]));
       const problems = [
         timedOut ? `${timedOut} run(s) did not drain within ${DRAIN_TIMEOUT_MS / 1000} s` : '',
@@ -290,19 +358,31 @@ export const bench = {
         Array.isArray(failedJobs) && failedJobs.length ? `${failedJobs.length} pipeline jobs failed for good` : '',
         watcher.failed ? `${watcher.failed} cranks failed` : '',
       ].filter(Boolean);
-      const setup = `${PROCESSES} token processes, Transfers from ${USERS} Ed25519 users, each with 2 pushed notices; API + worker (${platform.env.CU_THREADS} evaluation threads) in one Node process with arlocal; done = GET /cu/result answered and results.crank_status = done (polled every 20 ms)`;
+      const setup = `${PROCESSES} token processes, Transfers from ${USERS} Ed25519 users, each with 2 pushed notices; API, each worker (${platform.env.CU_THREADS} evaluation threads, concurrency ${platform.env.WORKER_CONCURRENCY}) and the gateway in their own processes; done = GET /cu/result answered and results.crank_status = done (polled every 20 ms)`;
+      const rows = [];
+      for (const [i, { rate, runs: r }] of fixed.entries()) {
+        rows.push(
+          row(`e2e: throughput at ${rate} msg/s offered`, pick(r, 'rate'), 'msg/s', { anchor: 'offered load', anchorFigure: summarize([rate]), note: i === 0 ? [setup, ...problems].join('; ') : undefined }),
+          row(`e2e: latency p50 at ${rate} msg/s`, pick(r, 'p50'), 'ms', { anchor: 'BullMQ round trip p50', anchorFigure: pick(anchors, 'p50') }),
+          row(`e2e: latency p99 at ${rate} msg/s`, pick(r, 'p99'), 'ms', { anchor: 'BullMQ round trip p99', anchorFigure: pick(anchors, 'p99') }),
+        );
+      }
+      const [one, two] = saturated;
+      rows.push(
+        row(`e2e: saturation, 1 worker process, ${SATURATION_CLIENTS} clients`, pick(one.runs, 'rate'), 'msg/s', {
+          anchor: `BullMQ round trips, ${SATURATION_CLIENTS} clients`,
+          anchorFigure: pick(anchors, 'rate'),
+          note: `closed loop; latency p50 ${pick(one.runs, 'p50').median?.toFixed(0)} ms, p99 ${pick(one.runs, 'p99').median?.toFixed(0)} ms; anchor: no-op job, worker concurrency ${platform.env.WORKER_CONCURRENCY}`,
+        }),
+        row(`e2e: saturation, 2 worker processes, ${SATURATION_CLIENTS} clients`, pick(two.runs, 'rate'), 'msg/s', {
+          anchor: 'saturation with 1 worker process',
+          anchorFigure: pick(one.runs, 'rate'),
+          note: `closed loop; latency p50 ${pick(two.runs, 'p50').median?.toFixed(0)} ms, p99 ${pick(two.runs, 'p99').median?.toFixed(0)} ms; the ratio is the scaling from 1 to 2 worker processes on this machine's cores`,
+        }),
+      );
       return {
-        rows: [
-          row(`e2e: throughput at ${rate} msg/s offered`, pick(fixed, 'rate'), 'msg/s', { anchor: 'offered load', anchorFigure: summarize([rate]), note: [setup, ...problems].join('; ') }),
-          row(`e2e: latency p50 at ${rate} msg/s`, pick(fixed, 'p50'), 'ms', { anchor: 'BullMQ round trip p50', anchorFigure: pick(anchors, 'p50') }),
-          row(`e2e: latency p99 at ${rate} msg/s`, pick(fixed, 'p99'), 'ms', { anchor: 'BullMQ round trip p99', anchorFigure: pick(anchors, 'p99') }),
-          row(`e2e: saturation, ${SATURATION_CLIENTS} clients`, pick(saturated, 'rate'), 'msg/s', {
-            anchor: `BullMQ round trips, ${SATURATION_CLIENTS} clients`,
-            anchorFigure: pick(anchors, 'rate'),
-            note: `closed loop; latency p50 ${pick(saturated, 'p50').median?.toFixed(0)} ms, p99 ${pick(saturated, 'p99').median?.toFixed(0)} ms; BullMQ worker concurrency ${platform.env.WORKER_CONCURRENCY}, no-op job`,
-          }),
-        ],
-        details: { runs, rate, seconds, saturationCount, fixed, saturated, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
+        rows,
+        details: { runs, rates, seconds, saturationCount, fixed, saturated, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
       };
     } finally {
       watcher.stop();
