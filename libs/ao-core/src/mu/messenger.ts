@@ -33,6 +33,11 @@ export interface CrankReport {
 
 const RESERVED = new Set(['From-Process', 'From-Module', 'Pushed-For']);
 
+/** A refusal that retrying cannot change (a malformed outbox entry, a target that refuses it). */
+function isPermanent(error: unknown): error is AoError {
+  return error instanceof AoError && error.kind === 'permanent';
+}
+
 /** A 32-character anchor derived from a push's identity, so a re-signed push is the same item. */
 function anchorFor(identity: string): string {
   return createHash('sha256').update(identity).digest('base64url').slice(0, 32);
@@ -43,7 +48,10 @@ function anchorFor(identity: string): string {
  * MU wallet (with From-Process, From-Module, Pushed-For) scheduled on its target; every Spawn
  * becomes a Process item and the parent gets an `Action: Spawned` message; every Assignment is
  * forwarded. Each push has a deterministic identity recorded once, and the items are deterministic
- * too, so a retried crank schedules nothing twice.
+ * too, so a retried crank schedules nothing twice. An entry refused for good (malformed, or refused
+ * by its target's SU) is recorded as a failed push with the reason and the rest are still
+ * delivered; the crank then finishes `failed` with the reasons on the result. Transient errors
+ * fail the job, to be retried.
  */
 export class Messenger {
   constructor(private readonly deps: MessengerDeps) {}
@@ -66,11 +74,19 @@ export class Messenger {
     }
     const base = { fromProcess: processId, fromNonce: nonce, pushedFor, depth, status: 'done' as const };
     const touched = new Set<string>();
+    // Outbox entries that can never be delivered (recorded as failed pushes); the others still are.
+    const failures: string[] = [];
+    const refuse = async (push: Omit<PushRecord, keyof typeof base | 'status' | 'error'>, what: string, reason: string) => {
+      await store.recordPush({ ...base, ...push, status: 'failed', error: reason });
+      failures.push(`${what}: ${reason}`);
+    };
 
     for (const [idx, out] of result.Messages.entries()) {
       const id = `${processId}:${nonce}:message:${idx}`;
-      if (await store.getPush(id)) {
+      const known = await store.getPush(id);
+      if (known) {
         report.skipped += 1;
+        if (known.status === 'failed') failures.push(`message ${idx}: ${known.error}`);
         continue;
       }
       const tags: Tag[] = [
@@ -80,26 +96,45 @@ export class Messenger {
         { name: 'Pushed-For', value: pushedFor },
       ];
       const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
-      const item = await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer);
-      await this.deliver(item, out.Target, touched);
+      let item: SignedDataItem;
+      try {
+        item = await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer);
+        await this.deliver(item, out.Target, touched);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        await refuse({ id, kind: 'message', idx, target: out.Target }, `message ${idx}`, `${error.code}: ${error.message}`);
+        continue;
+      }
       await store.recordPush({ ...base, id, kind: 'message', idx, itemId: item.id, target: out.Target });
       report.pushed += 1;
     }
 
     for (const [idx, spawn] of result.Spawns.entries()) {
       const id = `${processId}:${nonce}:spawn:${idx}`;
-      let childId = (await store.getPush(id))?.itemId;
+      const known = await store.getPush(id);
+      if (known?.status === 'failed') {
+        failures.push(`spawn ${idx}: ${known.error}`);
+        continue;
+      }
+      let childId = known?.itemId;
       if (!childId) {
         const tags: Tag[] = spawn.Tags.filter((t) => !RESERVED.has(t.name));
         if (!getTag(tags, 'Module')) {
-          await store.recordPush({ ...base, id, kind: 'spawn', idx, status: 'failed', error: 'Spawn without a Module tag' });
+          await refuse({ id, kind: 'spawn', idx }, `spawn ${idx}`, 'Spawn without a Module tag');
           continue;
         }
         if (!getTag(tags, 'Scheduler')) tags.push({ name: 'Scheduler', value: this.deps.scheduler.address });
         tags.push({ name: 'From-Process', value: processId }, { name: 'From-Module', value: process.module }, { name: 'Pushed-For', value: pushedFor });
         const anchor = spawn.Anchor && Buffer.byteLength(spawn.Anchor) === 32 ? spawn.Anchor : anchorFor(id);
-        const child = await createDataItem({ data: spawn.Data ?? '', anchor, tags }, this.deps.signer);
-        await this.deps.scheduler.scheduleVerified(child);
+        let child: SignedDataItem;
+        try {
+          child = await createDataItem({ data: spawn.Data ?? '', anchor, tags }, this.deps.signer);
+          await this.deps.scheduler.scheduleVerified(child);
+        } catch (error) {
+          if (!isPermanent(error)) throw error;
+          await refuse({ id, kind: 'spawn', idx }, `spawn ${idx}`, `${error.code}: ${error.message}`);
+          continue;
+        }
         touched.add(child.id);
         await store.recordPush({ ...base, id, kind: 'spawn', idx, itemId: child.id, target: child.id });
         childId = child.id;
@@ -136,20 +171,30 @@ export class Messenger {
     for (const [idx, assignment] of result.Assignments.entries()) {
       for (const target of assignment.Processes) {
         const id = `${processId}:${nonce}:assign:${idx}:${target}`;
-        if (await store.getPush(id)) continue;
+        const known = await store.getPush(id);
+        if (known) {
+          if (known.status === 'failed') failures.push(`assignment ${idx} to ${target}: ${known.error}`);
+          continue;
+        }
         try {
           await this.deps.scheduler.assign(target, assignment.Message);
-          touched.add(target);
-          await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target });
-          report.pushed += 1;
         } catch (error) {
-          if (!(error instanceof AoError) || error.kind === 'transient') throw error;
-          await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target, status: 'failed', error: error.message });
+          if (!isPermanent(error)) throw error;
+          await refuse({ id, kind: 'assign', idx, itemId: assignment.Message, target }, `assignment ${idx} to ${target}`, `${error.code}: ${error.message}`);
+          continue;
         }
+        touched.add(target);
+        await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target });
+        report.pushed += 1;
       }
     }
 
     await Promise.all([...touched].map((p) => this.deps.kickEvaluate(p)));
+    if (failures.length) {
+      const error = `crank finished with ${failures.length} outbox entr${failures.length === 1 ? 'y' : 'ies'} refused: ${failures.join('; ')}`.slice(0, 4000);
+      await store.finishCrank(processId, nonce, 'failed', error);
+      return { ...report, status: 'failed', error };
+    }
     await store.finishCrank(processId, nonce, 'done');
     return report;
   }

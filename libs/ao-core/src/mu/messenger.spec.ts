@@ -1,0 +1,131 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AoError } from '../errors.js';
+import { createDataItem } from '../data-item/create-data-item.js';
+import { Ed25519ItemSigner } from '../data-item/signers.js';
+import { InMemorySchedulerStore } from '../su/in-memory-scheduler.store.js';
+import type { StoredItem } from '../su/ports.js';
+import { Scheduler } from '../su/scheduler.js';
+import { getTag } from '../tags.js';
+import type { EvalResult, Tag } from '../types.js';
+import { Messenger } from './messenger.js';
+import type { PushRecord, PushStore } from './ports.js';
+
+const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+const ao = (type: string): Tag[] => [
+  { name: 'Data-Protocol', value: 'ao' },
+  { name: 'Variant', value: 'ao.TN.1' },
+  { name: 'Type', value: type },
+];
+
+/** One result to crank, the pushes recorded, and how the crank finished. */
+class FakePushStore implements PushStore {
+  readonly pushes = new Map<string, PushRecord>();
+  finished?: { status: 'done' | 'failed'; error?: string };
+  constructor(private readonly outbox: { messageId: string; result: EvalResult }) {}
+  async result() {
+    return this.outbox;
+  }
+  async getPush(id: string) {
+    return this.pushes.get(id);
+  }
+  async recordPush(push: PushRecord) {
+    if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
+  }
+  async depthOf() {
+    return 0;
+  }
+  async finishCrank(_p: string, _n: number, status: 'done' | 'failed', error?: string) {
+    this.finished = { status, error };
+  }
+}
+
+/** A scheduler store whose gateway side (items for non-processes) can be made unreachable. */
+class FlakyStore extends InMemorySchedulerStore {
+  gatewayDown = false;
+  override async storeStandalone(item: StoredItem): Promise<void> {
+    if (this.gatewayDown) throw new AoError('GATEWAY_UNAVAILABLE', 'gateway unreachable', {}, 'transient');
+    return super.storeStandalone(item);
+  }
+}
+
+describe('Messenger: outbox entries refused for good', () => {
+  let log: FlakyStore;
+  let scheduler: Scheduler;
+  let sender: string;
+  let target: string;
+  const user = signer();
+
+  beforeEach(async () => {
+    log = new FlakyStore();
+    let now = 1_700_000_000_000;
+    scheduler = new Scheduler({ store: log, signer: signer(), clock: { now: () => (now += 1000) }, heights: { blockHeight: async () => 1 } });
+    const spawn = async () => {
+      const p = await createDataItem({ data: '', tags: [...ao('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: scheduler.address }] }, user);
+      await scheduler.scheduleVerified(p);
+      return p.id;
+    };
+    sender = await spawn();
+    target = await spawn();
+  });
+
+  const crank = (result: Partial<EvalResult>) => {
+    const store = new FakePushStore({ messageId: sender, result: { Output: '', Messages: [], Spawns: [], Assignments: [], GasUsed: 0, ...result } });
+    const kicked: string[] = [];
+    const messenger = new Messenger({ store, log, scheduler, signer: signer(), maxDepth: 10, kickEvaluate: async (p) => void kicked.push(p) });
+    return { store, kicked, run: () => messenger.crank(sender, 0) };
+  };
+  const actions = async (processId: string) => {
+    const { entries } = await log.readLog(processId, { limit: 100 });
+    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
+  };
+
+  it('records each refused entry with its reason, delivers the others, and finishes the crank failed with the reasons', async () => {
+    const { store, kicked, run } = crank({
+      Messages: [
+        { Target: target, Tags: [{ name: 'Action', value: 'No-Protocol' }] },
+        { Target: 'not-an-id', Tags: [...ao('Message'), { name: 'Action', value: 'Bad-Target' }] },
+        { Target: target, Tags: [...ao('Message'), { name: 'Action', value: 'Good' }] },
+      ],
+      Spawns: [{ Tags: [...ao('Process')] }],
+      Assignments: [{ Processes: [target], Message: 'U'.repeat(43) }],
+    });
+    const report = await run();
+    expect(report).toMatchObject({ status: 'failed', pushed: 1 });
+    expect(await actions(target)).toEqual(['Good']);
+    expect(kicked).toEqual([target]);
+    const failed = [...store.pushes.values()].filter((p) => p.status === 'failed').map((p) => [p.id.split(':').slice(2).join(':'), p.error]);
+    expect(failed).toEqual([
+      ['message:0', expect.stringMatching(/^INVALID_PROTOCOL: Data-Protocol must be "ao"/)],
+      ['message:1', expect.stringMatching(/^INVALID_ITEM: A target must be a 43-character base64url id/)],
+      ['spawn:0', 'Spawn without a Module tag'],
+      [`assign:0:${target}`, expect.stringMatching(/^UNKNOWN_MESSAGE: /)],
+    ]);
+    expect(store.finished?.status).toBe('failed');
+    expect(store.finished?.error).toMatch(/^crank finished with 4 outbox entries refused: message 0: INVALID_PROTOCOL: .*; message 1: INVALID_ITEM: .*; spawn 0: Spawn without a Module tag; assignment 0 to /);
+
+    // A re-run (a retried job) schedules nothing twice and finishes the same way.
+    store.finished = undefined;
+    const again = await new Messenger({ store, log, scheduler, signer: signer(), maxDepth: 10, kickEvaluate: async () => undefined }).crank(sender, 0);
+    expect(again).toMatchObject({ status: 'failed', pushed: 0, skipped: 3 });
+    expect(await actions(target)).toEqual(['Good']);
+    expect(store.finished).toEqual({ status: 'failed', error: report.error });
+  });
+
+  it('finishes done when every entry is delivered', async () => {
+    const { store, run } = crank({ Messages: [{ Target: target, Tags: [...ao('Message'), { name: 'Action', value: 'Good' }] }] });
+    expect(await run()).toMatchObject({ status: 'done', pushed: 1 });
+    expect(store.finished).toEqual({ status: 'done', error: undefined });
+  });
+
+  it('fails the crank on a transient error without recording the entry, so a retry delivers it', async () => {
+    const wallet = signer().address.padEnd(43, 'A').slice(0, 43);
+    const { store, run } = crank({ Messages: [{ Target: wallet, Tags: [...ao('Message'), { name: 'Action', value: 'Credit' }] }] });
+    log.gatewayDown = true;
+    await expect(run()).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    expect(store.pushes.size).toBe(0);
+    expect(store.finished).toBeUndefined();
+    log.gatewayDown = false;
+    expect(await run()).toMatchObject({ status: 'done', pushed: 1 });
+  });
+});
