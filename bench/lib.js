@@ -2,6 +2,7 @@
 // throwaway Postgres schema / Redis prefix / temp dirs a benchmark runs against.
 // Progress goes to stderr; stdout carries only the table.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,9 +103,10 @@ export function notes(rows) {
   return rows.filter((r) => r.note).map((r) => `- ${r.benchmark}: ${r.note}`);
 }
 
-/** A temp directory removed by the returned `cleanup`. */
-export async function tempDir(prefix) {
-  const dir = await mkdtemp(join(tmpdir(), `ao-bench-${prefix}-`));
+/** A temp directory removed by the returned `cleanup`; with `memory`, on tmpfs (/dev/shm) when there is one. */
+export async function tempDir(prefix, { memory = false } = {}) {
+  const base = memory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = await mkdtemp(join(base, `ao-bench-${prefix}-`));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

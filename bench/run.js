@@ -15,6 +15,8 @@ const BENCHMARKS = [
   { name: 'su-schedule', about: 'signed items scheduled into Postgres, 100 processes and one hot process, vs verifyDataItem' },
   { name: 'e2e', about: 'POST /mu/ to result and pushed outbox, fixed load and saturation, vs raw BullMQ round trips' },
   { name: 'memory', about: 'RSS per idle live process' },
+  { name: 'cron', about: 'tick lag with many cron processes: cron service claims, worker emits through the SU' },
+  { name: 'verify', about: 'verifying a 100,000-message log (fetch, check, evaluate) vs the ComputeUnit replaying it' },
 ];
 
 // A benchmark that runs longer than this is hung: it is killed and counted as crashed. Far above

@@ -1,0 +1,180 @@
+// cron: tick lag with many cron processes. The processes are scheduled straight through the SU's
+// use case (Scheduler + PrismaSchedulerStore, as POST /su does) and registered the way POST
+// /mu/monitor does (CronRegistry.monitor); then the real cron service (CronModule: claims due
+// ticks in Postgres every second) and the real worker's cron stage (emits each tick as a signed
+// message through the SU) run until every tick due in the measured window is scheduled. Lag = the
+// tick's SU timestamp (its assignment's Timestamp) minus its due time.
+// The processes' creation times are spread evenly over one interval, so the ticks are too: the
+// offered load is a steady processes / interval ticks per second.
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Scheduler, createDataItem } from '@ao/core';
+import { ArweaveGateway, CronRegistry, PrismaSchedulerStore, createItemSigner, createPrismaClient, loadOrCreateWallet, loadWallets, parseEnv } from '@ao/infra';
+import { CronModule } from '@ao/cron/dist/cron.module.js';
+import { WorkerModule } from '@ao/worker/dist/worker.module.js';
+import { aoTags, benchStorage, mainIfScript, newUser, percentile, row, sleep, startGatewayProcess, summarize, tempDir } from './lib.js';
+
+// Registrations in flight (each waits on Postgres round trips), within the client's pool.
+const PARALLEL = 16;
+
+/** Runs `fn` over 0..n-1 with `limit` calls in flight. */
+async function pool(n, limit, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+/** `count` cron processes with creation times spread over the last `periodMs`, scheduled and monitored. */
+async function createProcesses({ env, prisma, gateway, count, interval, periodMs, log }) {
+  const wallets = await loadWallets(env);
+  const store = new PrismaSchedulerStore(prisma);
+  const base = Date.now() - periodMs;
+  // The SU stamps a Process item with its clock: this one hands out the spread creation times.
+  const stamps = [];
+  const scheduler = new Scheduler({ store, signer: createItemSigner(wallets.signing), clock: { now: () => stamps.shift() }, heights: gateway });
+  const registry = new CronRegistry(prisma, store, gateway, env.CRON_MIN_INTERVAL_MS, env.CRON_MISSED_POLICY);
+  const owner = await newUser();
+  const started = performance.now();
+  const items = [];
+  for (let i = 0; i < count; i += 1) {
+    items.push(
+      await createDataItem(
+        {
+          data: `cron process ${i}`,
+          tags: [
+            ...aoTags('Process'),
+            { name: 'Module', value: 'M'.repeat(43) },
+            { name: 'Scheduler', value: scheduler.address },
+            { name: 'Cron-Interval', value: interval },
+            { name: 'Cron-Tag-Action', value: 'Tick' },
+          ],
+        },
+        owner,
+      ),
+    );
+  }
+  const origins = new Map();
+  await pool(count, PARALLEL, async (i) => {
+    const origin = base + Math.floor((i * periodMs) / count);
+    // Concurrent calls may take each other's stamp: the set of creation times stays the spread one.
+    stamps.push(origin);
+    const slot = await scheduler.scheduleVerified(items[i]);
+    origins.set(slot.processId, slot.timestamp);
+    await registry.monitor(slot.processId, owner.address);
+    if ((i + 1) % 2000 === 0) log(`${i + 1}/${count} processes scheduled and monitored`);
+  });
+  return { origins, seconds: (performance.now() - started) / 1000 };
+}
+
+/** How many ticks of processes with these origins fall in [from, to). */
+function ticksIn(origins, periodMs, from, to) {
+  let n = 0;
+  for (const origin of origins.values()) {
+    const first = origin + Math.ceil((from - origin) / periodMs) * periodMs;
+    for (let t = first; t < to; t += periodMs) n += 1;
+  }
+  return n;
+}
+
+/** The ticks due in [from, to) that the SU has scheduled: due time, SU timestamp, claim time. */
+async function scheduledTicks(prisma, from, to) {
+  const rows = await prisma.$queryRaw`
+    SELECT t.tick, a.timestamp, t.created_at FROM cron_ticks t
+    JOIN assignments a ON a.process_id = t.process_id AND a.nonce = t.nonce
+    WHERE t.tick >= ${BigInt(from)} AND t.tick < ${BigInt(to)}`;
+  return rows.map((r) => ({ due: Number(r.tick), scheduled: Number(r.timestamp), claimed: r.created_at.getTime() }));
+}
+
+export const bench = {
+  name: 'cron',
+  async run({ quick, log }) {
+    const count = quick ? 200 : 10_000;
+    // 10,000 × 1 tick per 60 s (167/s) is beyond what the emitting side sustains on this machine
+    // (every tick is an SU transaction): 5 minutes offers 33/s; the window is shorter than that.
+    const interval = quick ? '20-seconds' : '5-minutes';
+    const periodMs = quick ? 20_000 : 300_000;
+    const windowMs = quick ? 10_000 : 60_000;
+    const drainMs = quick ? 20_000 : 60_000;
+    const offered = count / (periodMs / 1000);
+    const storage = await benchStorage();
+    const tmp = await tempDir('cron', { memory: true });
+    const gw = await startGatewayProcess(join(tmp.dir, 'arlocal'));
+    const apps = [];
+    let prisma;
+    try {
+      await loadOrCreateWallet(join(tmp.dir, 'wallet.json'), 'ed25519');
+      await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
+      const env = parseEnv({
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'error',
+        DATABASE_URL: storage.databaseUrl,
+        REDIS_URL: storage.redisUrl,
+        REDIS_PREFIX: storage.redisPrefix,
+        ARWEAVE_URL: gw.url,
+        WALLET_PATH: join(tmp.dir, 'wallet.json'),
+        ARWEAVE_WALLET_PATH: join(tmp.dir, 'arweave-wallet.json'),
+        EMBEDDED_SERVICES: 'never',
+        // Only the stage under test: the evaluations and uploads the ticks ask for wait in Redis.
+        WORKER_QUEUES: 'cron',
+      });
+      prisma = createPrismaClient(env.DATABASE_URL, PARALLEL);
+      const gateway = new ArweaveGateway(gw.url);
+
+      // Cron and worker first, as in production: registrations start ticking as they come.
+      apps.push(await NestFactory.createApplicationContext(WorkerModule.forRoot(env), { logger: false }));
+      apps.push(await NestFactory.createApplicationContext(CronModule.forRoot(env), { logger: false }));
+      for (const app of apps) await app.init();
+
+      log(`creating ${count.toLocaleString('en-US')} processes with Cron-Interval ${interval} (${offered.toFixed(1)} ticks/s offered)`);
+      const created = await createProcesses({ env, prisma, gateway, count, interval, periodMs, log });
+      log(`created and monitored in ${created.seconds.toFixed(1)} s`);
+
+      // The window starts once every process is registered and ticking.
+      const from = Date.now() + 1_000;
+      const to = from + windowMs;
+      const expected = ticksIn(created.origins, periodMs, from, to);
+      log(`measuring ticks due in the next ${windowMs / 1000} s (${expected} expected)`);
+      await sleep(to - Date.now());
+      let ticks = await scheduledTicks(prisma, from, to);
+      const drainUntil = Date.now() + drainMs;
+      while (ticks.length < expected && Date.now() < drainUntil) {
+        await sleep(500);
+        ticks = await scheduledTicks(prisma, from, to);
+      }
+      const missing = expected - ticks.length;
+      log(`${ticks.length}/${expected} ticks scheduled`);
+
+      const lags = ticks.map((t) => t.scheduled - t.due);
+      const claimLags = ticks.map((t) => t.claimed - t.due);
+      const lastScheduled = Math.max(...ticks.map((t) => t.scheduled));
+      const achieved = ticks.length / (Math.max(to, lastScheduled) - from) * 1000;
+      const one = (x) => summarize([x]);
+      const setup = `${count.toLocaleString('en-US')} processes, Cron-Interval ${interval}, creation times spread over one interval: ${offered.toFixed(1)} ticks/s offered; ticks due in a ${windowMs / 1000} s window`;
+      const shortfall = missing > 0 ? `; ${missing} of ${expected} ticks NOT scheduled ${drainMs / 1000} s after the window (left out of the lag figures)` : '';
+      return {
+        rows: [
+          row(`cron: tick lag p50, ${count.toLocaleString('en-US')} processes`, one(percentile(lags, 50)), 'ms', {
+            note: `${setup}; lag = the tick's SU timestamp - its due time; cron service (claims every second) and worker cron stage (concurrency 4) in this process, Postgres SU${shortfall}`,
+          }),
+          row(`cron: tick lag p99`, one(percentile(lags, 99)), 'ms'),
+          row(`cron: tick lag max`, one(Math.max(...lags)), 'ms'),
+          row(`cron: claim lag p50 (due → claimed in Postgres)`, one(percentile(claimLags, 50)), 'ms'),
+          row(`cron: ticks scheduled`, one(achieved), 'ticks/s', { anchor: 'offered', anchorFigure: one(offered) }),
+        ],
+        details: { count, interval, periodMs, windowMs, offered, expected, scheduled: ticks.length, missing, createSeconds: created.seconds, achieved, lag: summarize(lags), claimLag: summarize(claimLags) },
+      };
+    } finally {
+      for (const app of apps.reverse()) await app.close().catch((e) => log(`close: ${e.message}`));
+      await prisma?.$disconnect();
+      await gw.stop();
+      await storage.cleanup();
+      await tmp.cleanup();
+    }
+  },
+};
+
+await mainIfScript(import.meta, bench);
