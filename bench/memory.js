@@ -1,13 +1,29 @@
-// memory: RSS per idle live process. N token processes are created by the CU's evaluator and
-// booted, then left idle; RSS growth / N, sampled along the way. Stops early (and says
-// so) when a time or memory budget runs out.
+// memory: (1) RSS per idle live process: N token processes are created by the CU's evaluator and
+// booted, then left idle; RSS growth / N, sampled along the way; stops early (and says so) when a
+// time or memory budget runs out. (2) Processes held by one worker: N token processes evaluated by
+// one ComputeUnit as the worker runs it (CU_MAX_LIVE live, the rest checkpointed to PostgreSQL on
+// eviction); RSS once they are all idle, and the cold start of an evicted one.
 import { freemem } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { LuaEvaluatorFactory, MessageFactory, aosModuleDef, testEnv } from '@ao/core';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  ComputeUnit,
+  Ed25519ItemSigner,
+  EvaluatorRegistry,
+  InMemoryComputeStore,
+  InMemorySchedulerStore,
+  LuaEvaluatorFactory,
+  MessageFactory,
+  Scheduler,
+  aosModuleDef,
+  createDataItem,
+  testEnv,
+} from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
+import { PrismaCheckpointStore, createPrismaClient, gzipCheckpointCodec, parseEnv } from '@ao/infra';
 import { defaultLimits } from './cu-eval.js';
-import { mainIfScript, row, sleep, summarize } from './lib.js';
+import { aoTags, benchStorage, mainIfScript, randomAnchor, row, sleep, summarize } from './lib.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -21,9 +37,8 @@ async function settledRss() {
   return process.memoryUsage().rss;
 }
 
-export const bench = {
-  name: 'memory',
-  async run({ quick, log }) {
+/** Part 1: every process live at once. */
+async function liveProcesses({ quick, log }) {
     const target = quick ? 200 : 10_000;
     const timeBudgetMs = quick ? 30_000 : 150_000;
     const rssBudget = Math.min(16 * 2 ** 30, freemem() * 0.5);
@@ -86,6 +101,89 @@ export const bench = {
       ],
       details: { target, reached: n, stoppedBy, baseRss: base, finalRss: rss, perProcessMiB: perProcess, createMsFirstTenth: first, createMsLastTenth: last, processStats: stats },
     };
+}
+
+/** Part 2: `count` processes held by one ComputeUnit with at most `maxLive` live, the rest as checkpoints in PostgreSQL. */
+async function heldProcesses({ quick, log }) {
+  // 10,000 takes several minutes (create + boot + checkpoint each): BENCH_MEMORY_HELD=10000 for that.
+  const count = Number(process.env.BENCH_MEMORY_HELD ?? (quick ? 300 : 2_000));
+  const env = parseEnv({});
+  const maxLive = env.CU_MAX_LIVE;
+  const storage = await benchStorage();
+  const prisma = createPrismaClient(storage.databaseUrl, 4);
+  try {
+    const su = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+    const owner = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+    const suLog = new InMemorySchedulerStore();
+    const scheduler = new Scheduler({ store: suLog, signer: su, clock: { now: () => Date.now() }, heights: { blockHeight: async () => 1_000_000 } });
+    const compute = new InMemoryComputeStore(suLog);
+    const checkpoints = new PrismaCheckpointStore(prisma, env.CU_CHECKPOINT_KEEP);
+    const limits = defaultLimits();
+    const cu = new ComputeUnit(
+      compute,
+      { load: async (id) => aosModuleDef(id) },
+      new EvaluatorRegistry().register(new LuaEvaluatorFactory()),
+      { maxLive, batchSize: 500, defaults: limits, maxima: { gas: env.CU_GAS_MAX, memoryBytes: env.CU_MEMORY_MAX }, platformAddresses: [su.address], checkpointInterval: env.CU_CHECKPOINT_INTERVAL },
+      { store: checkpoints, codec: gzipCheckpointCodec },
+    );
+    const bootCode = tokenBootCode({ name: 'Held Coin', ticker: 'HELD', balances: { [owner.address]: '1000' } });
+    const moduleId = 'M'.repeat(43);
+    const base = await settledRss();
+    const ids = [];
+    const started = performance.now();
+    log(`held: ${count} processes through one ComputeUnit (${maxLive} live at most, checkpoints in PostgreSQL)`);
+    const samples = [];
+    for (let i = 0; i < count; i += 1) {
+      const item = await createDataItem(
+        { data: bootCode, anchor: randomAnchor(), tags: [...aoTags('Process'), { name: 'Module', value: moduleId }, { name: 'Scheduler', value: su.address }, { name: 'On-Boot', value: 'Data' }] },
+        owner,
+      );
+      await scheduler.scheduleVerified(item);
+      const report = await cu.evaluate(item.id);
+      if (report.results[0]?.result.Error !== undefined) throw new Error(`boot failed: ${report.results[0].result.Error}`);
+      ids.push(item.id);
+      if ((i + 1) % Math.max(1, Math.floor(count / 5)) === 0) {
+        samples.push({ n: i + 1, rss: await settledRss() });
+        log(`held: ${i + 1}/${count}, RSS ${(samples.at(-1).rss / MiB).toFixed(0)} MiB, ${((performance.now() - started) / (i + 1)).toFixed(1)} ms per process`);
+      }
+    }
+    await cu.flush();
+    const perProcessMs = (performance.now() - started) / count;
+    await sleep(1000); // idle
+    const rss = await settledRss();
+    // Cold starts: evicted processes (the first ones) made live again from their checkpoints.
+    const cold = [];
+    for (let i = 0; i < Math.min(20, count - maxLive); i += 1) {
+      const t0 = performance.now();
+      await cu.stateHash(ids[i * Math.floor((count - maxLive) / 20)]);
+      cold.push(performance.now() - t0);
+    }
+    const stored = await prisma.$queryRaw`SELECT count(*)::int AS n, coalesce(sum(size), 0)::bigint AS bytes FROM cu_checkpoints`;
+    cu.close();
+    const n = count.toLocaleString('en-US');
+    return {
+      rows: [
+        row(`memory: RSS of one worker holding ${n} idle processes`, summarize([rss / MiB]), 'MiB', {
+          anchor: 'RSS before the first process',
+          anchorFigure: summarize([base / MiB]),
+          note: `one ComputeUnit, CU_MAX_LIVE=${maxLive} live, the others evicted to ${stored[0].n.toLocaleString('en-US')} checkpoints in PostgreSQL (${(Number(stored[0].bytes) / MiB).toFixed(0)} MiB gzip); RSS along the way ${samples.map((x) => `${x.n}: ${(x.rss / MiB).toFixed(0)}`).join(', ')} MiB; ${perProcessMs.toFixed(1)} ms per process to create, boot and evict`,
+        }),
+        row(`memory: cold start of an evicted process, ${n} held`, summarize(cold), 'ms', { note: 'restored from its checkpoint (SHA-256 and state hash checked), nothing to replay' }),
+      ],
+      details: { count, maxLive, baseRss: base, finalRss: rss, samples, coldStartMs: cold, checkpoints: { count: stored[0].n, bytes: Number(stored[0].bytes) }, perProcessMs },
+    };
+  } finally {
+    await prisma.$disconnect();
+    await storage.cleanup();
+  }
+}
+
+export const bench = {
+  name: 'memory',
+  async run(options) {
+    const live = await liveProcesses(options);
+    const held = await heldProcesses(options);
+    return { rows: [...live.rows, ...held.rows], details: { live: live.details, held: held.details } };
   },
 };
 

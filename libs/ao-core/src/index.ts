@@ -12,6 +12,7 @@ export * from './cu/ports.js';
 export * from './cu/compute-unit.js';
 export * from './cu/checkpointer.js';
 export * from './cu/in-memory-checkpoint.store.js';
+export * from './cu/in-memory-compute.store.js';
 export * from './cu/to-ao-message.js';
 export * from './mu/index.js';
 export * from './cron/index.js';
