@@ -108,6 +108,13 @@ describe('verify: anyone can reproduce a process from the gateway alone', () => 
       expect(dry.body.Output.data).toBe(a);
     });
 
+    it('GET /cu/verify?compare=true agrees with this CU on every result and the state hash', async () => {
+      const state = (await http().get(`/cu/state/${a}`).expect(200)).body.stateHash;
+      const res = await http().get(`/cu/verify/${a}`).query({ compare: 'true' }).expect(200);
+      expect(res.body).toMatchObject({ ok: true, processId: a, messages: 6, lastNonce: 5, stateHash: state, compared: 6 });
+      expect(res.body.failure).toBeUndefined();
+    });
+
     it('verifies with the CLI (exit 0, one summary line) and names the first nonce where a CU differs', async () => {
       const state = (await http().get(`/cu/state/${a}`).expect(200)).body.stateHash;
       const ok = await runVerifyCli([a, '--gateway', inject('arweaveUrl'), '--cu', cuUrl]);
