@@ -1,8 +1,9 @@
 import { AoError, type AoErrorCode } from '../errors.js';
-import { nextHashChain, seedHashChain } from '../hash-chain.js';
+import { seedHashChain } from '../hash-chain.js';
 import type { LogEntry } from '../su/ports.js';
 import type { EvalResult } from '../types.js';
 import { limitsFor, type AoMessage, type EvalLimits, type EvaluatorRegistry, type ProcessEnv, type ProcessInstance } from './evaluator.js';
+import { nextLink } from './chain-link.js';
 import { Checkpointer, type CheckpointPorts, type CheckpointStats } from './checkpointer.js';
 import type { CheckpointMeta, CheckpointSummary, CommittedResult, ComputeStore, ModuleLoader } from './ports.js';
 import { toAoMessage, trustedPushers } from './to-ao-message.js';
@@ -206,7 +207,7 @@ export class ComputeUnit {
 
   private checkLink(live: Live, entry: LogEntry, processId: string): string | undefined {
     if (entry.nonce !== live.nonce + 1) return `nonce ${entry.nonce} follows ${live.nonce}: the log has a gap`;
-    const expected = entry.nonce === 0 ? seedHashChain(processId) : nextHashChain(live.lastAssignmentId!, live.lastHashChain!);
+    const expected = entry.nonce === 0 ? seedHashChain(processId) : nextLink(live.lastAssignmentId!, live.lastHashChain!);
     if (entry.hashChain !== expected) return `hash chain broken at nonce ${entry.nonce}`;
     return undefined;
   }

@@ -1,7 +1,7 @@
-import { parseDataItem } from '../data-item/parse-data-item.js';
 import { getTag } from '../tags.js';
 import type { LogEntry } from '../su/ports.js';
 import type { AoMessage } from './evaluator.js';
+import { readMessageFields } from './message-fields.js';
 
 const utf8 = new TextDecoder();
 
@@ -11,9 +11,10 @@ const utf8 = new TextDecoder();
  * wallet or an address in the process's `Authority` tags); a user cannot spoof it.
  */
 export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId: string; trustedPushers: ReadonlySet<string> }): AoMessage {
-  const item = parseDataItem(entry.message);
+  const item = readMessageFields(entry.message);
   const fromProcess = getTag(item.tags, 'From-Process');
   const pushed = fromProcess !== undefined && ctx.trustedPushers.has(item.ownerAddress);
+  // The key order is the order the fields reach the Lua table: keep it (it shapes the VM's heap).
   return {
     Id: item.id,
     Owner: item.ownerAddress,
@@ -21,7 +22,7 @@ export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId:
     ...(pushed ? { 'Forwarded-By': item.ownerAddress } : {}),
     Target: item.target || ctx.processId,
     ...(item.anchor ? { Anchor: item.anchor } : {}),
-    Data: utf8.decode(item.data),
+    Data: item.data.length === 0 ? '' : utf8.decode(item.data),
     Tags: item.tags,
     Nonce: entry.nonce,
     Epoch: 0,

@@ -1,0 +1,144 @@
+import { hash } from 'node:crypto';
+import { parseDataItem } from '../data-item/parse-data-item.js';
+import { DEFAULT_PARSE_LIMITS } from '../data-item/item-limits.js';
+import type { Tag } from '../types.js';
+
+/** What a process's message needs of its data item; the Buffers are views of the log entry's bytes. */
+export interface MessageFields {
+  id: string;
+  ownerAddress: string;
+  target?: string;
+  anchor?: string;
+  tags: Tag[];
+  signature: Buffer;
+  data: Buffer;
+}
+
+// ANS-104 lengths of the signature and owner for the types read here (1 Arweave, 2 Ed25519).
+const SIGNATURE_LENGTH = [0, 512, 64];
+const OWNER_LENGTH = [0, 512, 32];
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The fields of a log entry's message item, as `parseDataItem` reads them, without its generality:
+ * one pass over the bytes, views instead of copies, one-shot hashes. Only the common shape is read
+ * here (types 1 and 2, one Avro block of tags within the default limits); anything else, valid or
+ * not, goes through `parseDataItem`, so results and errors are exactly its own.
+ */
+export function readMessageFields(raw: Uint8Array): MessageFields {
+  if (!(raw instanceof Uint8Array)) return fromParsed(raw);
+  const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return readCommon(bytes) ?? fromParsed(bytes);
+}
+
+function fromParsed(raw: Uint8Array): MessageFields {
+  const item = parseDataItem(raw);
+  return {
+    id: item.id,
+    ownerAddress: item.ownerAddress,
+    ...(item.target !== undefined ? { target: item.target } : {}),
+    ...(item.anchor !== undefined ? { anchor: item.anchor } : {}),
+    tags: item.tags,
+    signature: item.signature,
+    data: item.data,
+  };
+}
+
+/** The fields of an item of the common shape; undefined for anything else (left to parseDataItem). */
+function readCommon(b: Buffer): MessageFields | undefined {
+  const length = b.length;
+  if (length < 2 || length > DEFAULT_PARSE_LIMITS.maxBytes || b[1] !== 0) return undefined;
+  const type = b[0];
+  if (type !== 1 && type !== 2) return undefined;
+  const signatureEnd = 2 + SIGNATURE_LENGTH[type];
+  const ownerEnd = signatureEnd + OWNER_LENGTH[type];
+  let at = ownerEnd;
+  if (at >= length || b[at] > 1) return undefined;
+  const targetAt = b[at] === 1 ? at + 1 : -1;
+  at += targetAt < 0 ? 1 : 33;
+  if (at >= length || b[at] > 1) return undefined;
+  const anchorAt = b[at] === 1 ? at + 1 : -1;
+  at += anchorAt < 0 ? 1 : 33;
+  if (at + 16 > length) return undefined;
+  const tagCount = smallLong(b, at);
+  const tagBytes = smallLong(b, at + 8);
+  if (tagCount < 0 || tagBytes < 0 || tagCount > DEFAULT_PARSE_LIMITS.maxTags || tagBytes > DEFAULT_PARSE_LIMITS.maxTagsBytes) return undefined;
+  const tagsStart = at + 16;
+  const dataStart = tagsStart + tagBytes;
+  if (dataStart > length || (tagCount === 0) !== (tagBytes === 0)) return undefined;
+  const tags = tagCount === 0 ? [] : readTagBlock(b, tagsStart, dataStart, tagCount);
+  if (!tags) return undefined;
+
+  const signature = b.subarray(2, signatureEnd);
+  let anchor: string | undefined;
+  if (anchorAt >= 0) {
+    anchor = asciiText(b, anchorAt, anchorAt + 32);
+    if (anchor === undefined) return undefined; // not ASCII: parseDataItem's text-or-base64url rule
+  }
+  return {
+    id: hash('sha256', signature, 'base64url'),
+    ownerAddress: hash('sha256', b.subarray(signatureEnd, ownerEnd), 'base64url'),
+    ...(targetAt >= 0 ? { target: b.toString('base64url', targetAt, targetAt + 32) } : {}),
+    ...(anchor !== undefined ? { anchor } : {}),
+    tags,
+    signature,
+    data: b.subarray(dataStart),
+  };
+}
+
+/** A little-endian 8-byte length that fits 32 bits, else -1. */
+function smallLong(b: Buffer, at: number): number {
+  if (b[at + 4] !== 0 || b[at + 5] !== 0 || b[at + 6] !== 0 || b[at + 7] !== 0) return -1;
+  return b.readUInt32LE(at);
+}
+
+/**
+ * Tags written as ANS-104 writers write them: one Avro block of `count` pairs of strings, then the
+ * terminating 0, filling the block exactly; each name non-empty and within the default limits.
+ */
+function readTagBlock(b: Buffer, start: number, end: number, count: number): Tag[] | undefined {
+  const cursor = { at: start };
+  if (varint(b, cursor, end) !== count) return undefined;
+  const tags: Tag[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const name = avroString(b, cursor, end, DEFAULT_PARSE_LIMITS.maxTagNameBytes);
+    if (!name) return undefined;
+    const value = avroString(b, cursor, end, DEFAULT_PARSE_LIMITS.maxTagValueBytes);
+    if (value === undefined) return undefined;
+    tags[i] = { name, value };
+  }
+  if (cursor.at !== end - 1 || b[cursor.at] !== 0) return undefined;
+  return tags;
+}
+
+/** A non-negative zigzag varint of at most 3 bytes (below 2^20), else -1. */
+function varint(b: Buffer, cursor: { at: number }, end: number): number {
+  let n = 0;
+  for (let shift = 0; shift < 21; shift += 7) {
+    if (cursor.at >= end) return -1;
+    const byte = b[cursor.at++];
+    n |= (byte & 0x7f) << shift;
+    if (byte < 0x80) return n & 1 ? -1 : n >>> 1;
+  }
+  return -1;
+}
+
+function avroString(b: Buffer, cursor: { at: number }, end: number, maxBytes: number): string | undefined {
+  const len = varint(b, cursor, end);
+  if (len < 0 || len > maxBytes || cursor.at + len > end) return undefined;
+  const start = cursor.at;
+  cursor.at += len;
+  const ascii = asciiText(b, start, start + len);
+  if (ascii !== undefined) return ascii;
+  try {
+    return strictUtf8.decode(b.subarray(start, start + len));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The bytes as text when they are all ASCII (then UTF-8 and Latin-1 agree), else undefined. */
+function asciiText(b: Buffer, start: number, end: number): string | undefined {
+  for (let i = start; i < end; i++) if (b[i] >= 0x80) return undefined;
+  return b.toString('latin1', start, end);
+}
