@@ -18,6 +18,9 @@ export interface MessageFields {
 const SIGNATURE_LENGTH = [0, 512, 64];
 const OWNER_LENGTH = [0, 512, 32];
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// A process hears from few signers: their addresses (a pure function of the owner bytes) are kept.
+const MAX_ADDRESSES = 4096;
+const addresses = new Map<string, string>();
 
 /**
  * The fields of a log entry's message item, as `parseDataItem` reads them, without its generality:
@@ -77,13 +80,25 @@ function readCommon(b: Buffer): MessageFields | undefined {
   }
   return {
     id: hash('sha256', signature, 'base64url'),
-    ownerAddress: hash('sha256', b.subarray(signatureEnd, ownerEnd), 'base64url'),
+    ownerAddress: addressOf(b, signatureEnd, ownerEnd),
     ...(targetAt >= 0 ? { target: b.toString('base64url', targetAt, targetAt + 32) } : {}),
     ...(anchor !== undefined ? { anchor } : {}),
     tags,
     signature,
     data: b.subarray(dataStart),
   };
+}
+
+/** base64url(SHA-256(owner)), the address of a type 1 or 2 owner. */
+function addressOf(b: Buffer, start: number, end: number): string {
+  const key = b.toString('latin1', start, end);
+  let address = addresses.get(key);
+  if (address === undefined) {
+    if (addresses.size >= MAX_ADDRESSES) addresses.clear();
+    address = hash('sha256', b.subarray(start, end), 'base64url');
+    addresses.set(key, address);
+  }
+  return address;
 }
 
 /** A little-endian 8-byte length that fits 32 bits, else -1. */
