@@ -26,11 +26,11 @@ class FakePushStore implements PushStore {
   async result() {
     return this.outbox;
   }
-  async getPush(id: string) {
-    return this.pushes.get(id);
+  async pushesOf() {
+    return new Map(this.pushes);
   }
-  async recordPush(push: PushRecord) {
-    if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
+  async recordPushes(pushes: PushRecord[]) {
+    for (const push of pushes) if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
   }
   async depthOf() {
     return 0;

@@ -61,11 +61,16 @@ export class Messenger {
     const found = await store.result(processId, nonce);
     if (!found) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
     const { result, messageId } = found;
-    const process = await log.getProcess(processId);
+    // Everything the crank needs to know, read at once (one round trip on a pooled store).
+    const [process, message, hops, pushes] = await Promise.all([
+      log.getProcess(processId),
+      log.getItem(messageId),
+      store.depthOf(messageId),
+      store.pushesOf(processId, nonce),
+    ]);
     if (!process) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId });
-    const message = await log.getItem(messageId);
     const pushedFor = (message && getTag(message.tags, 'Pushed-For')) ?? messageId;
-    const depth = (await store.depthOf(messageId)) + 1;
+    const depth = hops + 1;
     const report: CrankReport = { processId, nonce, pushed: 0, skipped: 0, status: 'done' };
     if (depth > this.deps.maxDepth && (result.Messages.length || result.Spawns.length || result.Assignments.length)) {
       const error = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${this.deps.maxDepth}`;
@@ -77,13 +82,16 @@ export class Messenger {
     // Outbox entries that can never be delivered (recorded as failed pushes); the others still are.
     const failures: string[] = [];
     const refuse = async (push: Omit<PushRecord, keyof typeof base | 'status' | 'error'>, what: string, reason: string) => {
-      await store.recordPush({ ...base, ...push, status: 'failed', error: reason });
+      await store.recordPushes([{ ...base, ...push, status: 'failed', error: reason }]);
       failures.push(`${what}: ${reason}`);
     };
 
+    // Messages: signed one by one, delivered together, recorded together.
+    const records: PushRecord[] = [];
+    const outgoing: { id: string; idx: number; target: string; item: SignedDataItem }[] = [];
     for (const [idx, out] of result.Messages.entries()) {
       const id = `${processId}:${nonce}:message:${idx}`;
-      const known = await store.getPush(id);
+      const known = pushes.get(id);
       if (known) {
         report.skipped += 1;
         if (known.status === 'failed') failures.push(`message ${idx}: ${known.error}`);
@@ -96,22 +104,41 @@ export class Messenger {
         { name: 'Pushed-For', value: pushedFor },
       ];
       const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
-      let item: SignedDataItem;
       try {
-        item = await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer);
-        await this.deliver(item, out.Target, touched);
+        outgoing.push({ id, idx, target: out.Target, item: await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer) });
       } catch (error) {
         if (!isPermanent(error)) throw error;
-        await refuse({ id, kind: 'message', idx, target: out.Target }, `message ${idx}`, `${error.code}: ${error.message}`);
-        continue;
+        records.push({ ...base, id, kind: 'message', idx, target: out.Target, status: 'failed', error: `${error.code}: ${error.message}` });
       }
-      await store.recordPush({ ...base, id, kind: 'message', idx, itemId: item.id, target: out.Target });
-      report.pushed += 1;
     }
+    const targets = [...new Set(outgoing.map((o) => o.target))];
+    const isProcess = new Map(await Promise.all(targets.map(async (t) => [t, (await log.getProcess(t)) !== undefined] as const)));
+    // Issued in outbox order, so messages to one process keep that order in its log (the SU
+    // queues them in call order and commits them in one batch).
+    const delivered = await Promise.allSettled(
+      outgoing.map((o) => (isProcess.get(o.target) ? this.deps.scheduler.scheduleVerified(o.item) : log.storeStandalone(toStoredItem(o.item)))),
+    );
+    let retry: unknown;
+    delivered.forEach((outcome, i) => {
+      const { id, idx, target, item } = outgoing[i];
+      if (outcome.status === 'fulfilled') {
+        records.push({ ...base, id, kind: 'message', idx, itemId: item.id, target });
+        if (isProcess.get(target)) touched.add(target);
+        report.pushed += 1;
+      } else if (isPermanent(outcome.reason)) {
+        records.push({ ...base, id, kind: 'message', idx, target, status: 'failed', error: `${outcome.reason.code}: ${outcome.reason.message}` });
+      } else retry ??= outcome.reason;
+    });
+    records.sort((a, b) => a.idx - b.idx);
+    for (const r of records) if (r.status === 'failed') failures.push(`message ${r.idx}: ${r.error}`);
+    // What was delivered is recorded even when a retry follows (a retry would find it anyway:
+    // the items are deterministic and the SU dedupes them).
+    if (records.length) await store.recordPushes(records);
+    if (retry !== undefined) throw retry;
 
     for (const [idx, spawn] of result.Spawns.entries()) {
       const id = `${processId}:${nonce}:spawn:${idx}`;
-      const known = await store.getPush(id);
+      const known = pushes.get(id);
       if (known?.status === 'failed') {
         failures.push(`spawn ${idx}: ${known.error}`);
         continue;
@@ -136,12 +163,12 @@ export class Messenger {
           continue;
         }
         touched.add(child.id);
-        await store.recordPush({ ...base, id, kind: 'spawn', idx, itemId: child.id, target: child.id });
+        await store.recordPushes([{ ...base, id, kind: 'spawn', idx, itemId: child.id, target: child.id }]);
         childId = child.id;
         report.pushed += 1;
       }
       const noticeId = `${processId}:${nonce}:spawned:${idx}`;
-      if (await store.getPush(noticeId)) continue;
+      if (pushes.has(noticeId)) continue;
       const reference = getTag(spawn.Tags, 'Reference');
       const notice = await createDataItem(
         {
@@ -164,14 +191,14 @@ export class Messenger {
         this.deps.signer,
       );
       await this.deliver(notice, processId, touched);
-      await store.recordPush({ ...base, id: noticeId, kind: 'spawned', idx, itemId: notice.id, target: processId });
+      await store.recordPushes([{ ...base, id: noticeId, kind: 'spawned', idx, itemId: notice.id, target: processId }]);
       report.pushed += 1;
     }
 
     for (const [idx, assignment] of result.Assignments.entries()) {
       for (const target of assignment.Processes) {
         const id = `${processId}:${nonce}:assign:${idx}:${target}`;
-        const known = await store.getPush(id);
+        const known = pushes.get(id);
         if (known) {
           if (known.status === 'failed') failures.push(`assignment ${idx} to ${target}: ${known.error}`);
           continue;
@@ -184,7 +211,7 @@ export class Messenger {
           continue;
         }
         touched.add(target);
-        await store.recordPush({ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target });
+        await store.recordPushes([{ ...base, id, kind: 'assign', idx, itemId: assignment.Message, target }]);
         report.pushed += 1;
       }
     }

@@ -18,9 +18,10 @@ export interface PushRecord {
 /** What the MU reads and records. */
 export interface PushStore {
   result(processId: string, nonce: number): Promise<{ messageId: string; result: EvalResult } | undefined>;
-  getPush(id: string): Promise<PushRecord | undefined>;
-  /** Records a push once (a second record with the same id is ignored). */
-  recordPush(push: PushRecord): Promise<void>;
+  /** The pushes already recorded for a result, by id (one read for the whole outbox). */
+  pushesOf(processId: string, nonce: number): Promise<Map<string, PushRecord>>;
+  /** Records pushes once each (a second record with the same id is ignored). */
+  recordPushes(pushes: PushRecord[]): Promise<void>;
   /** How many hops from a user message the item `messageId` is (0 for a user's own message). */
   depthOf(messageId: string): Promise<number>;
   /** Marks the result's outbox as relayed (or failed, with the reason on the result). */

@@ -10,41 +10,44 @@ export class PrismaPushStore implements PushStore {
     return row ? { messageId: row.messageId, result: row.result as unknown as EvalResult } : undefined;
   }
 
-  async getPush(id: string): Promise<PushRecord | undefined> {
-    const row = await this.prisma.push.findUnique({ where: { id } });
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      fromProcess: row.fromProcess,
-      fromNonce: Number(row.fromNonce),
-      kind: row.kind as PushRecord['kind'],
-      idx: row.idx,
-      itemId: row.itemId ?? undefined,
-      target: row.target ?? undefined,
-      pushedFor: row.pushedFor ?? undefined,
-      depth: row.depth,
-      status: row.status as PushRecord['status'],
-      error: row.error ?? undefined,
-    };
+  async pushesOf(processId: string, nonce: number): Promise<Map<string, PushRecord>> {
+    const rows = await this.prisma.push.findMany({ where: { fromProcess: processId, fromNonce: nonce } });
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          id: row.id,
+          fromProcess: row.fromProcess,
+          fromNonce: Number(row.fromNonce),
+          kind: row.kind as PushRecord['kind'],
+          idx: row.idx,
+          itemId: row.itemId ?? undefined,
+          target: row.target ?? undefined,
+          pushedFor: row.pushedFor ?? undefined,
+          depth: row.depth,
+          status: row.status as PushRecord['status'],
+          error: row.error ?? undefined,
+        },
+      ]),
+    );
   }
 
-  async recordPush(p: PushRecord): Promise<void> {
+  async recordPushes(pushes: PushRecord[]): Promise<void> {
+    if (pushes.length === 0) return;
     await this.prisma.push.createMany({
-      data: [
-        {
-          id: p.id,
-          fromProcess: p.fromProcess,
-          fromNonce: p.fromNonce,
-          kind: p.kind,
-          idx: p.idx,
-          itemId: p.itemId ?? null,
-          target: p.target ?? null,
-          pushedFor: p.pushedFor ?? null,
-          depth: p.depth,
-          status: p.status,
-          error: p.error ?? null,
-        },
-      ],
+      data: pushes.map((p) => ({
+        id: p.id,
+        fromProcess: p.fromProcess,
+        fromNonce: p.fromNonce,
+        kind: p.kind,
+        idx: p.idx,
+        itemId: p.itemId ?? null,
+        target: p.target ?? null,
+        pushedFor: p.pushedFor ?? null,
+        depth: p.depth,
+        status: p.status,
+        error: p.error ?? null,
+      })),
       skipDuplicates: true,
     });
   }
