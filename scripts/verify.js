@@ -1,5 +1,5 @@
-// `npm run verify -- <processId> [--gateway URL] [--cu URL]`: reproduces a process from an Arweave
-// gateway alone (default: ARWEAVE_URL, else the embedded arlocal on ARLOCAL_PORT) and checks it.
+// `npm run verify -- <processId> [--gateway URL] [--cu URL] [--from-checkpoint [NONCE]] [--checkpoint-signer ADDR]`:
+// reproduces a process from an Arweave gateway alone (default: ARWEAVE_URL, else the embedded arlocal on ARLOCAL_PORT) and checks it.
 // Imports the verifier directly (not all of @ao/infra), so it loads no database or queue client.
 import { runVerifyCli } from '../libs/infra/dist/verify/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyProcess, type LogReader, type SignedDataItem } from '@ao/core';
+import { verifyProcess, type CheckpointRef, type LogReader, type SignedDataItem } from '@ao/core';
 import { newUser } from './support/items.js';
 import { alterData, aosModuleItem, buildLog, signAssignments } from './support/signed-log.js';
 
@@ -22,6 +22,14 @@ class MemoryReader implements LogReader {
 
   async *assignments(): AsyncIterable<Uint8Array[]> {
     yield this.assignmentRaws;
+  }
+
+  async assignmentsAt(): Promise<Uint8Array[]> {
+    return this.assignmentRaws;
+  }
+
+  async checkpoints(): Promise<CheckpointRef[]> {
+    throw new Error('a genesis verification never reads checkpoints');
   }
 }
 

@@ -1,5 +1,5 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { AoError, verifyProcess, type ResultSource, type ServedResult, type VerifyReport } from '@ao/core';
+import { AoError, verifyProcess, type CheckpointReport, type CheckpointRequest, type ResultSource, type ServedResult, type VerifyReport } from '@ao/core';
 import { BoundedLogReader, ENV, GATEWAY, GatewayError, GatewayLogReader, VerifyLimitError, createEvaluators, type ArweaveGateway, type Env } from '@ao/infra';
 import { CuService } from './cu.service.js';
 
@@ -15,6 +15,8 @@ export interface VerifyAnswer {
   failure?: { nonce: number; code: string; reason: string };
   /** Results compared with this CU (`compare=true`, when the log itself verified). */
   compared?: number;
+  /** With `fromCheckpoint`: the checkpoint started from (on its signer's word), and those passed over and why. */
+  checkpoint?: CheckpointReport;
 }
 
 /** This CU's committed results and state, as the verifier compares a replay with them. */
@@ -51,7 +53,8 @@ export class VerifyService {
     private readonly cu: CuService,
   ) {}
 
-  async verify(processId: string, compare: boolean): Promise<VerifyAnswer> {
+  /** `fromCheckpoint`: resume from the newest Checkpoint item the process's Scheduler signed (at or below a nonce); absent: genesis. */
+  async verify(processId: string, compare: boolean, fromCheckpoint?: CheckpointRequest): Promise<VerifyAnswer> {
     const reader = new BoundedLogReader(new GatewayLogReader(this.gateway), { maxMessages: this.env.VERIFY_MAX_MESSAGES, timeoutMs: this.env.VERIFY_TIMEOUT_MS });
     let report: VerifyReport;
     try {
@@ -63,6 +66,7 @@ export class VerifyService {
           maxima: { gas: this.env.CU_GAS_MAX, memoryBytes: this.env.CU_MEMORY_MAX },
         },
         ...(compare ? { compareWith: new LocalResults(this.cu) } : {}),
+        ...(fromCheckpoint !== undefined ? { fromCheckpoint } : {}),
       });
     } catch (error) {
       throw translate(error, processId);
@@ -76,6 +80,7 @@ export class VerifyService {
       resultsHash: report.resultsHash ?? null,
       ...(report.failure ? { failure: { nonce: report.failure.nonce, code: report.failure.code, reason: report.failure.reason } } : {}),
       ...(report.cuCompared !== undefined ? { compared: report.cuCompared } : {}),
+      ...(report.checkpoint ? { checkpoint: report.checkpoint } : {}),
     };
   }
 }

@@ -43,7 +43,10 @@ export async function checkAssignments(
   processId: string,
   scheduler: string,
   onProgress: (p: VerifyProgress) => void = () => undefined,
+  /** The slot a checkpoint resumes after: the check starts at its nonce + 1, chained from it. */
+  after?: CheckedSlot,
 ): Promise<AssignmentCheck> {
+  const start = after ? after.nonce + 1 : 0;
   const byNonce = new Map<number, Map<string, Candidate>>();
   let ignored = 0;
   let read = 0;
@@ -56,24 +59,43 @@ export async function checkAssignments(
         continue;
       }
       const nonce = Number(getTag(candidate.item.tags, TAG.Nonce));
+      if (nonce < start) continue;
       let slot = byNonce.get(nonce);
       if (!slot) byNonce.set(nonce, (slot = new Map()));
       slot.set(candidate.item.id, candidate);
     }
     onProgress({ phase: 'assignments', done: read });
   }
-  let lastNonce = -1;
+  let lastNonce = start - 1;
   for (const nonce of byNonce.keys()) lastNonce = Math.max(lastNonce, nonce);
   const slots: CheckedSlot[] = [];
-  for (let nonce = 0; nonce <= lastNonce; nonce += 1) {
-    const checked = checkSlot(byNonce, nonce, slots[nonce - 1], processId);
+  let prev = after;
+  for (let nonce = start; nonce <= lastNonce; nonce += 1) {
+    const checked = checkSlot(byNonce, nonce, prev, processId);
     if ('failure' in checked) return { slots, lastNonce, failure: checked.failure, ignored };
     slots.push(checked.slot);
+    prev = checked.slot;
   }
   if (lastNonce < 0) {
     return { slots, lastNonce, ignored, failure: { nonce: 0, code: 'MISSING_NONCE', reason: `the gateway has no assignment by scheduler ${scheduler} for this process` } };
   }
   return { slots, lastNonce, ignored };
+}
+
+/**
+ * The Scheduler's assignment at one nonce, checked as the first link of a partial log: exactly one
+ * that verifies, well-formed; its Hash-Chain is taken as it is (checked against the seed at nonce 0
+ * only), since the assignments before it are not read.
+ */
+export async function checkAnchorSlot(raws: readonly Uint8Array[], processId: string, scheduler: string, nonce: number): Promise<CheckedSlot | VerifyFailure> {
+  const atNonce = new Map<string, Candidate>();
+  for (const raw of raws) {
+    const candidate = await toCandidate(raw, processId, scheduler);
+    if (candidate && Number(getTag(candidate.item.tags, TAG.Nonce)) === nonce) atNonce.set(candidate.item.id, candidate);
+  }
+  if (atNonce.size === 0) return { nonce, code: 'MISSING_NONCE', reason: `the gateway has no assignment by scheduler ${scheduler} for nonce ${nonce}` };
+  const checked = checkSlot(new Map([[nonce, atNonce]]), nonce, undefined, processId, nonce > 0);
+  return 'failure' in checked ? checked.failure : checked.slot;
 }
 
 async function toCandidate(raw: Uint8Array, processId: string, scheduler: string): Promise<Candidate | undefined> {
@@ -104,6 +126,8 @@ function checkSlot(
   nonce: number,
   prev: CheckedSlot | undefined,
   processId: string,
+  /** The first slot of a partial log: no previous assignment to chain from. */
+  unchained = false,
 ): { slot: CheckedSlot } | { failure: VerifyFailure } {
   const candidates = [...(byNonce.get(nonce)?.values() ?? [])];
   if (candidates.length === 0) return fail(nonce, 'MISSING_NONCE', `no assignment for nonce ${nonce}: the log has a gap`);
@@ -137,7 +161,7 @@ function checkSlot(
   } catch {
     expected = '';
   }
-  if (hashChain !== expected) {
+  if (!unchained && hashChain !== expected) {
     return fail(nonce, 'BAD_HASH_CHAIN', `Hash-Chain ${hashChain || '(none)'} at nonce ${nonce} does not follow ${prev ? `nonce ${nonce - 1}` : 'the process id'} (expected ${expected})`);
   }
   const message = getTag(item.tags, TAG.Message);

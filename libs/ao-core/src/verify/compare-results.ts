@@ -37,7 +37,11 @@ export class CuComparison {
     private readonly source: ResultSource,
     private readonly processId: string,
     private readonly pageSize = 1000,
-  ) {}
+    /** Compare only results after this nonce (a replay resumed from a checkpoint). */
+    after?: number,
+  ) {
+    this.fetchedTo = after;
+  }
 
   /** Checks the CU's result for `nonce` against the replay's `canonical` JSON of it. */
   async check(nonce: number, result: unknown, canonical: string): Promise<VerifyFailure | undefined> {

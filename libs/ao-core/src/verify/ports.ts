@@ -5,8 +5,24 @@
 export interface LogReader {
   /** The ANS-104 bytes of each id the gateway holds; ids it does not know are absent from the map. */
   items(ids: readonly string[]): Promise<Map<string, Uint8Array>>;
-  /** Pages of the Assignment items tagged `Process: processId` owned by `scheduler`, in any order. */
-  assignments(processId: string, scheduler: string): AsyncIterable<Uint8Array[]>;
+  /**
+   * Pages of the Assignment items tagged `Process: processId` owned by `scheduler`, in any order;
+   * with `fromNonce`, a reader may leave out those tagged with a lower nonce (the verifier ignores them).
+   */
+  assignments(processId: string, scheduler: string, fromNonce?: number): AsyncIterable<Uint8Array[]>;
+  /** The Assignment items tagged `Process: processId` and `Nonce: nonce` owned by `scheduler`. */
+  assignmentsAt(processId: string, scheduler: string, nonce: number): Promise<Uint8Array[]>;
+  /** The `Type: Checkpoint` items tagged `Process: processId`, as the gateway indexes them (unverified). */
+  checkpoints(processId: string): Promise<CheckpointRef[]>;
+}
+
+/** A Checkpoint item as a gateway lists it: its id, the nonce it claims and its owner's address; nothing checked yet. */
+export interface CheckpointRef {
+  id: string;
+  /** The `Nonce` tag (NaN when it is not an integer). */
+  nonce: number;
+  /** The owner's ao address, computed from the indexed public key. */
+  signer: string;
 }
 
 /** One result a Compute Unit serves, keyed by the nonce of its message. */
@@ -38,7 +54,9 @@ export type VerifyFailureCode =
   | 'MESSAGE_MISMATCH'
   | 'BAD_MESSAGE_SIGNATURE'
   | 'EVALUATION_FAILED'
-  | 'CU_MISMATCH';
+  | 'CU_MISMATCH'
+  | 'NO_CHECKPOINT'
+  | 'BAD_CHECKPOINT';
 
 /** The first nonce at which the log (or the CU compared with it) is wrong, and why. */
 export interface VerifyFailure {
@@ -71,4 +89,34 @@ export interface VerifyReport {
   failure?: VerifyFailure;
   /** Items the gateway returned for the process that were not the Scheduler's assignments (ignored). */
   ignored: number;
+  /** Only when asked to start from a checkpoint: which one was used, and which were not and why. */
+  checkpoint?: CheckpointReport;
+}
+
+/** A Checkpoint item the verifier looked at and did not start from. */
+export interface SkippedCheckpoint {
+  id: string;
+  nonce: number;
+  signer: string;
+  reason: string;
+}
+
+/**
+ * How a verification that was asked to start from a checkpoint started. A checkpoint is a claim by
+ * its signer that the state after nonce `k` is the image it carries: starting from one verifies
+ * nothing at or below `k`, it trusts the signer for it.
+ */
+export interface CheckpointReport {
+  /** What was asked: the newest checkpoint, or the newest at or below a nonce. */
+  requested: 'newest' | number;
+  /** The signers whose checkpoints were accepted as starting points. */
+  trustedSigners: string[];
+  /** The checkpoint the replay resumed from; absent when none was usable (then the replay started at genesis). */
+  used?: { id: string; nonce: number; signer: string; stateHash: string };
+  /** Trusted checkpoints that failed a check (newest first), each with why. */
+  rejected: SkippedCheckpoint[];
+  /** Checkpoints signed by someone not trusted (never downloaded). */
+  untrusted: SkippedCheckpoint[];
+  /** One sentence for people: where verification started, on whose word, and what it did not verify. */
+  statement: string;
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isId } from '../data-item/ids.js';
-import { parseDataItem, type SignedDataItem } from '../data-item/parse-data-item.js';
-import { verifyDataItem } from '../data-item/verify-data-item.js';
+import type { SignedDataItem } from '../data-item/parse-data-item.js';
 import { AoError } from '../errors.js';
 import { EvaluatorRegistry, limitsFor, type EvalLimits, type ModuleDef, type ProcessEnv, type ProcessInstance } from '../cu/evaluator.js';
 import { LuaEvaluatorFactory } from '../cu/lua/lua-evaluator.js';
@@ -9,7 +8,9 @@ import { toAoMessage, trustedPushers } from '../cu/to-ao-message.js';
 import { getTag, TAG } from '../tags.js';
 import type { EvalResult } from '../types.js';
 import { checkAssignments, type CheckedSlot } from './check-assignments.js';
+import { checkItem } from './check-item.js';
 import { canonicalJson, CuComparison } from './compare-results.js';
+import { resumeFromCheckpoint, type CheckpointRequest, type Resumed } from './resume-checkpoint.js';
 import type { LogReader, ResultSource, VerifyFailure, VerifyFailureCode, VerifyProgress, VerifyReport } from './ports.js';
 
 /** The platform CU's default and maximum limits (CU_GAS_*, CU_MEMORY_*): a replay must use the same. */
@@ -28,21 +29,16 @@ export interface VerifyProcessOptions {
   onProgress?: (progress: VerifyProgress) => void;
   /** Messages fetched per round trip. */
   batchSize?: number;
-}
-
-type Checked = { item: SignedDataItem } | { code: 'parse' | 'id' | 'signature'; reason: string };
-
-/** Parses an item, and checks it is the item `id` names and that its signature verifies. */
-async function checkItem(raw: Uint8Array, id: string, what: string): Promise<Checked> {
-  let item: SignedDataItem;
-  try {
-    item = parseDataItem(raw);
-  } catch (error) {
-    return { code: 'parse', reason: `${what} ${id} is not a valid ANS-104 item: ${(error as Error).message}` };
-  }
-  if (item.id !== id) return { code: 'id', reason: `the gateway served another item as ${what} ${id}: its signature hashes to ${item.id}` };
-  if (!(await verifyDataItem(item))) return { code: 'signature', reason: `${what} ${id}: signature does not verify` };
-  return { item };
+  /**
+   * Start from a Checkpoint item instead of genesis: the newest (`true`) or the newest at or below
+   * a nonce. Absent (the default): genesis replay, and checkpoints are never read.
+   */
+  fromCheckpoint?: CheckpointRequest;
+  /**
+   * Whose checkpoints are accepted as starting points. Default: the process's Scheduler, the
+   * unit the process chose to run on (on this platform one wallet signs its assignments and its checkpoints).
+   */
+  checkpointSigners?: readonly string[];
 }
 
 const MESSAGE_CODES: Record<'parse' | 'id' | 'signature', VerifyFailureCode> = {
@@ -86,6 +82,8 @@ async function loadProcess(reader: LogReader, processId: string): Promise<Signed
  * message they order, each checked against its id and signature; then folds the module over the log
  * in a fresh evaluator. Answers the state hash at the last nonce and a hash over all results, or the
  * first nonce at which the log (or the CU, when compared) is wrong. Gateway errors are thrown.
+ * With `fromCheckpoint`, the replay resumes from a trusted signer's Checkpoint item instead and
+ * checks only the log after its nonce; `report.checkpoint` says which one, on whose word.
  */
 export async function verifyProcess(processId: string, options: VerifyProcessOptions): Promise<VerifyReport> {
   const { reader, onProgress = () => undefined } = options;
@@ -98,21 +96,38 @@ export async function verifyProcess(processId: string, options: VerifyProcessOpt
   const mod = await loadModule(reader, getTag(processItem.tags, TAG.Module)!);
   if (typeof mod === 'string') return failed({ nonce: 0, code: 'BAD_MODULE', reason: mod });
 
-  const log = await checkAssignments(reader.assignments(processId, scheduler), processId, scheduler, onProgress);
-  report.lastNonce = log.lastNonce;
-  report.ignored = log.ignored;
-
-  // Messages before a broken assignment are still checked (an earlier bad message is the first
-  // failure), but evaluation only matters when the whole log holds.
   const env: ProcessEnv = {
     Process: { Id: processId, Owner: processItem.ownerAddress, Tags: processItem.tags },
     Module: { Id: mod.id, Owner: mod.owner, Tags: mod.tags },
   };
   const limits = options.limits ?? PLATFORM_EVAL_LIMITS;
+  const processLimits = limitsFor(mod, env, limits.defaults, limits.maxima);
   const evaluators = options.evaluators ?? new EvaluatorRegistry().register(new LuaEvaluatorFactory());
-  const instance = log.failure ? undefined : await evaluators.create(mod, env, limitsFor(mod, env, limits.defaults, limits.maxima));
+
+  let resumed: Resumed | undefined;
+  if (options.fromCheckpoint !== undefined) {
+    const trusted = options.checkpointSigners ?? [scheduler];
+    const start = await resumeFromCheckpoint({ reader, processId, scheduler, mod, env, limits: processLimits, evaluators, trusted }, options.fromCheckpoint);
+    report.checkpoint = start.report;
+    if (start.failure) return failed(start.failure);
+    resumed = start.resumed;
+  }
+
+  let instance: ProcessInstance | undefined = resumed?.instance;
   try {
-    const replay = new Replay(processId, mod, processItem, instance, options.compareWith);
+    const anchor = resumed?.anchor;
+    const log = await checkAssignments(reader.assignments(processId, scheduler, anchor && anchor.nonce + 1), processId, scheduler, onProgress, anchor);
+    report.lastNonce = log.lastNonce;
+    report.ignored = log.ignored;
+    // Messages before a broken assignment are still checked (an earlier bad message is the first
+    // failure), but evaluation only matters when the whole log holds.
+    if (log.failure) {
+      instance?.close();
+      instance = undefined;
+    } else if (!instance) {
+      instance = await evaluators.create(mod, env, processLimits);
+    }
+    const replay = new Replay(processId, mod, processItem, instance, options.compareWith, anchor?.nonce);
     const failure = await replay.run(reader, log.slots, options.batchSize ?? 100, onProgress);
     report.messages = replay.passed;
     if (failure) return failed(failure);
@@ -144,10 +159,12 @@ class Replay {
     private readonly processItem: SignedDataItem,
     private readonly instance: ProcessInstance | undefined,
     compareWith: ResultSource | undefined,
+    /** The checkpoint nonce the replay resumes after (results are compared after it). */
+    after?: number,
   ) {
     // The module owner is the platform's signing wallet: the pusher aos and the CU trust.
     this.trusted = trustedPushers(processItem.tags, [mod.owner]);
-    this.cu = compareWith && instance ? new CuComparison(compareWith, processId) : undefined;
+    this.cu = compareWith && instance ? new CuComparison(compareWith, processId, 1000, after) : undefined;
   }
 
   resultsHash(): string {

@@ -1,4 +1,4 @@
-import type { LogReader } from '@ao/core';
+import type { CheckpointRef, LogReader } from '@ao/core';
 
 /** A verification stopped by its bounds: too long a log, or past its deadline. */
 export class VerifyLimitError extends Error {
@@ -33,9 +33,19 @@ export class BoundedLogReader implements LogReader {
     return this.inner.items(ids);
   }
 
-  async *assignments(processId: string, scheduler: string): AsyncIterable<Uint8Array[]> {
+  assignmentsAt(processId: string, scheduler: string, nonce: number): Promise<Uint8Array[]> {
+    this.checkTime();
+    return this.inner.assignmentsAt(processId, scheduler, nonce);
+  }
+
+  checkpoints(processId: string): Promise<CheckpointRef[]> {
+    this.checkTime();
+    return this.inner.checkpoints(processId);
+  }
+
+  async *assignments(processId: string, scheduler: string, fromNonce?: number): AsyncIterable<Uint8Array[]> {
     let read = 0;
-    for await (const page of this.inner.assignments(processId, scheduler)) {
+    for await (const page of this.inner.assignments(processId, scheduler, fromNonce)) {
       read += page.length;
       if (read > this.bounds.maxMessages) {
         throw new VerifyLimitError(`the log of ${processId} has more than ${this.bounds.maxMessages} entries, the most verified here`, 'messages', {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assembleDataItem, decodeId, isId, parseDataItem, verifyDataItem, type LogReader } from '@ao/core';
+import { assembleDataItem, decodeId, isId, ownerAddress, parseDataItem, sha256Address, verifyDataItem, type CheckpointRef, type LogReader } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import { BundleIndex } from './bundle-index.js';
 import { gatewayCall } from './gateway-call.js';
@@ -59,7 +59,7 @@ function anchorCandidates(anchor: string | null | undefined): (Buffer | undefine
 
 /**
  * The verifier's view of an Arweave gateway: GraphQL for the index (by ids, and by tags for a
- * process's assignments) and GET /{id} for data. Each item's exact ANS-104 bytes are rebuilt from
+ * process's assignments and checkpoints) and GET /{id} for data. Each item's exact ANS-104 bytes are rebuilt from
  * its indexed fields; when those do not verify (a gateway that lost a field, e.g. arlocal drops
  * anchors), from the bundle that carried it. Whatever cannot be rebuilt is returned as best it can
  * be, for the verifier to reject. Gateway failures throw GatewayError.
@@ -87,21 +87,50 @@ export class GatewayLogReader implements LogReader {
     return out;
   }
 
-  async *assignments(processId: string, scheduler: string): AsyncIterable<Uint8Array[]> {
-    // Owners filter by address; an Ethereum scheduler's 0x address is filtered by the verifier instead.
-    const withOwners = isId(scheduler);
+  async *assignments(processId: string, scheduler: string, fromNonce?: number): AsyncIterable<Uint8Array[]> {
+    // The index's Nonce tag only decides what is not rebuilt; the verifier checks the signed one.
+    const wanted = (n: Node) => fromNonce === undefined || !(Number(tagOf(n, 'Nonce')) < fromNonce);
+    for await (const nodes of this.byTags('GraphQL (assignments by tags)', assignmentTags(processId), scheduler)) {
+      yield await mapLimit(nodes.filter(wanted), this.options.concurrency ?? 8, (n) => this.rebuild(n));
+    }
+  }
+
+  async assignmentsAt(processId: string, scheduler: string, nonce: number): Promise<Uint8Array[]> {
+    const out: Uint8Array[] = [];
+    const tags = [...assignmentTags(processId), { name: 'Nonce', values: [String(nonce)] }];
+    for await (const nodes of this.byTags('GraphQL (assignment by nonce)', tags, scheduler)) {
+      out.push(...(await mapLimit(nodes, this.options.concurrency ?? 8, (n) => this.rebuild(n))));
+    }
+    return out;
+  }
+
+  async checkpoints(processId: string): Promise<CheckpointRef[]> {
+    const out: CheckpointRef[] = [];
     const tags = [
-      { name: 'Type', values: ['Assignment'] },
+      { name: 'Type', values: ['Checkpoint'] },
       { name: 'Process', values: [processId] },
     ];
+    for await (const nodes of this.byTags('GraphQL (checkpoints by tags)', tags)) {
+      for (const n of nodes) {
+        const nonceText = tagOf(n, 'Nonce') ?? '';
+        out.push({ id: n.id, nonce: /^\d{1,16}$/.test(nonceText) ? Number(nonceText) : NaN, signer: indexedSigner(n.owner.key) });
+      }
+    }
+    return out;
+  }
+
+  /** Pages of the indexed items with these tags (owned by `owner` when it is an Arweave address), each id once. */
+  private async *byTags(what: string, tags: { name: string; values: string[] }[], owner?: string): AsyncIterable<Node[]> {
+    // Owners filter by address; an Ethereum scheduler's 0x address is filtered by the verifier instead.
+    const withOwners = owner !== undefined && isId(owner);
     const seen = new Set<string>();
     let after: string | undefined;
     for (;;) {
-      const vars = { tags, ...(withOwners ? { owners: [scheduler] } : {}), first: this.options.pageSize ?? 100, ...(after ? { after } : {}) };
-      const page = await this.query('GraphQL (assignments by tags)', byTags(withOwners), vars);
+      const vars = { tags, ...(withOwners ? { owners: [owner] } : {}), first: this.options.pageSize ?? 100, ...(after ? { after } : {}) };
+      const page = await this.query(what, byTags(withOwners), vars);
       const nodes = page.transactions.edges.map((e) => e.node).filter((n) => !seen.has(n.id));
       for (const n of nodes) seen.add(n.id);
-      yield await mapLimit(nodes, this.options.concurrency ?? 8, (n) => this.rebuild(n));
+      yield nodes;
       const last = page.transactions.edges.at(-1)?.cursor;
       if (!page.transactions.pageInfo?.hasNextPage || !last) return;
       after = last;
@@ -140,6 +169,27 @@ export class GatewayLogReader implements LogReader {
       }
     }
     return out;
+  }
+}
+
+function assignmentTags(processId: string): { name: string; values: string[] }[] {
+  return [
+    { name: 'Type', values: ['Assignment'] },
+    { name: 'Process', values: [processId] },
+  ];
+}
+
+function tagOf(node: Node, name: string): string | undefined {
+  return node.tags.find((t) => t.name === name)?.value;
+}
+
+/** The ao address of an indexed owner key: an uncompressed secp256k1 key is an Ethereum signer, any other is hashed. */
+function indexedSigner(key: string): string {
+  const bytes = Buffer.from(key, 'base64url');
+  try {
+    return ownerAddress(bytes.length === 65 ? 3 : 1, bytes);
+  } catch {
+    return sha256Address(bytes);
   }
 }
 
