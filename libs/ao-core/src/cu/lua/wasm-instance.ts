@@ -89,7 +89,9 @@ async function captureInstance(): Promise<WasmLua> {
     return result;
   };
   try {
-    const factory = new LuaFactory();
+    // emscripten copies its environment into the heap at start-up, `_` from the host's script path
+    // and LANG from navigator: pinned, so the heap layout (and a checkpoint's validity) is the same in every process.
+    const factory = new LuaFactory(undefined, { _: './this.program', LANG: 'C.UTF-8' });
     const glue = (await factory.getLuaModule()).module as unknown as EmscriptenGlue;
     if (!captured) throw new Error('the Lua WebAssembly instance was not captured');
     return { glue, lua: captured.exports as LuaExports };
