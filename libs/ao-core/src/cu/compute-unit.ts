@@ -64,8 +64,8 @@ export class ComputeUnit {
     if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
     return this.recordingModuleFailure(processId, head.nonce, () => this.lives.with(processId, head.nonce, async (live) => {
       const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, results: [] };
-      // Each batch is committed when the next read shows whether more follow, so the last one goes
-      // in with the state hash of the state it leaves (one hash per evaluation, not per batch).
+      // Each batch is committed once it is known whether more follow, so the last one goes in with
+      // the state hash of the state it leaves (one hash per evaluation, not per batch).
       let pending: CommittedResult[] = [];
       for (;;) {
         const entries = await this.store.readLog(processId, live.nonce, this.options.batchSize);
@@ -96,6 +96,9 @@ export class ComputeUnit {
         report.results.push(...pending);
         report.evaluated += pending.length;
         report.to = live.nonce;
+        // A short page is the end of the log for now: no read just to find nothing (a message
+        // scheduled meanwhile has kicked another evaluation).
+        if (entries.length < this.options.batchSize) break;
       }
       if (pending.length) await this.commit(live, processId, pending, await this.lives.hashOf(live));
       return report;

@@ -256,7 +256,8 @@ export class LiveProcesses {
       if (!victim) return;
       const [id, live] = victim;
       this.live.delete(id);
-      if (this.interval > 0 && live.nonce > live.lastCheckpoint && live.nonce > 0) {
+      // Slot 0 counts too: booting (the Process message, its On-Boot code) can be the costliest message.
+      if (this.interval > 0 && live.nonce > live.lastCheckpoint) {
         await this.captureInBackground(id, live);
       }
       live.instance.close();
