@@ -9,6 +9,7 @@ import {
   ComputeUnit,
   Ed25519ItemSigner,
   EvaluatorRegistry,
+  InMemoryComputeStore,
   InMemorySchedulerStore,
   LuaEvaluatorFactory,
   Scheduler,
@@ -22,34 +23,19 @@ import { aoTags, benchStorage, mainIfScript, randomAnchor, repeat, row, summariz
 const USERS = 100;
 const MODULE_ID = 'M'.repeat(43);
 
-/** The CU's ComputeStore over the SU's log, with heads and results in memory (results are counted, not kept). */
-class MemoryComputeStore {
-  constructor(log) {
-    this.log = log;
-    this.heads = new Map();
-    this.committed = 0;
-    this.batches = 0;
-    this.stateHash = undefined;
-  }
-  getProcess(id) {
-    return this.log.getProcess(id);
-  }
+/**
+ * The CU's in-memory ComputeStore, able to hide the log's tail (to stop one entry before a
+ * checkpoint) and failing loudly on a result with an Error (the workload has none).
+ */
+class BenchComputeStore extends InMemoryComputeStore {
   async readLog(processId, afterNonce, limit) {
-    const { entries } = await this.log.readLog(processId, { fromNonce: afterNonce, limit });
+    const entries = await super.readLog(processId, afterNonce, limit);
     return this.visibleTo === undefined ? entries : entries.filter((e) => e.nonce <= this.visibleTo);
-  }
-  async evaluationHead(processId) {
-    return this.heads.get(processId) ?? { nonce: -1 };
   }
   async commit(processId, results, stateHash) {
     for (const r of results) if (r.result.Error !== undefined) throw new Error(`nonce ${r.nonce} failed: ${r.result.Error}`);
-    this.heads.set(processId, { nonce: results[results.length - 1].nonce });
-    this.committed += results.length;
-    this.batches += 1;
+    await super.commit(processId, results, stateHash);
     if (stateHash) this.stateHash = stateHash;
-  }
-  async markBroken(processId, nonce, error) {
-    this.heads.set(processId, { nonce: nonce - 1, error });
   }
 }
 
@@ -109,7 +95,7 @@ export const bench = {
     const rates = await repeat(
       runs,
       async () => {
-        const computeStore = new MemoryComputeStore(store);
+        const computeStore = new BenchComputeStore(store);
         const cu = new ComputeUnit(computeStore, modules, new EvaluatorRegistry().register(recording), options);
         const started = performance.now();
         const report = await cu.evaluate(processId);
@@ -139,7 +125,7 @@ export const bench = {
         events: { saved: (c) => saved.push(c), saveFailed: (f) => log(`checkpoint at ${f.nonce} not saved: ${f.error.message}`) },
       };
       const withCheckpoints = { ...options, checkpointInterval: interval };
-      const computeStore = new MemoryComputeStore(store);
+      const computeStore = new BenchComputeStore(store);
       const writer = new ComputeUnit(computeStore, modules, new EvaluatorRegistry().register(factory), withCheckpoints, checkpoints);
       // In two steps, to know the state hash one entry before the head: the worst case of a
       // restart is a head just before a checkpoint (interval - 1 entries to replay).
@@ -160,7 +146,7 @@ export const bench = {
       const coldStartAt = async (head, hash) => {
         let replayed = 0;
         const ms = await repeat(quick ? 3 : 7, async () => {
-          const restarted = new MemoryComputeStore(store);
+          const restarted = new BenchComputeStore(store);
           restarted.heads.set(processId, { nonce: head });
           const cu = new ComputeUnit(restarted, modules, new EvaluatorRegistry().register(new LuaEvaluatorFactory()), withCheckpoints, checkpoints);
           const begun = performance.now();

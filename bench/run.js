@@ -14,7 +14,7 @@ const BENCHMARKS = [
   { name: 'cu-replay', about: 'replay of a long log from genesis through the ComputeUnit; cold start from a checkpoint' },
   { name: 'su-schedule', about: 'signed items scheduled into Postgres, 100 processes and one hot process, vs verifyDataItem' },
   { name: 'e2e', about: 'POST /mu/ to result and pushed outbox, fixed load and saturation, vs raw BullMQ round trips' },
-  { name: 'memory', about: 'RSS per idle live process' },
+  { name: 'memory', about: 'RSS per idle live process; one worker holding many idle processes (the rest checkpointed)' },
   { name: 'cron', about: 'tick lag with many cron processes: cron service claims, worker emits through the SU' },
   { name: 'verify', about: 'verifying a 100,000-message log (fetch, check, evaluate) vs the ComputeUnit replaying it' },
 ];
