@@ -93,11 +93,14 @@ describe('Scheduler Unit', () => {
     }
     const assignment = await prisma.assignment.findFirstOrThrow({ where: { processId: proc.id, nonce: 20 } });
     expect(await gateway.hasItem(assignment.id)).toBe(true);
-    // The Scheduler-Location is findable the way aoconnect looks for it.
-    const found = await gateway.graphql<{ transactions: { edges: { node: { tags: { name: string; value: string }[] } }[] } }>(
-      `query($owners: [String!]) { transactions(owners: $owners, tags: [{name: "Type", values: ["Scheduler-Location"]}], first: 1) { edges { node { tags { name value } } } } }`,
-      { owners: [su] },
+    // The Scheduler-Location this SU published is on the gateway, owned by the SU wallet (the
+    // e2e files share one gateway and wallet, so another file's item may be the newest one).
+    const location = (await prisma.platformState.findUniqueOrThrow({ where: { key: 'scheduler-location' } })).value as { id: string };
+    const found = await gateway.graphql<{ transactions: { edges: { node: { owner: { address: string }; tags: { name: string; value: string }[] } }[] } }>(
+      `query($ids: [ID!], $owners: [String!]) { transactions(ids: $ids, owners: $owners, tags: [{name: "Type", values: ["Scheduler-Location"]}]) { edges { node { owner { address } tags { name value } } } } }`,
+      { ids: [location.id], owners: [su] },
     );
+    expect(found.transactions.edges).toHaveLength(1);
     expect(tag(found.transactions.edges[0].node.tags, 'Url')).toBe('http://127.0.0.1:3999/su');
     // The backlog is in the metrics too.
     const metrics = await http().get('/metrics').expect(200);
