@@ -162,17 +162,31 @@ async function liveWorkers(url) {
   return Number(/(\d+) instance/.exec(worker.reason ?? '')?.[1] ?? 0);
 }
 
-/** POSTs a raw item to /mu/; returns the status. */
+/** POSTs a raw item to /mu/; returns the status (0 when the connection failed: counted as refused). */
 async function postMu(url, raw) {
-  const res = await fetch(`${url}/mu/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
-  await res.arrayBuffer();
-  return res.status;
+  try {
+    const res = await fetch(`${url}/mu/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
 }
 
-/** Waits for GET /cu/result (which itself waits up to RESULT_TIMEOUT_MS per call). */
+/**
+ * Waits for GET /cu/result (which itself waits up to RESULT_TIMEOUT_MS per call). A GET is
+ * idempotent: a reset connection (a keep-alive socket the loaded server closed) is asked again.
+ */
 async function getResult(url, processId, messageId) {
-  for (;;) {
-    const res = await fetch(`${url}/cu/result/${messageId}?process-id=${processId}`);
+  for (let failures = 0; ; ) {
+    let res;
+    try {
+      res = await fetch(`${url}/cu/result/${messageId}?process-id=${processId}`);
+    } catch (error) {
+      if ((failures += 1) > 5) throw error;
+      await sleep(100 * failures);
+      continue;
+    }
     const body = await res.json();
     if (res.status === 200) return body;
     if (res.status !== 202) throw new Error(`GET /cu/result answered ${res.status}: ${JSON.stringify(body)}`);
