@@ -52,15 +52,16 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
   }
 
   /**
-   * Results with something to relay go to the push stage (a sweeper re-queues any kick lost to a
-   * crash), and readers waiting for these results (GET /cu/result) are told. Returns the count.
+   * Results with something to relay go to the push stage, one job for the process (a sweeper
+   * re-queues any kick lost to a crash), and readers waiting for these results (GET /cu/result)
+   * are told. Returns the count.
    */
   private async handOff(report: EvaluationReport): Promise<number> {
     if (report.evaluated === 0) return 0;
     const { processId, results } = report;
-    const relay = results.filter((r) => !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length));
+    const relay = results.some((r) => !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length));
     await Promise.all([
-      ...relay.map((r) => this.pipeline.enqueuePush(processId, r.nonce)),
+      relay ? this.pipeline.enqueuePush(processId) : undefined,
       // A hint only: a lost announcement delays a reader until its next database check.
       announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined),
     ]);

@@ -5,7 +5,14 @@ import { pushJobSchema } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { MESSENGER } from '../worker.tokens.js';
 
-/** Stage `push`: the MU's crank for one result (see Messenger). Retried with backoff; permanent errors fail the job with the reason. */
+/** Results cranked together in one go (their outboxes are signed, delivered and recorded in batches). */
+const CRANK_BATCH = 256;
+
+/**
+ * Stage `push`: the MU's crank for one process (see Messenger.crankPending): every result of the
+ * process still pending relay, in nonce order, in batches. Retried with backoff; permanent errors
+ * fail the job with the reason.
+ */
 @Injectable()
 export class PushProcessor implements StageProcessor {
   readonly stage = 'push' as const;
@@ -13,12 +20,26 @@ export class PushProcessor implements StageProcessor {
   constructor(@Inject(MESSENGER) private readonly messenger: Messenger) {}
 
   async process(job: Job): Promise<unknown> {
-    const { processId, nonce } = pushJobSchema.parse(job.data);
+    const { processId } = pushJobSchema.parse(job.data);
     try {
-      return await this.messenger.crank(processId, nonce);
+      let cranked = await this.drain(processId);
+      // Release the coalescing key, then look once more: a result committed after this point
+      // makes a new job, and one committed before it is caught by this second pass.
+      await job.removeDeduplicationKey();
+      cranked += await this.drain(processId);
+      return { processId, cranked };
     } catch (error) {
       if (isAoError(error) && error.kind === 'permanent') throw new UnrecoverableError(`${error.code}: ${error.message}`);
       throw error;
+    }
+  }
+
+  private async drain(processId: string): Promise<number> {
+    let cranked = 0;
+    for (;;) {
+      const reports = await this.messenger.crankPending(processId, CRANK_BATCH);
+      cranked += reports.length;
+      if (reports.length < CRANK_BATCH) return cranked;
     }
   }
 }

@@ -3,8 +3,8 @@ import { ENV, PIPELINE, PRISMA, type Env, type PipelineQueues, type PrismaClient
 
 /**
  * The pipeline's safety net: every few seconds, re-queues work whose kick was lost (a crash between
- * a commit and its enqueue): processes whose log is ahead of their evaluation, and results whose
- * outbox has not been relayed. Job ids make re-queueing idempotent.
+ * a commit and its enqueue): processes whose log is ahead of their evaluation, and processes with
+ * results whose outbox has not been relayed. Jobs coalesce per process, so re-queueing is idempotent.
  */
 @Injectable()
 export class SweepService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,9 +39,9 @@ export class SweepService implements OnApplicationBootstrap, OnApplicationShutdo
         WHERE c.error IS NULL AND p.last_nonce > COALESCE(c.nonce, -1) AND p.created_at < now() - interval '2 seconds'
         LIMIT 1000`;
       await Promise.all(behind.map((p) => this.pipeline.kickEvaluate(p.id)));
-      const unrelayed = await this.prisma.$queryRaw<{ process_id: string; nonce: bigint }[]>`
-        SELECT process_id, nonce FROM results WHERE crank_status = 'pending' AND created_at < now() - interval '5 seconds' LIMIT 1000`;
-      await Promise.all(unrelayed.map((r) => this.pipeline.enqueuePush(r.process_id, Number(r.nonce))));
+      const unrelayed = await this.prisma.$queryRaw<{ process_id: string }[]>`
+        SELECT DISTINCT process_id FROM results WHERE crank_status = 'pending' AND created_at < now() - interval '5 seconds' LIMIT 1000`;
+      await Promise.all(unrelayed.map((r) => this.pipeline.enqueuePush(r.process_id)));
       return { evaluations: behind.length, pushes: unrelayed.length };
     } catch (error) {
       this.logger.warn(`sweep failed: ${(error as Error).message}`);

@@ -9,7 +9,7 @@ import { Scheduler } from '../su/scheduler.js';
 import { getTag } from '../tags.js';
 import type { EvalResult, Tag } from '../types.js';
 import { Messenger } from './messenger.js';
-import type { PushRecord, PushStore } from './ports.js';
+import type { CrankEntry, CrankOutcome, PushRecord, PushStore } from './ports.js';
 
 const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
 const ao = (type: string): Tag[] => [
@@ -24,7 +24,10 @@ class FakePushStore implements PushStore {
   finished?: { status: 'done' | 'failed'; error?: string };
   constructor(private readonly outbox: { messageId: string; result: EvalResult }) {}
   async result() {
-    return this.outbox;
+    return { nonce: 0, ...this.outbox };
+  }
+  async pendingResults() {
+    return this.finished ? [] : [{ nonce: 0, ...this.outbox }];
   }
   async pushesOf() {
     return new Map(this.pushes);
@@ -32,20 +35,20 @@ class FakePushStore implements PushStore {
   async recordPushes(pushes: PushRecord[]) {
     for (const push of pushes) if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
   }
-  async depthOf() {
-    return 0;
+  async depthsOf() {
+    return new Map<string, number>();
   }
-  async finishCrank(_p: string, _n: number, status: 'done' | 'failed', error?: string) {
-    this.finished = { status, error };
+  async finishCranks(_p: string, outcomes: CrankOutcome[]) {
+    for (const { status, error } of outcomes) this.finished = { status, error };
   }
 }
 
 /** A scheduler store whose gateway side (items for non-processes) can be made unreachable. */
 class FlakyStore extends InMemorySchedulerStore {
   gatewayDown = false;
-  override async storeStandalone(item: StoredItem): Promise<void> {
+  override async storeStandalone(...items: StoredItem[]): Promise<void> {
     if (this.gatewayDown) throw new AoError('GATEWAY_UNAVAILABLE', 'gateway unreachable', {}, 'transient');
-    return super.storeStandalone(item);
+    return super.storeStandalone(...items);
   }
 }
 
@@ -127,5 +130,129 @@ describe('Messenger: outbox entries refused for good', () => {
     expect(store.finished).toBeUndefined();
     log.gatewayDown = false;
     expect(await run()).toMatchObject({ status: 'done', pushed: 1 });
+  });
+});
+
+/** Many results of one sender, with their crank status, as the MU's store keeps them. */
+class ResultsPushStore implements PushStore {
+  readonly pushes = new Map<string, PushRecord>();
+  readonly status = new Map<number, { status: string; error?: string }>();
+  readonly depths = new Map<string, number>();
+  constructor(private readonly entries: CrankEntry[]) {
+    for (const e of entries) this.status.set(e.nonce, { status: 'pending' });
+  }
+  async result(_p: string, nonce: number) {
+    return this.entries.find((e) => e.nonce === nonce);
+  }
+  async pendingResults(_p: string, limit: number) {
+    return this.entries.filter((e) => this.status.get(e.nonce)!.status === 'pending').slice(0, limit);
+  }
+  async pushesOf() {
+    return new Map(this.pushes);
+  }
+  async recordPushes(pushes: PushRecord[]) {
+    for (const push of pushes) if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
+  }
+  async depthsOf(ids: string[]) {
+    return new Map(ids.flatMap((id) => (this.depths.has(id) ? [[id, this.depths.get(id)!] as const] : [])));
+  }
+  async finishCranks(_p: string, outcomes: CrankOutcome[]) {
+    for (const { nonce, status, error } of outcomes) this.status.set(nonce, { status, error });
+  }
+}
+
+describe("Messenger: cranking a sender's pending results together", () => {
+  let log: FlakyStore;
+  let scheduler: Scheduler;
+  let sender: string;
+  let target: string;
+  const user = signer();
+  const wallet = `${'W'.repeat(42)}A`;
+
+  beforeEach(async () => {
+    log = new FlakyStore();
+    let now = 1_700_000_000_000;
+    scheduler = new Scheduler({ store: log, signer: signer(), clock: { now: () => (now += 1000) }, heights: { blockHeight: async () => 1 } });
+    const spawn = async () => {
+      const p = await createDataItem({ data: '', tags: [...ao('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: scheduler.address }] }, user);
+      await scheduler.scheduleVerified(p);
+      return p.id;
+    };
+    sender = await spawn();
+    target = await spawn();
+  });
+
+  /** Result `nonce` of the sender: a Transfer-like outbox, one message to `target` and one to the wallet. */
+  const entry = (nonce: number): CrankEntry => ({
+    nonce,
+    messageId: `m${nonce}`.padEnd(43, 'x'),
+    result: {
+      Output: '',
+      Messages: [
+        { Target: target, Tags: [...ao('Message'), { name: 'Action', value: `Credit-${nonce}` }] },
+        { Target: wallet, Tags: [...ao('Message'), { name: 'Action', value: `Debit-${nonce}` }] },
+      ],
+      Spawns: [],
+      Assignments: [],
+      GasUsed: 0,
+    },
+  });
+  const messenger = (store: PushStore, kicked: string[] = []) =>
+    new Messenger({ store, log, scheduler, signer: signer(), maxDepth: 3, kickEvaluate: async (p) => void kicked.push(p) });
+  const actions = async (processId: string) => {
+    const { entries } = await log.readLog(processId, { limit: 100 });
+    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
+  };
+  const walletItems = () => [...log.items.values()].filter((i) => i.target === wallet).map((i) => getTag(i.tags, 'Action'));
+
+  it('relays every pending result in nonce order, delivers each push once, finishes them all, and kicks the target once', async () => {
+    const store = new ResultsPushStore([entry(0), entry(1), entry(2)]);
+    const kicked: string[] = [];
+    const reports = await messenger(store, kicked).crankPending(sender, 10);
+    expect(reports.map((r) => [r.nonce, r.status, r.pushed])).toEqual([
+      [0, 'done', 2],
+      [1, 'done', 2],
+      [2, 'done', 2],
+    ]);
+    expect(await actions(target)).toEqual(['Credit-0', 'Credit-1', 'Credit-2']);
+    expect(walletItems().sort()).toEqual(['Debit-0', 'Debit-1', 'Debit-2']);
+    expect([...store.status.values()].map((s) => s.status)).toEqual(['done', 'done', 'done']);
+    expect(kicked).toEqual([target]);
+    expect(store.pushes.size).toBe(6);
+    // Nothing is pending any more; a re-run of one result delivers nothing twice.
+    expect(await messenger(store).crankPending(sender, 10)).toEqual([]);
+    expect(await messenger(store).crank(sender, 1)).toMatchObject({ status: 'done', pushed: 0, skipped: 2 });
+    expect(await actions(target)).toEqual(['Credit-0', 'Credit-1', 'Credit-2']);
+  });
+
+  it('takes at most `limit` results, the oldest first', async () => {
+    const store = new ResultsPushStore([entry(0), entry(1), entry(2)]);
+    expect((await messenger(store).crankPending(sender, 2)).map((r) => r.nonce)).toEqual([0, 1]);
+    expect((await messenger(store).crankPending(sender, 2)).map((r) => r.nonce)).toEqual([2]);
+    expect(await actions(target)).toEqual(['Credit-0', 'Credit-1', 'Credit-2']);
+  });
+
+  it('on a transient error finishes the results it did not touch and leaves the others pending for the retry', async () => {
+    const onlyToProcess = entry(1);
+    onlyToProcess.result.Messages = onlyToProcess.result.Messages.slice(0, 1);
+    const store = new ResultsPushStore([entry(0), onlyToProcess]);
+    log.gatewayDown = true;
+    await expect(messenger(store).crankPending(sender, 10)).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    expect(store.status.get(0)).toEqual({ status: 'pending' });
+    expect(store.status.get(1)).toEqual({ status: 'done' });
+    log.gatewayDown = false;
+    expect(await messenger(store).crankPending(sender, 10)).toMatchObject([{ nonce: 0, status: 'done', pushed: 1, skipped: 1 }]);
+    expect(await actions(target)).toEqual(['Credit-0', 'Credit-1']);
+    expect(walletItems()).toEqual(['Debit-0']);
+  });
+
+  it('stops a result too many hops from its user message, recorded on the result, and still relays the others', async () => {
+    const store = new ResultsPushStore([entry(0), entry(1)]);
+    store.depths.set(entry(0).messageId, 3);
+    const reports = await messenger(store).crankPending(sender, 10);
+    expect(reports[0]).toMatchObject({ nonce: 0, status: 'failed', pushed: 0, error: expect.stringMatching(/^crank stopped: 4 hops from user message .* exceeds MAX_CRANK_DEPTH 3$/) });
+    expect(reports[1]).toMatchObject({ nonce: 1, status: 'done', pushed: 2 });
+    expect(store.status.get(0)).toEqual({ status: 'failed', error: reports[0].error });
+    expect(await actions(target)).toEqual(['Credit-1']);
   });
 });

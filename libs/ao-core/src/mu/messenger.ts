@@ -5,10 +5,10 @@ import type { ItemSigner } from '../data-item/signers.js';
 import type { SignedDataItem } from '../data-item/parse-data-item.js';
 import type { Scheduler } from '../su/scheduler.js';
 import { toStoredItem } from '../su/scheduler.js';
-import type { SchedulerStore } from '../su/ports.js';
+import type { ProcessRecord, SchedulerStore } from '../su/ports.js';
 import { getTag } from '../tags.js';
 import type { Tag } from '../types.js';
-import type { PushRecord, PushStore } from './ports.js';
+import type { CrankEntry, PushRecord, PushStore } from './ports.js';
 
 export interface MessengerDeps {
   store: PushStore;
@@ -43,115 +43,201 @@ function anchorFor(identity: string): string {
   return createHash('sha256').update(identity).digest('base64url').slice(0, 32);
 }
 
+/** One result being cranked: its entry, where it comes from, and what its crank did so far. */
+interface Crank {
+  entry: CrankEntry;
+  base: { fromProcess: string; fromNonce: number; pushedFor: string; depth: number; status: 'done' };
+  report: CrankReport;
+  /** Outbox entries that can never be delivered (recorded as failed pushes), as `[order, reason]`. */
+  failures: [number, string][];
+  /** Stopped before relaying anything (too many hops from the user's message). */
+  stopped?: string;
+  /** A transient error left some of its pushes undelivered: it stays pending, to be retried. */
+  retry?: unknown;
+}
+
+/** Outbox messages, spawns and assignments of a result, in that order, for the order of failures. */
+const ORDER = { message: 0, spawn: 1_000_000, assign: 2_000_000 } as const;
+
 /**
- * The Messenger Unit's crank for one result: every outbox Message becomes an item signed by the
- * MU wallet (with From-Process, From-Module, Pushed-For) scheduled on its target; every Spawn
- * becomes a Process item and the parent gets an `Action: Spawned` message; every Assignment is
- * forwarded. Each push has a deterministic identity recorded once, and the items are deterministic
- * too, so a retried crank schedules nothing twice. An entry refused for good (malformed, or refused
- * by its target's SU) is recorded as a failed push with the reason and the rest are still
- * delivered; the crank then finishes `failed` with the reasons on the result. Transient errors
- * fail the job, to be retried.
+ * The Messenger Unit's crank: every outbox Message becomes an item signed by the MU wallet (with
+ * From-Process, From-Module, Pushed-For) scheduled on its target; every Spawn becomes a Process
+ * item and the parent gets an `Action: Spawned` message; every Assignment is forwarded. Each push
+ * has a deterministic identity recorded once, and the items are deterministic too, so a retried
+ * crank schedules nothing twice. An entry refused for good (malformed, or refused by its target's
+ * SU) is recorded as a failed push with the reason and the rest are still delivered; the crank
+ * then finishes `failed` with the reasons on the result. Transient errors fail the call, to be
+ * retried, after the results they did not touch are finished.
+ *
+ * `crankPending` relays many results of one sender at once, in nonce order: one read of their
+ * context, the messages to processes issued together (the SU commits them in one batch, in this
+ * order), the ones to wallets stored in one write, the pushes recorded in one write, the results
+ * finished in one write.
  */
 export class Messenger {
   constructor(private readonly deps: MessengerDeps) {}
 
+  /** Cranks one result, whatever its crank status (a re-run delivers nothing twice). */
   async crank(processId: string, nonce: number): Promise<CrankReport> {
-    const { store, log } = this.deps;
-    const found = await store.result(processId, nonce);
-    if (!found) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
-    const { result, messageId } = found;
-    // Everything the crank needs to know, read at once (one round trip on a pooled store).
-    const [process, message, hops, pushes] = await Promise.all([
+    const entry = await this.deps.store.result(processId, nonce);
+    if (!entry) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
+    const [report] = await this.crankAll(processId, [entry]);
+    return report;
+  }
+
+  /** Cranks up to `limit` results of a process still pending relay, in nonce order; [] when none is. */
+  async crankPending(processId: string, limit: number): Promise<CrankReport[]> {
+    const entries = await this.deps.store.pendingResults(processId, limit);
+    return entries.length ? this.crankAll(processId, entries) : [];
+  }
+
+  private async crankAll(processId: string, entries: CrankEntry[]): Promise<CrankReport[]> {
+    const { store, log, maxDepth } = this.deps;
+    const messageIds = [...new Set(entries.map((e) => e.messageId))];
+    // Everything the crank needs to know, read at once.
+    const [process, messages, hops, pushes] = await Promise.all([
       log.getProcess(processId),
-      log.getItem(messageId),
-      store.depthOf(messageId),
-      store.pushesOf(processId, nonce),
+      log.getItems(messageIds),
+      store.depthsOf(messageIds),
+      store.pushesOf(processId, entries.map((e) => e.nonce)),
     ]);
     if (!process) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId });
-    const pushedFor = (message && getTag(message.tags, 'Pushed-For')) ?? messageId;
-    const depth = hops + 1;
-    const report: CrankReport = { processId, nonce, pushed: 0, skipped: 0, status: 'done' };
-    if (depth > this.deps.maxDepth && (result.Messages.length || result.Spawns.length || result.Assignments.length)) {
-      const error = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${this.deps.maxDepth}`;
-      await store.finishCrank(processId, nonce, 'failed', error);
-      return { ...report, status: 'failed', error };
-    }
-    const base = { fromProcess: processId, fromNonce: nonce, pushedFor, depth, status: 'done' as const };
-    const touched = new Set<string>();
-    // Outbox entries that can never be delivered (recorded as failed pushes); the others still are.
-    const failures: string[] = [];
-    const refuse = async (push: Omit<PushRecord, keyof typeof base | 'status' | 'error'>, what: string, reason: string) => {
-      await store.recordPushes([{ ...base, ...push, status: 'failed', error: reason }]);
-      failures.push(`${what}: ${reason}`);
-    };
-
-    // Messages: signed one by one, delivered together, recorded together.
-    const records: PushRecord[] = [];
-    const outgoing: { id: string; idx: number; target: string; item: SignedDataItem }[] = [];
-    for (const [idx, out] of result.Messages.entries()) {
-      const id = `${processId}:${nonce}:message:${idx}`;
-      const known = pushes.get(id);
-      if (known) {
-        report.skipped += 1;
-        if (known.status === 'failed') failures.push(`message ${idx}: ${known.error}`);
-        continue;
+    const cranks = entries.map((entry): Crank => {
+      const message = messages.get(entry.messageId);
+      const pushedFor = (message && getTag(message.tags, 'Pushed-For')) ?? entry.messageId;
+      const depth = (hops.get(entry.messageId) ?? 0) + 1;
+      const report: CrankReport = { processId, nonce: entry.nonce, pushed: 0, skipped: 0, status: 'done' };
+      const crank: Crank = { entry, base: { fromProcess: processId, fromNonce: entry.nonce, pushedFor, depth, status: 'done' }, report, failures: [] };
+      const { Messages, Spawns, Assignments } = entry.result;
+      if (depth > maxDepth && (Messages.length || Spawns.length || Assignments.length)) {
+        crank.stopped = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${maxDepth}`;
       }
-      const tags: Tag[] = [
-        ...out.Tags.filter((t) => !RESERVED.has(t.name)),
-        { name: 'From-Process', value: processId },
-        { name: 'From-Module', value: process.module },
-        { name: 'Pushed-For', value: pushedFor },
-      ];
-      const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
-      try {
-        outgoing.push({ id, idx, target: out.Target, item: await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer) });
-      } catch (error) {
-        if (!isPermanent(error)) throw error;
-        records.push({ ...base, id, kind: 'message', idx, target: out.Target, status: 'failed', error: `${error.code}: ${error.message}` });
-      }
-    }
-    const targets = [...new Set(outgoing.map((o) => o.target))];
-    const isProcess = new Map(await Promise.all(targets.map(async (t) => [t, (await log.getProcess(t)) !== undefined] as const)));
-    // Issued in outbox order, so messages to one process keep that order in its log (the SU
-    // queues them in call order and commits them in one batch).
-    const delivered = await Promise.allSettled(
-      outgoing.map((o) => (isProcess.get(o.target) ? this.deps.scheduler.scheduleVerified(o.item) : log.storeStandalone(toStoredItem(o.item)))),
-    );
-    let retry: unknown;
-    delivered.forEach((outcome, i) => {
-      const { id, idx, target, item } = outgoing[i];
-      if (outcome.status === 'fulfilled') {
-        records.push({ ...base, id, kind: 'message', idx, itemId: item.id, target });
-        if (isProcess.get(target)) touched.add(target);
-        report.pushed += 1;
-      } else if (isPermanent(outcome.reason)) {
-        records.push({ ...base, id, kind: 'message', idx, target, status: 'failed', error: `${outcome.reason.code}: ${outcome.reason.message}` });
-      } else retry ??= outcome.reason;
+      return crank;
     });
-    records.sort((a, b) => a.idx - b.idx);
-    for (const r of records) if (r.status === 'failed') failures.push(`message ${r.idx}: ${r.error}`);
+    const live = cranks.filter((c) => !c.stopped);
+    const touched = new Set<string>();
+    await this.pushMessages(process, live, pushes, touched);
+    for (const crank of live) {
+      if (crank.retry !== undefined) continue;
+      try {
+        await this.pushSpawnsAndAssignments(process, crank, pushes, touched);
+      } catch (error) {
+        crank.retry = error;
+      }
+    }
+    await Promise.all([...touched].map((p) => this.deps.kickEvaluate(p)));
+
+    const finished = cranks.filter((c) => c.retry === undefined);
+    for (const { report, failures, stopped } of finished) {
+      if (stopped) Object.assign(report, { status: 'failed', error: stopped });
+      else if (failures.length) {
+        const reasons = failures.sort((a, b) => a[0] - b[0]).map(([, reason]) => reason);
+        const error = `crank finished with ${reasons.length} outbox entr${reasons.length === 1 ? 'y' : 'ies'} refused: ${reasons.join('; ')}`.slice(0, 4000);
+        Object.assign(report, { status: 'failed', error });
+      }
+    }
+    await store.finishCranks(
+      processId,
+      finished.map(({ report }) => ({ nonce: report.nonce, status: report.status, ...(report.error ? { error: report.error } : {}) })),
+    );
+    const retry = cranks.find((c) => c.retry !== undefined);
+    if (retry) throw retry.retry;
+    return cranks.map((c) => c.report);
+  }
+
+  /** The outbox Messages of these results: signed one by one, delivered together, recorded together. */
+  private async pushMessages(process: ProcessRecord, cranks: Crank[], pushes: Map<string, PushRecord>, touched: Set<string>): Promise<void> {
+    const records: PushRecord[] = [];
+    const outgoing: { crank: Crank; id: string; idx: number; target: string; item: SignedDataItem }[] = [];
+    const refused = (crank: Crank, idx: number, reason: string) => crank.failures.push([ORDER.message + idx, `message ${idx}: ${reason}`]);
+    for (const crank of cranks) {
+      const { nonce, result } = crank.entry;
+      for (const [idx, out] of result.Messages.entries()) {
+        const id = `${process.id}:${nonce}:message:${idx}`;
+        const known = pushes.get(id);
+        if (known) {
+          crank.report.skipped += 1;
+          if (known.status === 'failed') refused(crank, idx, known.error ?? 'refused');
+          continue;
+        }
+        const tags: Tag[] = [
+          ...out.Tags.filter((t) => !RESERVED.has(t.name)),
+          { name: 'From-Process', value: process.id },
+          { name: 'From-Module', value: process.module },
+          { name: 'Pushed-For', value: crank.base.pushedFor },
+        ];
+        const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
+        try {
+          outgoing.push({ crank, id, idx, target: out.Target, item: await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer) });
+        } catch (error) {
+          if (!isPermanent(error)) throw error;
+          const reason = `${error.code}: ${error.message}`;
+          records.push({ ...crank.base, id, kind: 'message', idx, target: out.Target, status: 'failed', error: reason });
+          refused(crank, idx, reason);
+        }
+      }
+    }
+    if (outgoing.length === 0 && records.length === 0) return;
+    const processes = await this.deps.log.getProcesses([...new Set(outgoing.map((o) => o.target))]);
+    const toProcesses = outgoing.filter((o) => processes.has(o.target));
+    const toWallets = outgoing.filter((o) => !processes.has(o.target));
+    // Issued in outbox order, so messages to one process keep that order in its log (the SU
+    // queues them in call order and commits them in one batch); the others are stored in one write.
+    const [scheduled, stored] = await Promise.all([
+      Promise.allSettled(toProcesses.map((o) => this.deps.scheduler.scheduleVerified(o.item))),
+      toWallets.length
+        ? this.deps.log.storeStandalone(...toWallets.map((o) => toStoredItem(o.item))).then(
+            (): PromiseSettledResult<void> => ({ status: 'fulfilled', value: undefined }),
+            (reason: unknown): PromiseSettledResult<void> => ({ status: 'rejected', reason }),
+          )
+        : undefined,
+    ]);
+    const settle = (o: (typeof outgoing)[number], outcome: PromiseSettledResult<unknown>) => {
+      const { crank, id, idx, target, item } = o;
+      if (outcome.status === 'fulfilled') {
+        records.push({ ...crank.base, id, kind: 'message', idx, itemId: item.id, target });
+        if (processes.has(target)) touched.add(target);
+        crank.report.pushed += 1;
+      } else if (isPermanent(outcome.reason)) {
+        const reason = `${outcome.reason.code}: ${outcome.reason.message}`;
+        records.push({ ...crank.base, id, kind: 'message', idx, target, status: 'failed', error: reason });
+        refused(crank, idx, reason);
+      } else crank.retry ??= outcome.reason;
+    };
+    toProcesses.forEach((o, i) => settle(o, scheduled[i]));
+    for (const o of toWallets) settle(o, stored!);
     // What was delivered is recorded even when a retry follows (a retry would find it anyway:
     // the items are deterministic and the SU dedupes them).
-    if (records.length) await store.recordPushes(records);
-    if (retry !== undefined) throw retry;
+    records.sort((a, b) => a.fromNonce - b.fromNonce || a.idx - b.idx);
+    if (records.length) await this.deps.store.recordPushes(records);
+  }
+
+  /** A result's Spawns (each with its `Spawned` notice to the parent) and Assignments, one by one. */
+  private async pushSpawnsAndAssignments(process: ProcessRecord, crank: Crank, pushes: Map<string, PushRecord>, touched: Set<string>): Promise<void> {
+    const { store } = this.deps;
+    const { nonce, result } = crank.entry;
+    const { base, report } = crank;
+    const refuse = async (push: Pick<PushRecord, 'id' | 'kind' | 'idx' | 'itemId' | 'target'>, order: number, what: string, reason: string) => {
+      await store.recordPushes([{ ...base, ...push, status: 'failed', error: reason }]);
+      crank.failures.push([order, `${what}: ${reason}`]);
+    };
 
     for (const [idx, spawn] of result.Spawns.entries()) {
-      const id = `${processId}:${nonce}:spawn:${idx}`;
+      const id = `${process.id}:${nonce}:spawn:${idx}`;
       const known = pushes.get(id);
       if (known?.status === 'failed') {
-        failures.push(`spawn ${idx}: ${known.error}`);
+        crank.failures.push([ORDER.spawn + idx, `spawn ${idx}: ${known.error}`]);
         continue;
       }
       let childId = known?.itemId;
       if (!childId) {
         const tags: Tag[] = spawn.Tags.filter((t) => !RESERVED.has(t.name));
         if (!getTag(tags, 'Module')) {
-          await refuse({ id, kind: 'spawn', idx }, `spawn ${idx}`, 'Spawn without a Module tag');
+          await refuse({ id, kind: 'spawn', idx }, ORDER.spawn + idx, `spawn ${idx}`, 'Spawn without a Module tag');
           continue;
         }
         if (!getTag(tags, 'Scheduler')) tags.push({ name: 'Scheduler', value: this.deps.scheduler.address });
-        tags.push({ name: 'From-Process', value: processId }, { name: 'From-Module', value: process.module }, { name: 'Pushed-For', value: pushedFor });
+        tags.push({ name: 'From-Process', value: process.id }, { name: 'From-Module', value: process.module }, { name: 'Pushed-For', value: base.pushedFor });
         const anchor = spawn.Anchor && Buffer.byteLength(spawn.Anchor) === 32 ? spawn.Anchor : anchorFor(id);
         let child: SignedDataItem;
         try {
@@ -159,7 +245,7 @@ export class Messenger {
           await this.deps.scheduler.scheduleVerified(child);
         } catch (error) {
           if (!isPermanent(error)) throw error;
-          await refuse({ id, kind: 'spawn', idx }, `spawn ${idx}`, `${error.code}: ${error.message}`);
+          await refuse({ id, kind: 'spawn', idx }, ORDER.spawn + idx, `spawn ${idx}`, `${error.code}: ${error.message}`);
           continue;
         }
         touched.add(child.id);
@@ -167,13 +253,13 @@ export class Messenger {
         childId = child.id;
         report.pushed += 1;
       }
-      const noticeId = `${processId}:${nonce}:spawned:${idx}`;
+      const noticeId = `${process.id}:${nonce}:spawned:${idx}`;
       if (pushes.has(noticeId)) continue;
       const reference = getTag(spawn.Tags, 'Reference');
       const notice = await createDataItem(
         {
           data: childId,
-          target: processId,
+          target: process.id,
           anchor: anchorFor(noticeId),
           tags: [
             { name: 'Data-Protocol', value: 'ao' },
@@ -183,31 +269,31 @@ export class Messenger {
             { name: 'AO-Spawn-Success', value: 'true' },
             { name: 'Process', value: childId },
             ...(reference ? [{ name: 'Reference', value: reference }, { name: 'X-Reference', value: reference }] : []),
-            { name: 'From-Process', value: processId },
+            { name: 'From-Process', value: process.id },
             { name: 'From-Module', value: process.module },
-            { name: 'Pushed-For', value: pushedFor },
+            { name: 'Pushed-For', value: base.pushedFor },
           ],
         },
         this.deps.signer,
       );
-      await this.deliver(notice, processId, touched);
-      await store.recordPushes([{ ...base, id: noticeId, kind: 'spawned', idx, itemId: notice.id, target: processId }]);
+      await this.deliver(notice, process.id, touched);
+      await store.recordPushes([{ ...base, id: noticeId, kind: 'spawned', idx, itemId: notice.id, target: process.id }]);
       report.pushed += 1;
     }
 
     for (const [idx, assignment] of result.Assignments.entries()) {
       for (const target of assignment.Processes) {
-        const id = `${processId}:${nonce}:assign:${idx}:${target}`;
+        const id = `${process.id}:${nonce}:assign:${idx}:${target}`;
         const known = pushes.get(id);
         if (known) {
-          if (known.status === 'failed') failures.push(`assignment ${idx} to ${target}: ${known.error}`);
+          if (known.status === 'failed') crank.failures.push([ORDER.assign + idx, `assignment ${idx} to ${target}: ${known.error}`]);
           continue;
         }
         try {
           await this.deps.scheduler.assign(target, assignment.Message);
         } catch (error) {
           if (!isPermanent(error)) throw error;
-          await refuse({ id, kind: 'assign', idx, itemId: assignment.Message, target }, `assignment ${idx} to ${target}`, `${error.code}: ${error.message}`);
+          await refuse({ id, kind: 'assign', idx, itemId: assignment.Message, target }, ORDER.assign + idx, `assignment ${idx} to ${target}`, `${error.code}: ${error.message}`);
           continue;
         }
         touched.add(target);
@@ -215,15 +301,6 @@ export class Messenger {
         report.pushed += 1;
       }
     }
-
-    await Promise.all([...touched].map((p) => this.deps.kickEvaluate(p)));
-    if (failures.length) {
-      const error = `crank finished with ${failures.length} outbox entr${failures.length === 1 ? 'y' : 'ies'} refused: ${failures.join('; ')}`.slice(0, 4000);
-      await store.finishCrank(processId, nonce, 'failed', error);
-      return { ...report, status: 'failed', error };
-    }
-    await store.finishCrank(processId, nonce, 'done');
-    return report;
   }
 
   /** Schedules an item on its target process, or stores it for the gateway when the target is not a process here. */
@@ -237,4 +314,3 @@ export class Messenger {
   }
 }
 
-export type { PushRecord };

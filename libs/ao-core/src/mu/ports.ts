@@ -15,15 +15,33 @@ export interface PushRecord {
   error?: string;
 }
 
+/** A committed result whose outbox the MU relays. */
+export interface CrankEntry {
+  nonce: number;
+  /** The message the result answers. */
+  messageId: string;
+  result: EvalResult;
+}
+
+/** How a result's crank ended: `done`, or `failed` with the reasons (recorded on the result). */
+export interface CrankOutcome {
+  nonce: number;
+  status: 'done' | 'failed';
+  error?: string;
+}
+
 /** What the MU reads and records. */
 export interface PushStore {
-  result(processId: string, nonce: number): Promise<{ messageId: string; result: EvalResult } | undefined>;
-  /** The pushes already recorded for a result, by id (one read for the whole outbox). */
-  pushesOf(processId: string, nonce: number): Promise<Map<string, PushRecord>>;
+  /** The result at `nonce`, whatever its crank status. */
+  result(processId: string, nonce: number): Promise<CrankEntry | undefined>;
+  /** Results of a process whose outbox is still to be relayed (crank status pending), in nonce order, at most `limit`. */
+  pendingResults(processId: string, limit: number): Promise<CrankEntry[]>;
+  /** The pushes already recorded for these results of a process, by id (one read for them all). */
+  pushesOf(processId: string, nonces: number[]): Promise<Map<string, PushRecord>>;
   /** Records pushes once each (a second record with the same id is ignored). */
   recordPushes(pushes: PushRecord[]): Promise<void>;
-  /** How many hops from a user message the item `messageId` is (0 for a user's own message). */
-  depthOf(messageId: string): Promise<number>;
-  /** Marks the result's outbox as relayed (or failed, with the reason on the result). */
-  finishCrank(processId: string, nonce: number, status: 'done' | 'failed', error?: string): Promise<void>;
+  /** For each item id, how many hops from a user message it is; ids absent from the answer are a user's own messages (0). */
+  depthsOf(messageIds: string[]): Promise<Map<string, number>>;
+  /** Marks results' outboxes as relayed (or failed, with the reason on the result). */
+  finishCranks(processId: string, outcomes: CrankOutcome[]): Promise<void>;
 }

@@ -15,6 +15,10 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return this.processes.get(processId);
   }
 
+  async getProcesses(ids: string[]): Promise<Map<string, ProcessRecord>> {
+    return new Map(ids.flatMap((id) => (this.processes.has(id) ? [[id, this.processes.get(id)!] as const] : [])));
+  }
+
   async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem) {
     const existing = this.logs.get(process.id)?.[0];
     if (existing) return { created: false, slot: existing.slot };
@@ -82,6 +86,10 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return this.items.get(id);
   }
 
+  async getItems(ids: string[]): Promise<Map<string, StoredItem>> {
+    return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, this.items.get(id)!] as const] : [])));
+  }
+
   private entry(e: { slot: Slot; assignment: StoredItem }): LogEntry {
     return { ...e.slot, assignment: e.assignment.raw, message: e.slot.messageId ? (this.items.get(e.slot.messageId)?.raw ?? Buffer.alloc(0)) : Buffer.alloc(0) };
   }
@@ -110,9 +118,12 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return log?.length ? this.entry(log[log.length - 1]) : undefined;
   }
 
-  async storeStandalone(item: StoredItem): Promise<void> {
-    this.items.set(item.id, item);
-    this.uploads.push(item.id);
+  async storeStandalone(...items: StoredItem[]): Promise<void> {
+    for (const item of items) {
+      if (this.items.has(item.id)) continue;
+      this.items.set(item.id, item);
+      this.uploads.push(item.id);
+    }
   }
 
   async uploadStatus(): Promise<UploadStatus> {

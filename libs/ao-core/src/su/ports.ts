@@ -95,6 +95,8 @@ export interface LockedLogs {
 /** Persistence of the SU. Implementations must serialize appends per process across OS processes. */
 export interface SchedulerStore {
   getProcess(processId: string): Promise<ProcessRecord | undefined>;
+  /** The processes among `ids` (one read for many; ids that are not processes are absent). */
+  getProcesses(ids: string[]): Promise<Map<string, ProcessRecord>>;
   /** Creates a process with its slot 0, or answers the existing slot 0 when the process exists. */
   createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }>;
   /**
@@ -105,14 +107,19 @@ export interface SchedulerStore {
   withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T>;
   /** A stored item by id (any process). */
   getItem(id: string): Promise<StoredItem | undefined>;
+  /** Stored items by id (one read for many; unknown ids are absent). */
+  getItems(ids: string[]): Promise<Map<string, StoredItem>>;
   /** The slot of a message in a process's log. */
   getSlot(processId: string, messageId: string): Promise<LogEntry | undefined>;
   /** Reads a page of a log in nonce order; `hasNextPage` tells whether more entries match. */
   readLog(processId: string, query: LogQuery): Promise<{ entries: LogEntry[]; hasNextPage: boolean }>;
   /** The last slot of a log. */
   latest(processId: string): Promise<LogEntry | undefined>;
-  /** Stores an item the SU made for itself (e.g. Scheduler-Location) and queues its upload. */
-  storeStandalone(item: StoredItem): Promise<void>;
+  /**
+   * Stores items that belong to no process here (the SU's own, e.g. Scheduler-Location, or the MU's
+   * pushes to wallets) and queues their upload, all in one write; an item already stored is kept.
+   */
+  storeStandalone(...items: StoredItem[]): Promise<void>;
   uploadStatus(processId: string): Promise<UploadStatus>;
 }
 

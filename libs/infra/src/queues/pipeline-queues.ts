@@ -6,13 +6,14 @@ import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
 
 /** Job payload schemas, one per queue, parsed by each processor before use. */
 export const evaluateJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
-export const pushJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/), nonce: z.number().int().min(0) });
+/** `nonce` is only in jobs queued by earlier versions (one job per result); it is not needed any more. */
+export const pushJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/), nonce: z.number().int().min(0).optional() });
 export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
 export type PushJob = z.infer<typeof pushJobSchema>;
 
 /**
- * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process
- * (deduplicated until the evaluator releases it), one push job per result.
+ * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process and
+ * one pending crank per process (each deduplicated until its processor releases it).
  */
 export class PipelineQueues {
   readonly evaluate: Queue;
@@ -43,10 +44,10 @@ export class PipelineQueues {
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
   }
 
-  /** Asks for a result's outbox to be relayed; the job id makes a repeat a no-op. */
-  async enqueuePush(processId: string, nonce: number): Promise<void> {
-    const data: PushJob = { processId, nonce };
-    await this.push.add('push', data, { jobId: `push-${processId}-${nonce}` });
+  /** Asks for a process's results to have their outboxes relayed; coalesces with a pending request. */
+  async enqueuePush(processId: string): Promise<void> {
+    const data: PushJob = { processId };
+    await this.push.add('push', data, { deduplication: { id: `push-${processId}` } });
   }
 
   /** Asks the upload worker to drain the outbox now (it also drains every second). */

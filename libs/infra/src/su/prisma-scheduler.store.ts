@@ -3,6 +3,9 @@ import pg from 'pg';
 import { parseDatabaseUrl } from '../database/database-url.js';
 import type { PrismaClient } from '../database/prisma.js';
 
+/** Process records kept in memory per store (about 1 KiB each). */
+const PROCESS_CACHE_SIZE = 10_000;
+
 /** What the store's SQL runs on: a Prisma transaction, or the pg driver through `sqlOn`. */
 interface Tx {
   $queryRaw<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T>;
@@ -10,7 +13,7 @@ interface Tx {
 }
 
 /** The same tagged-template SQL as Prisma's, on a pg client (values become $1, $2, ...). */
-function sqlOn(client: pg.PoolClient): Tx {
+function sqlOn(client: pg.Pool | pg.PoolClient): Tx {
   const text = (strings: TemplateStringsArray) => strings.reduce((sql, part, i) => `${sql}$${i}${part}`);
   return {
     $queryRaw: async <T>(strings: TemplateStringsArray, ...values: unknown[]) => (await client.query(text(strings), values)).rows as T,
@@ -67,6 +70,7 @@ const toEntry = (r: EntryRow): LogEntry => ({
  */
 export class PrismaSchedulerStore implements SchedulerStore {
   private readonly pool?: pg.Pool;
+  private readonly processCache = new Map<string, ProcessRecord>();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -79,18 +83,44 @@ export class PrismaSchedulerStore implements SchedulerStore {
     }
   }
 
+  /** Hot reads and standalone writes: the store's own pool when it has one (no ORM in between), else Prisma. */
+  private get reader(): Tx {
+    return this.pool ? sqlOn(this.pool) : this.prisma;
+  }
+
   /** Closes the appends' pool (Nest calls this at shutdown). */
   async onApplicationShutdown(): Promise<void> {
     await this.pool?.end();
   }
 
   async getProcess(processId: string): Promise<ProcessRecord | undefined> {
-    const rows = await this.prisma.$queryRaw<
-      { id: string; owner: string; module: string; scheduler: string; tags: Tag[]; timestamp: bigint; block_height: bigint }[]
-    >`SELECT id, owner, module, scheduler, tags, timestamp, block_height FROM processes WHERE id = ${processId}`;
-    const r = rows[0];
-    if (!r) return undefined;
-    return { id: r.id, owner: r.owner, module: r.module, scheduler: r.scheduler, tags: r.tags, timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) };
+    return (await this.getProcesses([processId])).get(processId);
+  }
+
+  /**
+   * Process records never change once created, so they are cached (bounded, oldest out first):
+   * the MU asks for the same senders and targets with every crank. Absence is not cached (a
+   * process may be created a moment later).
+   */
+  async getProcesses(ids: string[]): Promise<Map<string, ProcessRecord>> {
+    const found = new Map<string, ProcessRecord>();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.processCache.get(id);
+      if (cached) found.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.reader.$queryRaw<
+      { id: string; owner: string; module: string; scheduler: string; tags: Tag[]; timestamp: bigint | string; block_height: bigint | string }[]
+    >`SELECT id, owner, module, scheduler, tags, timestamp, block_height FROM processes WHERE id = ANY(${missing}::text[])`;
+    for (const r of rows) {
+      const record: ProcessRecord = { id: r.id, owner: r.owner, module: r.module, scheduler: r.scheduler, tags: r.tags, timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) };
+      found.set(r.id, record);
+      if (this.processCache.size >= PROCESS_CACHE_SIZE) this.processCache.delete(this.processCache.keys().next().value!);
+      this.processCache.set(r.id, record);
+    }
+    return found;
   }
 
   async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }> {
@@ -220,12 +250,20 @@ export class PrismaSchedulerStore implements SchedulerStore {
   }
 
   async getItem(id: string): Promise<StoredItem | undefined> {
-    const rows = await this.prisma.$queryRaw<
+    return (await this.getItems([id])).get(id);
+  }
+
+  async getItems(ids: string[]): Promise<Map<string, StoredItem>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.reader.$queryRaw<
       { id: string; owner_address: string; target: string | null; signature_type: number; dedupe_key: string; tags: Tag[]; raw: Uint8Array }[]
-    >`SELECT id, owner_address, target, signature_type, dedupe_key, tags, raw FROM data_items WHERE id = ${id}`;
-    const r = rows[0];
-    if (!r) return undefined;
-    return { id: r.id, ownerAddress: r.owner_address, target: r.target ?? undefined, signatureType: r.signature_type, dedupeKey: r.dedupe_key, tags: r.tags, raw: Buffer.from(r.raw) };
+    >`SELECT id, owner_address, target, signature_type, dedupe_key, tags, raw FROM data_items WHERE id = ANY(${[...new Set(ids)]}::text[])`;
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { id: r.id, ownerAddress: r.owner_address, target: r.target ?? undefined, signatureType: r.signature_type, dedupeKey: r.dedupe_key, tags: r.tags, raw: Buffer.from(r.raw) },
+      ]),
+    );
   }
 
   async getSlot(processId: string, messageId: string): Promise<LogEntry | undefined> {
@@ -258,14 +296,19 @@ export class PrismaSchedulerStore implements SchedulerStore {
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
-  async storeStandalone(item: StoredItem): Promise<void> {
-    await this.prisma.$executeRaw`
-      WITH item AS (
+  async storeStandalone(...items: StoredItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.reader.$executeRaw`
+      WITH items AS (
         INSERT INTO data_items (id, owner_address, target, signature_type, dedupe_key, tags, raw)
-        VALUES (${item.id}, ${item.ownerAddress}, ${item.target ?? null}, ${item.signatureType}, ${item.dedupeKey}, ${JSON.stringify(item.tags)}::jsonb, ${item.raw})
+        SELECT id, owner, target, sig, dkey, tags::jsonb, raw
+        FROM unnest(${items.map((m) => m.id)}::text[], ${items.map((m) => m.ownerAddress)}::text[],
+                    ${items.map((m) => m.target ?? null)}::text[], ${items.map((m) => m.signatureType)}::int[],
+                    ${items.map((m) => m.dedupeKey)}::text[], ${items.map((m) => JSON.stringify(m.tags))}::text[],
+                    ${items.map((m) => m.raw)}::bytea[]) AS t(id, owner, target, sig, dkey, tags, raw)
         ON CONFLICT (id) DO NOTHING
       )
-      INSERT INTO upload_outbox (item_id) VALUES (${item.id}) ON CONFLICT (item_id) DO NOTHING`;
+      INSERT INTO upload_outbox (item_id) SELECT unnest(${items.map((m) => m.id)}::text[]) ON CONFLICT (item_id) DO NOTHING`;
   }
 
   async uploadStatus(processId: string): Promise<UploadStatus> {
