@@ -35,24 +35,32 @@ export class CuService implements OnApplicationShutdown {
     });
     if (!slot) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
     const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
-    let kicked = false;
-    for (;;) {
-      const row = await this.prisma.result.findUnique({ where: { processId_nonce: { processId, nonce: slot.nonce } }, select: { result: true } });
-      if (row) return { status: 'done', result: row.result as unknown as EvalResult };
-      const head = await this.prisma.cuProcess.findUnique({ where: { processId }, select: { nonce: true, error: true } });
-      if (head?.error && head.nonce < slot.nonce) {
-        // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
-        throw stoppedError(head.error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
+    // Watching before the first read: an announcement that lands between a read and the wait still wakes it.
+    const watch = this.events.watch(processId, Number(slot.nonce));
+    try {
+      let kicked = false;
+      for (;;) {
+        const [row] = await this.prisma.$queryRaw<{ result: EvalResult | null; head_nonce: bigint | null; head_error: string | null }[]>`
+          SELECT (SELECT result FROM results WHERE process_id = ${processId} AND nonce = ${slot.nonce}) AS result,
+                 c.nonce AS head_nonce, c.error AS head_error
+          FROM (SELECT 1) one LEFT JOIN cu_processes c ON c.process_id = ${processId}`;
+        if (row.result) return { status: 'done', result: row.result };
+        if (row.head_error && row.head_nonce !== null && row.head_nonce < slot.nonce) {
+          // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
+          throw stoppedError(row.head_error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
+        }
+        if (!kicked) {
+          kicked = true;
+          await this.pipeline.kickEvaluate(processId);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) return { status: 'pending', nonce: Number(slot.nonce) };
+        // Woken by the evaluator's announcement; the database is checked again at least every
+        // RESULT_RECHECK_MS in case an announcement was lost.
+        await watch.next(Math.min(left, RESULT_RECHECK_MS));
       }
-      if (!kicked) {
-        kicked = true;
-        await this.pipeline.kickEvaluate(processId);
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) return { status: 'pending', nonce: Number(slot.nonce) };
-      // Woken by the evaluator's announcement; the database is checked again at least every
-      // RESULT_RECHECK_MS in case an announcement was lost.
-      await this.events.wait(processId, Number(slot.nonce), Math.min(left, RESULT_RECHECK_MS));
+    } finally {
+      watch.close();
     }
   }
 

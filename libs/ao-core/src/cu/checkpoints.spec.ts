@@ -321,3 +321,33 @@ describe('checkpoints: restoring gives exactly the replay from genesis', { timeo
     again.close();
   });
 });
+
+describe('state hashes recorded with commits, at most once per stateHashIntervalMs', () => {
+  it('skips the hash of a pass that ends too soon after the last recorded one, and records the true hash once due', async () => {
+    const { log, processId } = await buildLog(30, 11);
+    const hashAt = async (nonce: number) => {
+      const store = new MemoryComputeStore(log);
+      store.visibleTo = nonce;
+      const { cu } = computeUnit(store, undefined);
+      await cu.evaluate(processId);
+      cu.close();
+      return store.stateHash;
+    };
+    let clock = 5_000;
+    const store = new MemoryComputeStore(log);
+    const { cu } = computeUnit(store, undefined, { stateHashIntervalMs: 1_000, now: () => clock });
+    const pass = async (visibleTo: number, advanceMs: number) => {
+      clock += advanceMs;
+      store.visibleTo = visibleTo;
+      await cu.evaluate(processId);
+      return store.stateHash;
+    };
+    // The first pass of a live process records its hash; every pass commits every result.
+    expect(await pass(10, 0)).toBe(await hashAt(10));
+    expect(await pass(20, 500)).toBeUndefined();
+    expect(await pass(25, 400)).toBeUndefined();
+    expect(await pass(30, 100)).toBe(await hashAt(30));
+    expect(store.results.size).toBe(31);
+    cu.close();
+  });
+});

@@ -21,6 +21,15 @@ export interface ComputeUnitOptions extends LiveProcessOptions {
   checkpointInterval?: number;
   /** False for a read-only unit (e.g. the API's): it restores from checkpoints but never saves one. */
   saveCheckpoints?: boolean;
+  /**
+   * A commit that ends an evaluation pass records the state hash (a full canonical serialization
+   * of the state, often costlier than the messages themselves) only when this many ms have passed
+   * since the process's last recorded hash; 0 or absent: every pass. The store keeps the nonce the
+   * recorded hash belongs to. Results never depend on it.
+   */
+  stateHashIntervalMs?: number;
+  /** Wall-clock ms for that throttle (never seen by evaluation); Date.now by default. */
+  now?: () => number;
 }
 
 /** What one evaluation pass did. */
@@ -100,7 +109,7 @@ export class ComputeUnit {
         // scheduled meanwhile has kicked another evaluation).
         if (entries.length < this.options.batchSize) break;
       }
-      if (pending.length) await this.commit(live, processId, pending, await this.lives.hashOf(live));
+      if (pending.length) await this.commit(live, processId, pending, await this.hashIfDue(live));
       return report;
     }));
   }
@@ -170,6 +179,16 @@ export class ComputeUnit {
   /** Number of live instances (for metrics). */
   get liveCount(): number {
     return this.lives.size;
+  }
+
+  /** The state hash to record with a pass's last commit, if one is due (see stateHashIntervalMs). */
+  private async hashIfDue(live: Live): Promise<string | undefined> {
+    const interval = this.options.stateHashIntervalMs ?? 0;
+    const now = (this.options.now ?? Date.now)();
+    const known = live.knownHash?.nonce === live.nonce;
+    if (!known && interval > 0 && live.hashRecordedAt !== undefined && now - live.hashRecordedAt < interval) return undefined;
+    live.hashRecordedAt = now;
+    return this.lives.hashOf(live);
   }
 
   private async commit(live: Live, processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void> {

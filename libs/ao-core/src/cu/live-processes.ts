@@ -37,6 +37,8 @@ export interface Live {
   saving?: Promise<boolean>;
   /** A state hash already computed for the current nonce. */
   knownHash?: { nonce: number; hash: string };
+  /** When (wall-clock ms) a state hash was last recorded with a commit; see ComputeUnitOptions.stateHashIntervalMs. */
+  hashRecordedAt?: number;
   /** Calls using the instance right now; a busy instance is never evicted. */
   busy: number;
 }

@@ -51,6 +51,7 @@ export function createComputeUnit(
       maxima: { gas: env.CU_GAS_MAX, memoryBytes: env.CU_MEMORY_MAX },
       platformAddresses: [wallets.signing.address],
       checkpointInterval: env.CU_CHECKPOINT_INTERVAL,
+      stateHashIntervalMs: env.CU_STATE_HASH_INTERVAL_MS,
       saveCheckpoints: options.saveCheckpoints ?? true,
     },
     { store: new PrismaCheckpointStore(prisma, env.CU_CHECKPOINT_KEEP), codec: gzipCheckpointCodec, events: checkpointLog(env) },

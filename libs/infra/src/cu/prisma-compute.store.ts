@@ -42,9 +42,11 @@ export class PrismaComputeStore implements ComputeStore {
              AS t(n, m, r, g, e, c)
         ON CONFLICT (process_id, nonce) DO NOTHING`,
       this.prisma.$executeRaw`
-        INSERT INTO cu_processes (process_id, nonce, state_hash, updated_at) VALUES (${processId}, ${last}, ${stateHash ?? null}, now())
+        INSERT INTO cu_processes (process_id, nonce, state_hash, state_hash_nonce, updated_at)
+        VALUES (${processId}, ${last}, ${stateHash ?? null}, ${stateHash ? last : null}, now())
         ON CONFLICT (process_id) DO UPDATE SET nonce = GREATEST(cu_processes.nonce, EXCLUDED.nonce),
-          state_hash = CASE WHEN EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
+          state_hash = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
+          state_hash_nonce = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash_nonce ELSE cu_processes.state_hash_nonce END,
           updated_at = now()`,
     ]);
   }

@@ -85,6 +85,12 @@ export const envSchema = z.object({
   CU_MEMORY_MAX: bytes.default(1024 * 1024 * 1024),
   /** Checkpoint a process's state every this many nonces (and on eviction): a restart replays fewer than this many messages. 0 disables. */
   CU_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).default(1000),
+  /**
+   * The worker records a process's state hash (cu_processes.state_hash, with the nonce it belongs to)
+   * at the end of an evaluation pass at most once per this many ms; 0: after every pass. Hashing
+   * serializes the whole state, often costlier than the messages of a short pass.
+   */
+  CU_STATE_HASH_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
   /** Checkpoints kept per process in Postgres. */
   CU_CHECKPOINT_KEEP: z.coerce.number().int().min(1).max(100).default(3),
   /** Publish checkpoints as ao Checkpoint items to the gateway (worker upload stage). */

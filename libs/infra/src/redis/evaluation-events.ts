@@ -17,10 +17,21 @@ interface Waiter {
 }
 
 /**
+ * A standing interest in one process reaching a nonce. Taken before the caller reads the database,
+ * so an announcement that lands between that read and the wait is not lost: `next` then returns at
+ * once.
+ */
+export interface EvaluationWatch {
+  /** Resolves when an announcement reached the nonce (since the watch began or the last `next`), or after `ms`. */
+  next(ms: number): Promise<void>;
+  close(): void;
+}
+
+/**
  * Lets request handlers sleep until a process is evaluated far enough, instead of polling
  * Postgres: one Redis subscription for the whole API process, fanned out to waiters by process.
  * Announcements are hints; callers re-check the database when woken and also wake on their own
- * after `fallbackMs`, so a lost message or a Redis outage only slows an answer down.
+ * after a fallback delay, so a lost message or a Redis outage only slows an answer down.
  */
 export class EvaluationEvents {
   private readonly subscriber: Redis;
@@ -41,24 +52,51 @@ export class EvaluationEvents {
     });
   }
 
+  /** Starts watching `processId` for an announcement at or past `nonce`; close it when done. */
+  watch(processId: string, nonce: number): EvaluationWatch {
+    let set = this.waiters.get(processId);
+    if (!set) this.waiters.set(processId, (set = new Set()));
+    let fired = false;
+    let pending: (() => void) | undefined;
+    const waiter: Waiter = {
+      nonce,
+      wake: () => {
+        fired = true;
+        pending?.();
+      },
+    };
+    set.add(waiter);
+    return {
+      next: async (ms) => {
+        await this.ready;
+        if (!fired) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => pending?.(), ms);
+            pending = () => {
+              clearTimeout(timer);
+              pending = undefined;
+              resolve();
+            };
+          });
+        }
+        fired = false;
+      },
+      close: () => {
+        waiter.wake();
+        set.delete(waiter);
+        if (set.size === 0 && this.waiters.get(processId) === set) this.waiters.delete(processId);
+      },
+    };
+  }
+
   /** Resolves when `processId` is announced evaluated up to `nonce`, or after `ms`, whichever is first. */
   async wait(processId: string, nonce: number, ms: number): Promise<void> {
-    await this.ready;
-    await new Promise<void>((resolve) => {
-      let set = this.waiters.get(processId);
-      if (!set) this.waiters.set(processId, (set = new Set()));
-      const waiter: Waiter = {
-        nonce,
-        wake: () => {
-          clearTimeout(timer);
-          set.delete(waiter);
-          if (set.size === 0 && this.waiters.get(processId) === set) this.waiters.delete(processId);
-          resolve();
-        },
-      };
-      const timer = setTimeout(() => waiter.wake(), ms);
-      set.add(waiter);
-    });
+    const watch = this.watch(processId, nonce);
+    try {
+      await watch.next(ms);
+    } finally {
+      watch.close();
+    }
   }
 
   close(): void {
