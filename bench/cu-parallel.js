@@ -63,7 +63,8 @@ export const bench = {
   name: 'cu-parallel',
   async run({ quick, log }) {
     const cores = availableParallelism();
-    const runs = quick ? 1 : 5;
+    // Five runs spread by a few per cent (2026-11-27): three still give a median and the spread.
+    const runs = quick ? 1 : 3;
     const perProcess = quick ? { warmup: 5, count: 30 } : { warmup: 50, count: 300 };
     const single = quick ? { warmup: 500, count: 3_000 } : { warmup: 2_000, count: 20_000 };
 

@@ -64,6 +64,16 @@ export async function repeat(runs, fn, { warmup = 0, log } = {}) {
   return out;
 }
 
+/** Runs `fn(i)` for i in 0..n-1 with at most `limit` calls in flight; resolves when all are done. */
+export async function pool(n, limit, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
 /**
  * One row of the table. `figure` and `anchorFigure` are summaries (see summarize) or null; the
  * ratio is median figure / median anchor figure.

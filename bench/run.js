@@ -20,7 +20,8 @@ const BENCHMARKS = [
 ];
 
 // A benchmark that runs longer than this is hung: it is killed and counted as crashed. Far above
-// the normal durations (quick: under 20 s each; full: under 3 min each), so a slow machine is not a crash.
+// the normal durations (quick: under 20 s each; full: under 3 min each, under 10 min in all),
+// so a slow machine is not a crash.
 const TIMEOUT_MS = { quick: 300_000, full: 900_000 };
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
@@ -130,7 +131,9 @@ async function main() {
   const load = `load average ${loadBefore.toFixed(1)} before, ${info.loadAverage1m.after.toFixed(1)} after`;
   const header = `Benchmarks (${mode}), ${startedAt.toISOString()}, ${info.cpu}, ${info.availableParallelism} cores, Node ${info.node}, ${seconds.toFixed(0)} s, ${load}. Figures: median (min–max, runs).`;
   const n = notes(rows);
-  process.stdout.write(`${header}\n\n${markdownTable(rows)}\n${n.length ? `\n${n.join('\n')}\n` : ''}`);
+  // Where the run's time went: the full run has a budget (under 10 minutes).
+  const durations = `Time per benchmark: ${selected.map((b) => `${b.name} ${results[b.name].seconds.toFixed(0)} s`).join(', ')}.`;
+  process.stdout.write(`${header}\n\n${markdownTable(rows)}\n${n.length ? `\n${n.join('\n')}\n` : ''}\n${durations}\n`);
 
   const report = {
     mode,

@@ -1,73 +1,26 @@
 // verify: a third party reproducing a token process from its signed log with ao-core's
 // verifyProcess (signatures, contiguous nonces, hash chain, message binding, fresh replay).
 // The log (a Process item, N signed Transfers, the Scheduler's N+1 hash-chained assignments) is
-// signed here directly, as an SU would. check + evaluate run over the whole log from memory;
-// fetch runs against the embedded arlocal through the real GatewayLogReader, on a prefix of the
-// log only: arlocal indexes a few hundred items per second at best, so 200,000 items would take
-// longer than the whole bench. Anchor: the ComputeUnit replaying the same log (what cu-replay
-// measures), in the same run.
+// cu-replay's, built by the real Scheduler (token-log.js: built once, cached). check + evaluate
+// run over the whole log from memory; fetch runs against the embedded arlocal through the real
+// GatewayLogReader, on a prefix of the log only: arlocal indexes a few hundred items per second
+// at best, so 200,000 items would take longer than the whole bench. Anchor: the ComputeUnit
+// replaying the same log (what cu-replay measures), in the same run.
 import { join } from 'node:path';
-import {
-  ComputeUnit,
-  EvaluatorRegistry,
-  LuaEvaluatorFactory,
-  PLATFORM_EVAL_LIMITS,
-  aosModuleData,
-  aosModuleTags,
-  assignmentTags,
-  createDataItem,
-  nextHashChain,
-  seedHashChain,
-  verifyProcess,
-} from '@ao/core';
-import { tokenBootCode } from '@ao/agents';
+import { ComputeUnit, EvaluatorRegistry, InMemoryComputeStore, LuaEvaluatorFactory, PLATFORM_EVAL_LIMITS, parseDataItem, verifyProcess } from '@ao/core';
 import { ArweaveGateway, GatewayLogReader, loadOrCreateWallet, walletAddress } from '@ao/infra';
-import { aoTags, mainIfScript, newUser, randomAnchor, repeat, row, sleep, startGatewayProcess, summarize, tempDir, transferTags } from './lib.js';
+import { mainIfScript, repeat, row, sleep, startGatewayProcess, summarize, tempDir } from './lib.js';
+import { tokenLog } from './token-log.js';
 
-const USERS = 100;
 const BUNDLE_ITEMS = 500;
-const START_MS = 1_700_000_000_000;
-
-/** The log, signed: module, Process item, `count` Transfers and one assignment per nonce. */
-async function signLog(count, log) {
-  const su = await newUser();
-  const users = await Promise.all(Array.from({ length: USERS }, () => newUser()));
-  const started = performance.now();
-  const moduleItem = await createDataItem({ data: aosModuleData(), tags: aosModuleTags() }, su);
-  const balances = Object.fromEntries(users.map((u) => [u.address, '1000000000000000']));
-  const processItem = await createDataItem(
-    {
-      data: tokenBootCode({ name: 'Verify Coin', ticker: 'VFY', balances }),
-      anchor: randomAnchor(),
-      tags: [...aoTags('Process'), { name: 'Module', value: moduleItem.id }, { name: 'Scheduler', value: su.address }, { name: 'On-Boot', value: 'Data' }],
-    },
-    users[0],
-  );
-  const messages = [processItem];
-  const assignments = [];
-  let prev;
-  for (let nonce = 0; nonce <= count; nonce += 1) {
-    if (nonce > 0) {
-      const k = nonce - 1;
-      const tags = transferTags(users[(k * 7 + 1) % USERS].address, 1 + (k % 100));
-      messages.push(await createDataItem({ data: '', target: processItem.id, anchor: randomAnchor(), tags }, users[k % USERS]));
-    }
-    const hashChain = prev ? nextHashChain(prev.id, prev.hashChain) : seedHashChain(processItem.id);
-    const slot = { processId: processItem.id, nonce, hashChain, blockHeight: 1, timestamp: START_MS + nonce, messageId: nonce ? messages[nonce].id : undefined };
-    const assignment = await createDataItem({ data: '', tags: assignmentTags(slot) }, su);
-    assignments.push(assignment);
-    prev = { id: assignment.id, hashChain };
-    if (nonce % 20_000 === 0 && nonce) log(`log: ${nonce}/${count} messages and assignments signed`);
-  }
-  return { su, users, moduleItem, processItem, messages, assignments, signSeconds: (performance.now() - started) / 1000 };
-}
 
 /** The log as a gateway would serve it, from memory: what check + evaluate cost without fetching. */
 class MemoryLogReader {
-  constructor(signed, upTo = signed.assignments.length - 1) {
-    this.byId = new Map([signed.moduleItem, ...signed.messages.slice(0, upTo + 1)].map((i) => [i.id, i.raw]));
+  constructor(signed, upTo = signed.entries.length - 1) {
+    const entries = signed.entries.slice(0, upTo + 1);
+    this.byId = new Map([signed.module, ...entries.map((e) => e.message)].map((i) => [i.id, i.raw]));
     this.pages = [];
-    for (let i = 0; i <= upTo; i += 100) this.pages.push(signed.assignments.slice(i, Math.min(i + 100, upTo + 1)).map((a) => a.raw));
+    for (let i = 0; i < entries.length; i += 100) this.pages.push(entries.slice(i, i + 100).map((e) => e.assignment.raw));
   }
   async items(ids) {
     const out = new Map();
@@ -139,62 +92,25 @@ async function timedVerify(processId, reader) {
   return { report, totalMs, fetchMs: timedReader.ms, evalMs: timing.ms, checkMs: totalMs - timedReader.ms - timing.ms };
 }
 
-/** The CU's store over the signed log, in memory (results counted, not kept). */
-class MemoryComputeStore {
-  constructor(signed, moduleId) {
-    const p = signed.processItem;
-    this.record = { id: p.id, owner: p.ownerAddress, module: moduleId, scheduler: signed.su.address, tags: p.tags, timestamp: START_MS, blockHeight: 1 };
-    this.entries = signed.assignments.map((a, nonce) => ({
-      processId: p.id,
-      nonce,
-      timestamp: START_MS + nonce,
-      blockHeight: 1,
-      hashChain: a.tags.find((t) => t.name === 'Hash-Chain').value,
-      assignmentId: a.id,
-      ...(nonce ? { messageId: signed.messages[nonce].id } : {}),
-      assignment: Buffer.from(a.raw),
-      message: Buffer.from(signed.messages[nonce].raw),
-    }));
-    this.head = { nonce: -1 };
-    this.committed = 0;
-  }
-  async getProcess(id) {
-    return id === this.record.id ? this.record : undefined;
-  }
-  async readLog(_processId, afterNonce, limit) {
-    return this.entries.slice(afterNonce + 1, afterNonce + 1 + limit);
-  }
-  async evaluationHead() {
-    return this.head;
-  }
-  async commit(_processId, results, stateHash) {
-    for (const r of results) if (r.result.Error !== undefined) throw new Error(`nonce ${r.nonce} failed: ${r.result.Error}`);
-    this.head = { nonce: results[results.length - 1].nonce };
-    this.committed += results.length;
-    if (stateHash) this.stateHash = stateHash;
-  }
-  async markBroken(_processId, nonce, error) {
-    throw new Error(`the CU broke at nonce ${nonce}: ${error}`);
-  }
-}
-
 /** The anchor: the ComputeUnit replaying the same log from genesis, as cu-replay measures it. */
-async function cuReplay(signed) {
-  const m = signed.moduleItem;
-  const mod = { id: m.id, owner: m.ownerAddress, tags: m.tags, format: m.tags.find((t) => t.name === 'Module-Format').value, source: m.data };
-  const store = new MemoryComputeStore(signed, m.id);
+async function cuReplay(signed, suLog) {
+  const m = signed.module;
+  const mod = { id: m.id, owner: m.owner, tags: m.tags, format: m.tags.find((t) => t.name === 'Module-Format').value, source: parseDataItem(m.raw).data };
+  const store = new InMemoryComputeStore(suLog);
   const cu = new ComputeUnit(store, { load: async () => mod }, new EvaluatorRegistry().register(new LuaEvaluatorFactory()), {
     maxLive: 4,
     batchSize: 500,
     ...PLATFORM_EVAL_LIMITS,
-    platformAddresses: [signed.su.address],
+    platformAddresses: [signed.suAddress],
   });
   try {
     const started = performance.now();
-    const report = await cu.evaluate(signed.processItem.id);
+    const report = await cu.evaluate(signed.processId);
     const seconds = (performance.now() - started) / 1000;
-    if (store.committed !== signed.assignments.length) throw new Error(`the CU replayed ${report.evaluated} of ${signed.assignments.length} slots`);
-    return { rate: store.committed / seconds, stateHash: store.stateHash };
+    if (store.committed !== signed.entries.length) throw new Error(`the CU replayed ${report.evaluated} of ${signed.entries.length} slots`);
+    const head = await store.evaluationHead(signed.processId);
+    if (head.error !== undefined) throw new Error(`the CU broke at nonce ${head.nonce + 1}: ${head.error}`);
+    return { rate: store.committed / seconds, stateHash: store.stateHashes.get(signed.processId) };
   } finally {
     cu.close();
   }
@@ -208,9 +124,9 @@ async function uploadPrefix(signed, upTo, dir, log) {
     const client = new ArweaveGateway(gateway.url, key.jwk);
     await client.mint(walletAddress(key.jwk), String(10n ** 18n));
     // arlocal indexes a bundle's items when it is posted only if their owners have a wallet there.
-    for (const signer of [signed.su, ...signed.users]) await client.mint(signer.address, '1');
-    const raws = [signed.moduleItem.raw];
-    for (let nonce = 0; nonce <= upTo; nonce += 1) raws.push(signed.messages[nonce].raw, signed.assignments[nonce].raw);
+    for (const address of [signed.suAddress, ...signed.userAddresses]) await client.mint(address, '1');
+    const raws = [signed.module.raw];
+    for (const e of signed.entries.slice(0, upTo + 1)) raws.push(e.message.raw, e.assignment.raw);
     const started = performance.now();
     for (let i = 0; i < raws.length; i += BUNDLE_ITEMS) {
       await client.postBundle(raws.slice(i, i + BUNDLE_ITEMS));
@@ -220,7 +136,7 @@ async function uploadPrefix(signed, upTo, dir, log) {
     const mined = await fetch(`${gateway.url}/mine`);
     if (!mined.ok) throw new Error(`mine answered ${mined.status}`);
     await mined.arrayBuffer();
-    const last = signed.assignments[upTo].id;
+    const last = signed.entries[upTo].assignment.id;
     for (let tries = 0; ; tries += 1) {
       const found = await client.graphql('query($ids: [ID!]) { transactions(ids: $ids) { edges { node { id block { height } } } } }', { ids: [last] });
       if (found.transactions.edges[0]?.node.block) break;
@@ -239,14 +155,14 @@ const fmt = (n) => n.toLocaleString('en-US');
 export const bench = {
   name: 'verify',
   async run({ quick, log }) {
-    const count = quick ? 1_000 : 100_000;
+    // cu-replay's log (its cache file): the same count in both modes.
+    const count = quick ? 5_000 : 100_000;
     const fetchCount = quick ? 200 : 1_000;
-    const runs = quick ? 3 : 1;
+    const runs = quick ? 3 : 2;
     const fetchRuns = 3;
-    log(`signing a log of ${fmt(count)} transfers and ${fmt(count + 1)} assignments`);
-    const signed = await signLog(count, log);
-    log(`log signed in ${signed.signSeconds.toFixed(1)} s`);
-    const processId = signed.processItem.id;
+    const signed = await tokenLog(count, log);
+    const { processId } = signed;
+    const suLog = await signed.newStore();
 
     // check + evaluate of the whole log, and the anchor on the same log, alternately.
     const local = [];
@@ -257,7 +173,7 @@ export const bench = {
       local.push(r);
       stateHash = r.report.stateHash;
       log(`verified ${fmt(r.report.messages)} messages from memory in ${(r.totalMs / 1000).toFixed(1)} s (check ${(r.checkMs / 1000).toFixed(1)} s, evaluate ${(r.evalMs / 1000).toFixed(1)} s)`);
-      const cu = await cuReplay(signed);
+      const cu = await cuReplay(signed, suLog);
       anchor.push(cu);
       log(`ComputeUnit replay: ${Math.round(cu.rate)} msg/s`);
       if (cu.stateHash !== stateHash) throw new Error(`the CU's state hash ${cu.stateHash} differs from the verifier's ${stateHash}`);
@@ -300,7 +216,7 @@ export const bench = {
         row(`verify: ${N} messages, fetch + check + evaluate (est.)`, projected, 'msg/s', {
           anchor: anchorName,
           anchorFigure: anchorRate,
-          note: `estimated: fetch at the pace measured on arlocal over the first ${fmt(fetchCount)} messages (arlocal took in ${Math.round(upload.items / upload.uploadSeconds)} items/s here, so uploading all ${fmt(2 * entries + 1)} items would take ~${Math.ceil((2 * entries + 1) / (upload.items / upload.uploadSeconds) / 60)} min), check + evaluate measured over all ${N}; log signed in ${signed.signSeconds.toFixed(1)} s; verifier and CU agree on the state hash`,
+          note: `estimated: fetch at the pace measured on arlocal over the first ${fmt(fetchCount)} messages (arlocal took in ${Math.round(upload.items / upload.uploadSeconds)} items/s here, so uploading all ${fmt(2 * entries + 1)} items would take ~${Math.ceil((2 * entries + 1) / (upload.items / upload.uploadSeconds) / 60)} min), check + evaluate measured over all ${N}; log signed and scheduled in ${signed.buildSeconds.toFixed(1)} s (${signed.cached ? 'by an earlier run, read from its cache file' : 'this run, then cached'}); verifier and CU agree on the state hash`,
         }),
         row(`verify: ${N} messages, check + evaluate`, checkEval, 'msg/s', { anchor: anchorName, anchorFigure: anchorRate }),
         row(`verify: check (signatures, nonces, hash chain, binding)`, check, 'msg/s', {
@@ -316,7 +232,7 @@ export const bench = {
           note: 'time waiting on the reader: assignments by tags (100 per page), messages by id (100 per query), data; arlocal drops the anchor of bundled items, so anchored messages are rebuilt from their bundle (the reader verifies each rebuild)',
         }),
       ],
-      details: { count, fetchCount, runs, fetchRuns, signSeconds: signed.signSeconds, upload: { items: upload.items, seconds: upload.uploadSeconds }, stateHash, anchor: anchorRate, checkEval, check, evaluate, fetch: fetchRate, overallRemote, projected },
+      details: { count, fetchCount, runs, fetchRuns, buildSeconds: signed.buildSeconds, logSource: signed.source, upload: { items: upload.items, seconds: upload.uploadSeconds }, stateHash, anchor: anchorRate, checkEval, check, evaluate, fetch: fetchRate, overallRemote, projected },
     };
   },
 };
