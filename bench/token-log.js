@@ -16,6 +16,7 @@ import { Ed25519ItemSigner, InMemorySchedulerStore, Scheduler, aosModuleData, ao
 import { tokenBootCode } from '@ao/agents';
 import { aoTags, randomAnchor, transferTags } from './lib.js';
 
+// Bump when build() or the file's shape changes: older files then count as stale.
 const FORMAT = 1;
 const USERS = 100;
 const PREFIX = 'ao-bench-token-log-';
