@@ -52,24 +52,36 @@ class FlakyStore extends InMemorySchedulerStore {
   }
 }
 
+/** An SU over a FlakyStore with two processes: the sender whose results are cranked, and a target. */
+async function twoProcesses() {
+  const log = new FlakyStore();
+  const user = signer();
+  let now = 1_700_000_000_000;
+  const scheduler = new Scheduler({ store: log, signer: signer(), clock: { now: () => (now += 1000) }, heights: { blockHeight: async () => 1 } });
+  const spawn = async () => {
+    const p = await createDataItem({ data: '', tags: [...ao('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: scheduler.address }] }, user);
+    await scheduler.scheduleVerified(p);
+    return p.id;
+  };
+  const sender = await spawn();
+  const target = await spawn();
+  /** The Action tags of a process's log after its Process message, in nonce order. */
+  const actions = async (processId: string) => {
+    const { entries } = await log.readLog(processId, { limit: 100 });
+    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
+  };
+  return { log, scheduler, sender, target, actions };
+}
+
 describe('Messenger: outbox entries refused for good', () => {
   let log: FlakyStore;
   let scheduler: Scheduler;
   let sender: string;
   let target: string;
-  const user = signer();
+  let actions: (processId: string) => Promise<(string | undefined)[]>;
 
   beforeEach(async () => {
-    log = new FlakyStore();
-    let now = 1_700_000_000_000;
-    scheduler = new Scheduler({ store: log, signer: signer(), clock: { now: () => (now += 1000) }, heights: { blockHeight: async () => 1 } });
-    const spawn = async () => {
-      const p = await createDataItem({ data: '', tags: [...ao('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: scheduler.address }] }, user);
-      await scheduler.scheduleVerified(p);
-      return p.id;
-    };
-    sender = await spawn();
-    target = await spawn();
+    ({ log, scheduler, sender, target, actions } = await twoProcesses());
   });
 
   const crank = (result: Partial<EvalResult>) => {
@@ -77,10 +89,6 @@ describe('Messenger: outbox entries refused for good', () => {
     const kicked: string[] = [];
     const messenger = new Messenger({ store, log, scheduler, signer: signer(), maxDepth: 10, kickEvaluate: async (p) => void kicked.push(p) });
     return { store, kicked, run: () => messenger.crank(sender, 0) };
-  };
-  const actions = async (processId: string) => {
-    const { entries } = await log.readLog(processId, { limit: 100 });
-    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
   };
 
   it('records each refused entry with its reason, delivers the others, and finishes the crank failed with the reasons', async () => {
@@ -166,20 +174,11 @@ describe("Messenger: cranking a sender's pending results together", () => {
   let scheduler: Scheduler;
   let sender: string;
   let target: string;
-  const user = signer();
   const wallet = `${'W'.repeat(42)}A`;
+  let actions: (processId: string) => Promise<(string | undefined)[]>;
 
   beforeEach(async () => {
-    log = new FlakyStore();
-    let now = 1_700_000_000_000;
-    scheduler = new Scheduler({ store: log, signer: signer(), clock: { now: () => (now += 1000) }, heights: { blockHeight: async () => 1 } });
-    const spawn = async () => {
-      const p = await createDataItem({ data: '', tags: [...ao('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: scheduler.address }] }, user);
-      await scheduler.scheduleVerified(p);
-      return p.id;
-    };
-    sender = await spawn();
-    target = await spawn();
+    ({ log, scheduler, sender, target, actions } = await twoProcesses());
   });
 
   /** Result `nonce` of the sender: a Transfer-like outbox, one message to `target` and one to the wallet. */
@@ -199,10 +198,6 @@ describe("Messenger: cranking a sender's pending results together", () => {
   });
   const messenger = (store: PushStore, kicked: string[] = []) =>
     new Messenger({ store, log, scheduler, signer: signer(), maxDepth: 3, kickEvaluate: async (p) => void kicked.push(p) });
-  const actions = async (processId: string) => {
-    const { entries } = await log.readLog(processId, { limit: 100 });
-    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
-  };
   const walletItems = () => [...log.items.values()].filter((i) => i.target === wallet).map((i) => getTag(i.tags, 'Action'));
 
   it('relays every pending result in nonce order, delivers each push once, finishes them all, and kicks the target once', async () => {
