@@ -353,7 +353,13 @@ export const bench = {
       }
       const saturated = [];
       for (const workers of [1, 2]) {
-        while (platform.workers < workers) await platform.addWorker();
+        if (platform.workers < workers) {
+          while (platform.workers < workers) await platform.addWorker();
+          // A new worker process starts cold (JIT, its evaluation threads, live instances of the
+          // processes it gets): warm it up too, as the first one was, before measuring.
+          log(`warm-up with ${workers} worker processes`);
+          await saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS);
+        }
         log(`saturation, ${workers} worker process(es): ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
         saturated.push({ workers, runs: await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log }) });
       }
