@@ -1,11 +1,12 @@
 import { SIG_CONFIG, createData, type DataItem, type Signer } from 'arbundles';
 import { AoError } from '../errors.js';
 import type { Tag } from '../types.js';
-import { signatureData } from './deep-hash.js';
+import { itemDigests } from './deep-hash.js';
 import { decodeId } from './ids.js';
 import { checkTags, resolveLimits, type ParseLimits } from './item-limits.js';
-import { parseDataItem, type SignedDataItem } from './parse-data-item.js';
+import { parseDataItem } from './parse-data-item.js';
 import type { ItemSigner } from './signers.js';
+import type { VerifiedDataItem } from './verify-data-item.js';
 
 /** What an item is made of before it is signed. */
 export interface DataItemInput {
@@ -55,11 +56,12 @@ function arbundlesSigner(signer: ItemSigner): Signer {
 }
 
 /**
- * Builds (arbundles' layout), signs and parses an ANS-104 item; `id` = base64url(SHA-256(signature)).
+ * Builds (arbundles' layout), signs and parses an ANS-104 item; `id` = base64url(SHA-256(signature)),
+ * with its dedupe key (hashed with the signature data, which it shares most fields with).
  * Bad input throws AoError INVALID_ITEM / INVALID_TAGS / ITEM_TOO_LARGE before anything is signed;
  * a signer failure throws AoError INTERNAL (transient).
  */
-export async function createDataItem(input: DataItemInput, signer: ItemSigner, limits?: Partial<ParseLimits>): Promise<SignedDataItem> {
+export async function createDataItem(input: DataItemInput, signer: ItemSigner, limits?: Partial<ParseLimits>): Promise<VerifiedDataItem> {
   const lim = resolveLimits(limits);
   checkInput(input, lim);
   const adapted = arbundlesSigner(signer);
@@ -76,12 +78,14 @@ export async function createDataItem(input: DataItemInput, signer: ItemSigner, l
   }
   const size = item.getRaw().length;
   if (size > lim.maxBytes) throw new AoError('ITEM_TOO_LARGE', `Item would be ${size} bytes > ${lim.maxBytes}`, { size, max: lim.maxBytes });
+  // Neither digest covers the signature, so both can be taken before signing.
+  const digests = itemDigests({ raw: item.getRaw() });
   try {
     // Same bytes as arbundles' `item.sign(signer)`, with the faster synchronous signature data.
-    await item.setSignature(Buffer.from(await adapted.sign(signatureData({ raw: item.getRaw() }))));
+    await item.setSignature(Buffer.from(await adapted.sign(digests.signatureData)));
   } catch (error) {
     if (error instanceof AoError) throw error;
     throw new AoError('INTERNAL', `Signing failed: ${(error as Error).message}`, { signatureType: signer.signatureType }, 'transient');
   }
-  return parseDataItem(item.getRaw(), lim);
+  return { ...parseDataItem(item.getRaw(), lim), dedupeKey: digests.dedupeKey };
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataItem, EthereumSigner, createData, deepHash, type Signer } from 'arbundles';
 import { describe, expect, it } from 'vitest';
 import { createDataItem } from './create-data-item.js';
-import { dedupeKey, deepHashSync, signatureData, type DeepHashChunk } from './deep-hash.js';
+import { dedupeKey, deepHashSync, itemDigests, signatureData, type DeepHashChunk } from './deep-hash.js';
 import { Ed25519ItemSigner, generateEd25519Key } from './signers.js';
 
 const mu = new Ed25519ItemSigner(generateEd25519Key());
@@ -80,5 +80,27 @@ describe('dedupeKey', () => {
       { ...push('a'.repeat(32)), anchor: undefined },
     ];
     for (const v of variants) expect(dedupeKey(await createDataItem(v, mu))).not.toBe(base);
+  });
+});
+
+describe('itemDigests', () => {
+  it('equals arbundles signature data and the dedupe key computed element by element, for items with and without target and anchor', async () => {
+    const items = [
+      await createDataItem(push('a'.repeat(32)), mu),
+      await createDataItem({ data: 'x'.repeat(5000), tags: [] }, otherMu),
+      await createDataItem({ data: '', target: TARGET }, mu),
+    ];
+    for (const item of items) {
+      const di = new DataItem(item.raw);
+      const digests = itemDigests(item);
+      expect(digests.signatureData.equals(Buffer.from(await di.getSignatureData()))).toBe(true);
+      const t = (s: string) => Buffer.from(s);
+      const key = deepHashSync([t('dataitem'), t('1'), di.rawTarget, di.rawAnchor, di.rawTags, di.rawData]).toString('base64url');
+      expect(digests.dedupeKey).toBe(key);
+      expect(digests.dedupeKey).toBe(dedupeKey(item));
+      expect(digests.signatureData.equals(signatureData(item))).toBe(true);
+      // createDataItem hands out the key it hashed while signing.
+      expect(item.dedupeKey).toBe(key);
+    }
   });
 });

@@ -59,6 +59,41 @@ export function signatureData(item: Pick<SignedDataItem, 'raw'>): Buffer {
  * same payload differ by anchor (the MU derives one per push).
  */
 export function dedupeKey(item: Pick<SignedDataItem, 'raw'>): string {
+  return itemDigests(item).dedupeKey;
+}
+
+/** Both deep hashes of an item: what its signer signs and its content key. */
+export interface ItemDigests {
+  /** The ANS-104 signature data (see `signatureData`). */
+  signatureData: Buffer;
+  /** The content key (see `dedupeKey`). */
+  dedupeKey: string;
+}
+
+const blobDigest = (blob: Uint8Array): Buffer => sha384(Buffer.concat([prefixHash('blob', blob.byteLength), sha384(blob)]));
+const fold = (acc: Buffer, digest: Buffer): Buffer => sha384(Buffer.concat([acc, digest]));
+
+// Both lists open with "dataitem", "1": their running hashes after those two elements are constants.
+const openingOf = (length: number): Buffer => fold(fold(prefixHash('list', length), blobDigest(text('dataitem'))), blobDigest(text('1')));
+const SIGNATURE_DATA_OPENING = openingOf(8);
+const DEDUPE_KEY_OPENING = openingOf(6);
+const typeDigests = new Map<number, Buffer>();
+
+/**
+ * `signatureData` and `dedupeKey` in one pass: the two lists share their target, anchor, tags and
+ * data elements, so each field is hashed once (about half the hashing of calling both).
+ */
+export function itemDigests(item: Pick<SignedDataItem, 'raw'>): ItemDigests {
   const di = new DataItem(item.raw);
-  return deepHashSync([text('dataitem'), text('1'), di.rawTarget, di.rawAnchor, di.rawTags, di.rawData]).toString('base64url');
+  const type = di.signatureType;
+  let typeDigest = typeDigests.get(type);
+  if (!typeDigest) typeDigests.set(type, (typeDigest = blobDigest(text(String(type)))));
+  const shared = [blobDigest(di.rawTarget), blobDigest(di.rawAnchor), blobDigest(di.rawTags), blobDigest(di.rawData)];
+  let signed = fold(fold(SIGNATURE_DATA_OPENING, typeDigest), blobDigest(di.rawOwner));
+  let content = DEDUPE_KEY_OPENING;
+  for (const digest of shared) {
+    signed = fold(signed, digest);
+    content = fold(content, digest);
+  }
+  return { signatureData: signed, dedupeKey: content.toString('base64url') };
 }

@@ -8,3 +8,4 @@ export * from './create-data-item.js';
 export * from './to-json.js';
 export * from './deep-hash.js';
 export * from './assemble-data-item.js';
+export * from './item-verifier.js';

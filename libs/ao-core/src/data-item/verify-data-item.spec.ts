@@ -6,7 +6,9 @@ import { ethereumAddress } from './address.js';
 import { createDataItem } from './create-data-item.js';
 import { parseDataItem, type SignedDataItem } from './parse-data-item.js';
 import { ArweaveItemSigner, Ed25519ItemSigner, generateArweaveJwk, type ArweaveJwk, type ItemSigner } from './signers.js';
-import { assertDataItemSignature, verifyDataItem } from './verify-data-item.js';
+import { dedupeKey } from './deep-hash.js';
+import { inlineItemVerifier } from './item-verifier.js';
+import { assertDataItemSignature, verifyDataItem, verifyRawDataItem } from './verify-data-item.js';
 
 /** An ItemSigner around arbundles' EthereumSigner (ethers personal-message signatures). */
 function ethereumItemSigner(privateKeyHex = randomBytes(32).toString('hex')): ItemSigner {
@@ -172,5 +174,41 @@ describe('verifyDataItem, the public key cache', () => {
     const raw = Buffer.from(items[1].raw);
     items[0].owner.copy(raw, 2 + 64);
     expect(await verifyDataItem(parseDataItem(raw))).toBe(false);
+  });
+});
+
+describe.each(Object.entries(signers))('verifyRawDataItem, %s', (_name, makeSigner) => {
+  let item: SignedDataItem;
+  beforeAll(async () => {
+    item = await createDataItem(input, makeSigner());
+  });
+
+  it('answers the parsed fields and the dedupe key of a well-signed item', () => {
+    const verified = verifyRawDataItem(Buffer.from(item.raw));
+    const { dedupeKey: key, ...fields } = verified;
+    expect(fields).toEqual(parseDataItem(Buffer.from(item.raw)));
+    expect(key).toBe(dedupeKey(item));
+  });
+
+  it('throws BAD_SIGNATURE when a byte of the data, a tag, the target, the anchor or the signature changes', () => {
+    const raw = item.raw;
+    for (const offset of [raw.length - 1, raw.length - 10, 2 + 10]) {
+      const bad = Buffer.from(raw);
+      bad[offset] ^= 0x01;
+      expect(() => verifyRawDataItem(bad)).toThrow(expect.objectContaining({ code: 'BAD_SIGNATURE' }));
+    }
+  });
+
+  it('throws the parse errors for truncated or oversized bytes', () => {
+    expect(() => verifyRawDataItem(item.raw.subarray(0, 100))).toThrow(expect.objectContaining({ code: 'INVALID_ITEM' }));
+    expect(() => verifyRawDataItem(item.raw, { maxBytes: 10 })).toThrow(expect.objectContaining({ code: 'ITEM_TOO_LARGE' }));
+  });
+});
+
+describe('inlineItemVerifier', () => {
+  it('verifies on the calling thread with the given limits', async () => {
+    const item = await createDataItem(input, new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey));
+    await expect(inlineItemVerifier.verify(item.raw)).resolves.toMatchObject({ id: item.id, dedupeKey: dedupeKey(item) });
+    await expect(inlineItemVerifier.verify(item.raw, { maxBytes: 10 })).rejects.toMatchObject({ code: 'ITEM_TOO_LARGE' });
   });
 });

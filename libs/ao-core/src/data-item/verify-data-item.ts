@@ -2,8 +2,8 @@ import { KeyObject, constants, createPublicKey, verify as cryptoVerify } from 'n
 import { createRequire } from 'node:module';
 import { keccak256 } from 'arbundles';
 import { AoError } from '../errors.js';
-import { signatureData } from './deep-hash.js';
-import { parseDataItem, type SignedDataItem } from './parse-data-item.js';
+import { itemDigests, signatureData } from './deep-hash.js';
+import { parseDataItem, type ParseLimits, type SignedDataItem } from './parse-data-item.js';
 
 /** The part of the `secp256k1` package (arbundles' own verifier backend) used here. */
 interface Secp256k1Api {
@@ -128,4 +128,23 @@ export async function assertDataItemSignature(item: SignedDataItem): Promise<voi
   if (!(await verifyDataItem(item))) {
     throw new AoError('BAD_SIGNATURE', 'The data item signature does not verify', { id: item.id });
   }
+}
+
+/** An item parsed from raw bytes whose signature verified, with its content key (see `dedupeKey`). */
+export interface VerifiedDataItem extends SignedDataItem {
+  readonly dedupeKey: string;
+}
+
+/**
+ * Parses raw bytes and verifies the signature in one pass: the fields come straight from the bytes,
+ * so the re-parse `verifyDataItem` does on a value object is skipped, and the dedupe key is hashed
+ * together with the signature data. Throws the parse errors, or AoError BAD_SIGNATURE.
+ */
+export function verifyRawDataItem(raw: Uint8Array, limits?: Partial<ParseLimits>): VerifiedDataItem {
+  const item = parseDataItem(raw, limits);
+  const digests = itemDigests(item);
+  if (!verifySignature(item, digests.signatureData)) {
+    throw new AoError('BAD_SIGNATURE', 'The data item signature does not verify', { id: item.id });
+  }
+  return { ...item, dedupeKey: digests.dedupeKey };
 }

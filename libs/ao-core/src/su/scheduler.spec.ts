@@ -3,7 +3,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createDataItem } from '../data-item/create-data-item.js';
 import { parseDataItem } from '../data-item/parse-data-item.js';
 import { Ed25519ItemSigner } from '../data-item/signers.js';
-import { isAoError } from '../errors.js';
+import { dedupeKey } from '../data-item/deep-hash.js';
+import type { ItemVerifier } from '../data-item/item-verifier.js';
+import { verifyRawDataItem } from '../data-item/verify-data-item.js';
+import { AoError, isAoError } from '../errors.js';
 import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import { aoTags, getTag } from '../tags.js';
 import type { Tag } from '../types.js';
@@ -163,5 +166,31 @@ describe('Scheduler', () => {
     failing.fail = false;
     expect((await s.schedule(await message(p.processId))).nonce).toBe(1);
     await expectIntactLog(failing, p.processId, 2);
+  });
+
+  it('parses and verifies through its injected verifier, before anything is stored, and keeps the dedupe key it computed', async () => {
+    const store = new InMemorySchedulerStore();
+    const seen: Uint8Array[] = [];
+    const verifier: ItemVerifier = {
+      verify: async (raw, limits) => {
+        seen.push(raw);
+        expect(limits).toEqual({ maxBytes: 4096 });
+        return verifyRawDataItem(raw, limits);
+      },
+    };
+    const s = new Scheduler({ store, signer: su, clock: { now: () => 1_700_000_000_000 }, heights: { blockHeight: async () => 1 }, verifier, limits: { maxBytes: 4096 } });
+    const p = await s.schedule(await processItem());
+    const raw = await message(p.processId);
+    const r = await s.schedule(raw);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(raw);
+    expect((await store.getItem(r.id))?.dedupeKey).toBe(dedupeKey(parseDataItem(raw)));
+
+    const refusing: ItemVerifier = { verify: async () => Promise.reject(new AoError('BAD_SIGNATURE', 'no')) };
+    const strict = new Scheduler({ store, signer: su, clock: { now: () => 1_700_000_000_000 }, heights: { blockHeight: async () => 1 }, verifier: refusing });
+    const refused = await message(p.processId);
+    await expect(strict.schedule(refused)).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    expect(await store.getItem(parseDataItem(refused).id)).toBeUndefined();
+    await expectIntactLog(store, p.processId, 2);
   });
 });

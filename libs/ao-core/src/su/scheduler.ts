@@ -1,9 +1,10 @@
 import { AoError } from '../errors.js';
 import { createDataItem } from '../data-item/create-data-item.js';
 import { dedupeKey } from '../data-item/deep-hash.js';
-import { parseDataItem, type ParseLimits, type SignedDataItem } from '../data-item/parse-data-item.js';
+import { inlineItemVerifier, type ItemVerifier } from '../data-item/item-verifier.js';
+import type { ParseLimits, SignedDataItem } from '../data-item/parse-data-item.js';
 import type { ItemSigner } from '../data-item/signers.js';
-import { verifyDataItem } from '../data-item/verify-data-item.js';
+import type { VerifiedDataItem } from '../data-item/verify-data-item.js';
 import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import { getTag } from '../tags.js';
 import { assignmentTags } from './assignment-tags.js';
@@ -39,6 +40,8 @@ export interface SchedulerDeps {
   uploads?: UploadNotifier;
   limits?: Partial<ParseLimits>;
   batching?: Partial<BatchingOptions>;
+  /** Where items are parsed and verified (e.g. a worker-thread pool); on the calling thread by default. */
+  verifier?: ItemVerifier;
 }
 
 /**
@@ -65,14 +68,14 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-/** Turns an item into the stored form. */
-export function toStoredItem(item: SignedDataItem): StoredItem {
+/** Turns an item into the stored form (reusing its dedupe key when verification already computed it). */
+export function toStoredItem(item: SignedDataItem & { readonly dedupeKey?: string }): StoredItem {
   return {
     id: item.id,
     ownerAddress: item.ownerAddress,
     target: item.target || undefined,
     signatureType: item.signatureType,
-    dedupeKey: dedupeKey(item),
+    dedupeKey: item.dedupeKey ?? dedupeKey(item),
     tags: item.tags,
     raw: item.raw,
   };
@@ -100,11 +103,8 @@ export class Scheduler {
   }
 
   /** Parses and verifies a raw item before anything is stored; throws a 4xx-class AoError when it is bad. */
-  async verify(raw: Uint8Array): Promise<SignedDataItem> {
-    const item = parseDataItem(raw, this.deps.limits);
-    const ok = await verifyDataItem(item);
-    if (!ok) throw new AoError('BAD_SIGNATURE', 'The data item signature does not verify', { id: item.id });
-    return item;
+  async verify(raw: Uint8Array): Promise<VerifiedDataItem> {
+    return (this.deps.verifier ?? inlineItemVerifier).verify(raw, this.deps.limits);
   }
 
   /** POST /: schedules a Process (slot 0 of a new log) or a Message (next slot of its target's log). */
