@@ -1,8 +1,9 @@
 // su-schedule: signed items through the real Scheduler (parse, verify, lock the process's head,
 // sign the assignment, store both) into PostgreSQL (PrismaSchedulerStore), from concurrent
-// clients: spread over 100 processes, then all on one hot process. Anchor: verifyDataItem alone.
+// clients: spread over 100 processes, then all on one hot process. Items are verified as the API
+// does: on ITEM_VERIFY_THREADS worker threads (its default unless set). Anchor: verifyDataItem alone.
 import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
-import { PrismaSchedulerStore, createPrismaClient } from '@ao/infra';
+import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
 import { generateKeyPairSync } from 'node:crypto';
 import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
 
@@ -53,6 +54,8 @@ export const bench = {
     const hotCount = quick ? 200 : 1_500;
     const storage = await benchStorage();
     const prisma = createPrismaClient(storage.databaseUrl);
+    const threads = parseEnv({ ITEM_VERIFY_THREADS: process.env.ITEM_VERIFY_THREADS }).ITEM_VERIFY_THREADS;
+    const verifier = createItemVerifier(threads);
     let store;
     try {
       const su = signer();
@@ -63,6 +66,7 @@ export const bench = {
         signer: su,
         clock: { now: () => Date.now() },
         heights: { blockHeight: async () => 1_000_000 },
+        verifier,
       });
       log(`creating ${PROCESSES} processes in schema bench_${storage.id}`);
       const processIds = [];
@@ -100,7 +104,7 @@ export const bench = {
       const verify = summarize(verifyRates);
       const anchor = { anchor: 'verifyDataItem alone (1 core)', anchorFigure: verify };
       const pick = (list, key) => summarize(list.map((r) => r[key]));
-      const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify + row-locked append + signed assignment; PrismaSchedulerStore, appends on a pg pool of 10 connections`;
+      const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify (ITEM_VERIFY_THREADS=${threads}${threads === 0 ? ', on the event loop' : ' worker threads'}) + row-locked append + signed assignment; PrismaSchedulerStore, appends on a pg pool of 10 connections`;
       return {
         rows: [
           row(`su-schedule: ${PROCESSES} processes`, pick(spread, 'rate'), 'msg/s', { ...anchor, note }),
@@ -110,9 +114,10 @@ export const bench = {
           row('su-schedule: 1 hot process, latency p50', pick(hot, 'p50'), 'ms'),
           row('su-schedule: 1 hot process, latency p99', pick(hot, 'p99'), 'ms'),
         ],
-        details: { runs, spreadCount, hotCount, clients: CLIENTS, spread, hot, verify },
+        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, spread, hot, verify },
       };
     } finally {
+      await verifier.close();
       await store?.onApplicationShutdown();
       await prisma.$disconnect();
       await storage.cleanup();

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Scheduler } from '@ao/core';
+import { Scheduler, type ItemVerifier } from '@ao/core';
 import {
   ENV,
   GATEWAY,
@@ -8,6 +8,7 @@ import {
   PrismaSchedulerStore,
   WALLETS,
   createItemSigner,
+  createItemVerifier,
   type ArweaveGateway,
   type Env,
   type PipelineQueues,
@@ -18,7 +19,7 @@ import { ModulePublisher } from './module.publisher.js';
 import { PlatformItems } from './platform-items.js';
 import { SchedulerLocationPublisher } from './scheduler-location.publisher.js';
 import { SuController } from './su.controller.js';
-import { SCHEDULER_STORE } from './su.tokens.js';
+import { ITEM_VERIFIER, SCHEDULER_STORE } from './su.tokens.js';
 
 /** The Scheduler Unit inside the API process: HTTP at /su, scheduling straight into Postgres. */
 @Module({
@@ -26,12 +27,15 @@ import { SCHEDULER_STORE } from './su.tokens.js';
   providers: [
     // Appends run on a pg pool of the store's own (closed at shutdown by Nest).
     { provide: SCHEDULER_STORE, inject: [PRISMA, ENV], useFactory: (prisma: PrismaClient, env: Env) => new PrismaSchedulerStore(prisma, { databaseUrl: env.DATABASE_URL }) },
+    // Parse + signature check of posted items on worker threads (closed by Nest at shutdown).
+    { provide: ITEM_VERIFIER, inject: [ENV], useFactory: (env: Env) => createItemVerifier(env.ITEM_VERIFY_THREADS) },
     {
       provide: Scheduler,
-      inject: [SCHEDULER_STORE, WALLETS, GATEWAY, PIPELINE, ENV],
-      useFactory: (store: PrismaSchedulerStore, wallets: PlatformWallets, gateway: ArweaveGateway, pipeline: PipelineQueues, env: Env) =>
+      inject: [SCHEDULER_STORE, WALLETS, GATEWAY, PIPELINE, ENV, ITEM_VERIFIER],
+      useFactory: (store: PrismaSchedulerStore, wallets: PlatformWallets, gateway: ArweaveGateway, pipeline: PipelineQueues, env: Env, verifier: ItemVerifier) =>
         new Scheduler({
           store,
+          verifier,
           signer: createItemSigner(wallets.signing),
           clock: { now: () => Date.now() },
           heights: gateway,

@@ -54,6 +54,8 @@ export const envSchema = z.object({
 
   /** Largest data item accepted by POST /su and /mu. */
   MAX_ITEM_BYTES: bytes.default(10 * 1024 * 1024),
+  /** Threads the API parses and verifies posted items on (SU and MU ingress), beside the event loop; 0 verifies on the event loop. */
+  ITEM_VERIFY_THREADS: z.coerce.number().int().min(0).max(64).default(1),
   /** Which BullMQ stages this worker runs: a comma-separated subset of the queues, or `all` (every stage this build has). */
   WORKER_QUEUES: z
     .string()

@@ -1,2 +1,3 @@
 export * from './prisma-scheduler.store.js';
 export * from './outbox-drainer.js';
+export * from './verify-pool.js';
