@@ -21,6 +21,47 @@ function sqlOn(client: pg.Pool | pg.PoolClient): Tx {
   };
 }
 
+/**
+ * The appends' statements as named prepared statements: a template's strings array is the same
+ * object on every call, so each statement is parsed and planned once per connection, not per batch.
+ */
+const prepared = new WeakMap<TemplateStringsArray, { name: string; text: string }>();
+function preparedStatement(strings: TemplateStringsArray): { name: string; text: string } {
+  let statement = prepared.get(strings);
+  if (!statement) {
+    statement = { name: `su_append_${preparedCount++}`, text: strings.reduce((sql, part, i) => `${sql}$${i}${part}`) };
+    prepared.set(strings, statement);
+  }
+  return statement;
+}
+let preparedCount = 0;
+
+/** `sqlOn` with each call site's SQL prepared once per connection (for the append transactions). */
+function preparedSqlOn(client: pg.PoolClient): Tx {
+  const run = (strings: TemplateStringsArray, values: unknown[]) => client.query({ ...preparedStatement(strings), values });
+  return {
+    $queryRaw: async <T>(strings: TemplateStringsArray, ...values: unknown[]) => (await run(strings, values)).rows as T,
+    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => (await run(strings, values)).rowCount ?? 0,
+  };
+}
+
+/**
+ * Many byte strings as one bytea parameter plus 1-based starts and lengths (for SQL `substring`):
+ * a lone Buffer parameter travels in binary, while an array of Buffers is hex-encoded by the driver
+ * and decoded again by Postgres.
+ */
+function packBytes(parts: Buffer[]): { blob: Buffer; starts: number[]; lengths: number[] } {
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let at = 1;
+  for (const p of parts) {
+    starts.push(at);
+    lengths.push(p.length);
+    at += p.length;
+  }
+  return { blob: Buffer.concat(parts), starts, lengths };
+}
+
 export interface PrismaSchedulerStoreOptions {
   /**
    * The appends' transactions then run on a pg pool of their own instead of Prisma's interactive
@@ -146,7 +187,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await this.lockedBatch(sqlOn(client), ids, fn);
+      const result = await this.lockedBatch(preparedSqlOn(client), ids, fn);
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -212,23 +253,26 @@ export class PrismaSchedulerStore implements SchedulerStore {
       ...(s.message ? [{ item: s.message.id, process: s.slot.processId, nonce: s.slot.nonce }] : []),
     ]);
     const last = [...heads.values()];
+    const packed = packBytes([...messages.map((m) => m.raw), ...slots.map((s) => s.assignment.raw)]);
+    const messageRaw = { starts: packed.starts.slice(0, messages.length), lengths: packed.lengths.slice(0, messages.length) };
+    const assignmentRaw = { starts: packed.starts.slice(messages.length), lengths: packed.lengths.slice(messages.length) };
     await tx.$executeRaw`
       WITH items AS (
         INSERT INTO data_items (id, owner_address, target, signature_type, dedupe_key, tags, raw)
-        SELECT id, owner, target, sig, dkey, tags::jsonb, raw
+        SELECT id, owner, target, sig, dkey, tags::jsonb, substring(${packed.blob}::bytea FROM rs FOR rl)
         FROM unnest(${messages.map((m) => m.id)}::text[], ${messages.map((m) => m.ownerAddress)}::text[],
                     ${messages.map((m) => m.target ?? null)}::text[], ${messages.map((m) => m.signatureType)}::int[],
                     ${messages.map((m) => m.dedupeKey)}::text[], ${messages.map((m) => JSON.stringify(m.tags))}::text[],
-                    ${messages.map((m) => m.raw)}::bytea[]) AS t(id, owner, target, sig, dkey, tags, raw)
+                    ${messageRaw.starts}::int[], ${messageRaw.lengths}::int[]) AS t(id, owner, target, sig, dkey, tags, rs, rl)
         ON CONFLICT (id) DO NOTHING
       ), slots AS (
         INSERT INTO assignments (id, process_id, nonce, epoch, message_id, timestamp, block_height, hash_chain, raw)
-        SELECT id, pid, nonce, 0, mid, ts, height, chain, raw
+        SELECT id, pid, nonce, 0, mid, ts, height, chain, substring(${packed.blob}::bytea FROM rs FOR rl)
         FROM unnest(${slots.map((s) => s.assignment.id)}::text[], ${slots.map((s) => s.slot.processId)}::text[],
                     ${slots.map((s) => s.slot.nonce)}::bigint[], ${slots.map((s) => s.slot.messageId ?? null)}::text[],
                     ${slots.map((s) => s.slot.timestamp)}::bigint[], ${slots.map((s) => s.slot.blockHeight)}::bigint[],
-                    ${slots.map((s) => s.slot.hashChain)}::text[], ${slots.map((s) => s.assignment.raw)}::bytea[])
-             AS t(id, pid, nonce, mid, ts, height, chain, raw)
+                    ${slots.map((s) => s.slot.hashChain)}::text[], ${assignmentRaw.starts}::int[], ${assignmentRaw.lengths}::int[])
+             AS t(id, pid, nonce, mid, ts, height, chain, rs, rl)
       ), heads AS (
         UPDATE processes p SET last_nonce = h.nonce, last_hash_chain = h.chain, last_assignment_id = h.aid, last_timestamp = h.ts
         FROM unnest(${last.map((s) => s.processId)}::text[], ${last.map((s) => s.nonce)}::bigint[], ${last.map((s) => s.hashChain)}::text[],
