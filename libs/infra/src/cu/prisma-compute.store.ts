@@ -34,21 +34,21 @@ export class PrismaComputeStore implements ComputeStore {
     const crank = results.map((r) =>
       !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length) ? 'pending' : 'none',
     );
-    await this.prisma.$transaction([
-      this.prisma.$executeRaw`
+    // One statement (atomic on its own): the results, and the head moved past them.
+    await this.prisma.$executeRaw`
+      WITH inserted AS (
         INSERT INTO results (process_id, nonce, message_id, result, gas_used, error, crank_status)
         SELECT ${processId}, n, m, r::jsonb, g, e, c
         FROM unnest(${nonces}::bigint[], ${messageIds}::text[], ${json}::text[], ${gas}::bigint[], ${errors}::text[], ${crank}::text[])
              AS t(n, m, r, g, e, c)
-        ON CONFLICT (process_id, nonce) DO NOTHING`,
-      this.prisma.$executeRaw`
-        INSERT INTO cu_processes (process_id, nonce, state_hash, state_hash_nonce, updated_at)
-        VALUES (${processId}, ${last}, ${stateHash ?? null}, ${stateHash ? last : null}, now())
-        ON CONFLICT (process_id) DO UPDATE SET nonce = GREATEST(cu_processes.nonce, EXCLUDED.nonce),
-          state_hash = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
-          state_hash_nonce = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash_nonce ELSE cu_processes.state_hash_nonce END,
-          updated_at = now()`,
-    ]);
+        ON CONFLICT (process_id, nonce) DO NOTHING
+      )
+      INSERT INTO cu_processes (process_id, nonce, state_hash, state_hash_nonce, updated_at)
+      VALUES (${processId}, ${last}, ${stateHash ?? null}, ${stateHash ? last : null}, now())
+      ON CONFLICT (process_id) DO UPDATE SET nonce = GREATEST(cu_processes.nonce, EXCLUDED.nonce),
+        state_hash = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
+        state_hash_nonce = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash_nonce ELSE cu_processes.state_hash_nonce END,
+        updated_at = now()`;
   }
 
   async markBroken(processId: string, nonce: number, error: string): Promise<void> {
