@@ -70,7 +70,10 @@ export interface ItemDigests {
   dedupeKey: string;
 }
 
-const blobDigest = (blob: Uint8Array): Buffer => sha384(Buffer.concat([prefixHash('blob', blob.byteLength), sha384(blob)]));
+const digestOfBlob = (blob: Uint8Array): Buffer => sha384(Buffer.concat([prefixHash('blob', blob.byteLength), sha384(blob)]));
+// Absent targets and anchors and empty data (every assignment has all three) are the empty blob.
+const EMPTY_BLOB_DIGEST = digestOfBlob(new Uint8Array(0));
+const blobDigest = (blob: Uint8Array): Buffer => (blob.byteLength === 0 ? EMPTY_BLOB_DIGEST : digestOfBlob(blob));
 const fold = (acc: Buffer, digest: Buffer): Buffer => sha384(Buffer.concat([acc, digest]));
 
 // Both lists open with "dataitem", "1": their running hashes after those two elements are constants.
