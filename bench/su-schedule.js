@@ -10,6 +10,9 @@ import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, r
 const PROCESSES = 100;
 const USERS = 10;
 const CLIENTS = 32;
+// 32 clients in a closed loop measure latency as much as capacity (each waits for its answer); at
+// this many the batches fill up and the SU's own ceiling shows.
+const SATURATION_CLIENTS = 128;
 
 const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
 
@@ -26,13 +29,13 @@ async function messages(users, targets, count) {
   return out;
 }
 
-/** CLIENTS concurrent clients schedule `raws` (each takes the next item when its previous one is answered). */
-async function closedLoop(scheduler, raws) {
+/** `clients` concurrent clients schedule `raws` (each takes the next item when its previous one is answered). */
+async function closedLoop(scheduler, raws, clients = CLIENTS) {
   const latencies = new Array(raws.length);
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+    Array.from({ length: clients }, async () => {
       while (next < raws.length) {
         const i = next++;
         const t0 = performance.now();
@@ -81,9 +84,11 @@ export const bench = {
       log(`signing ${runs} × (${spreadCount} + ${hotCount}) items`);
       const spreadItems = [];
       const hotItems = [];
+      const saturationItems = [];
       for (let r = 0; r < runs + 1; r += 1) {
         spreadItems.push(await messages(users, processIds, r === 0 ? 100 : spreadCount));
         hotItems.push(await messages(users, [processIds[0]], r === 0 ? 50 : hotCount));
+        if (r > 0) saturationItems.push(await messages(users, processIds, spreadCount));
       }
       // Warm-up (connections, JIT), not recorded.
       await closedLoop(scheduler, spreadItems[0]);
@@ -93,6 +98,8 @@ export const bench = {
       const spread = await repeat(runs, (i) => closedLoop(scheduler, spreadItems[i + 1]), { log });
       log(`one hot process: ${runs} runs of ${hotCount} items, ${CLIENTS} clients`);
       const hot = await repeat(runs, (i) => closedLoop(scheduler, hotItems[i + 1]), { log });
+      log(`${PROCESSES} processes, saturation: ${runs} runs of ${spreadCount} items, ${SATURATION_CLIENTS} clients`);
+      const saturation = await repeat(runs, (i) => closedLoop(scheduler, saturationItems[i], SATURATION_CLIENTS), { log });
 
       log('anchor: verifyDataItem alone');
       const parsed = spreadItems.slice(1).flat().map((raw) => parseDataItem(raw));
@@ -113,8 +120,13 @@ export const bench = {
           row('su-schedule: 1 hot process', pick(hot, 'rate'), 'msg/s', anchor),
           row('su-schedule: 1 hot process, latency p50', pick(hot, 'p50'), 'ms'),
           row('su-schedule: 1 hot process, latency p99', pick(hot, 'p99'), 'ms'),
+          row(`su-schedule: ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick(saturation, 'rate'), 'msg/s', {
+            ...anchor,
+            note: `the same with ${SATURATION_CLIENTS} concurrent clients: batches fill up, the figure is the SU's capacity rather than ${CLIENTS} clients' round trips`,
+          }),
+          row(`su-schedule: ${PROCESSES} processes, ${SATURATION_CLIENTS} clients, latency p50`, pick(saturation, 'p50'), 'ms'),
         ],
-        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, spread, hot, verify },
+        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, verify },
       };
     } finally {
       await verifier.close();
