@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
 import { QUEUE_NAMES, createPrismaClient, type PrismaClient } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const THREADS = 2;
@@ -21,25 +17,21 @@ const threadOf = (pid: string) => createHash('sha256').update(pid).digest().read
 
 describe('wall-clock backstop: a C call that never returns', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let prisma: PrismaClient;
   let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
+  const http = () => platform.http();
+  const mu = (raw: Uint8Array) => platform.mu(raw);
 
   beforeAll(async () => {
     t = await createTestEnv({ CU_THREADS: String(THREADS), CU_WALL_TIMEOUT_MS: '1500', RESULT_TIMEOUT_MS: '20000' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     prisma = createPrismaClient(t.env.DATABASE_URL);
     owner = newUser();
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close(), prisma?.$disconnect()]);
+    await Promise.all([platform?.close(), prisma?.$disconnect()]);
     await t?.cleanup();
   });
 

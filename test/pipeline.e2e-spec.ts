@@ -1,12 +1,8 @@
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
 import { createPrismaClient } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const COUNTER = `
@@ -39,14 +35,13 @@ end)
 
 describe('pipeline: MU → SU → CU → MU', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let su: string;
   let moduleId: string;
   let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
-  const result = async (processId: string, messageId: string) => (await http().get(`/cu/result/${messageId}`).query({ 'process-id': processId }).expect(200)).body;
+  const http = () => platform.http();
+  const mu = (raw: Uint8Array) => platform.mu(raw);
+  const result = (processId: string, messageId: string) => platform.result(processId, messageId);
   const send = async (processId: string, action: string, extra: { name: string; value: string }[] = [], data = '') => {
     const m = await messageItem(owner, processId, [{ name: 'Action', value: action }, ...extra], data);
     expect((await mu(m.raw).expect(202)).body).toEqual({ id: m.id, message: m.id });
@@ -62,10 +57,7 @@ describe('pipeline: MU → SU → CU → MU', () => {
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', ADMIN_TOKEN: 'test-admin-token', MAX_CRANK_DEPTH: '5' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     const info = (await http().get('/info').expect(200)).body;
     su = info.scheduler.address;
     moduleId = info.modules['lua-5.4-aos'];
@@ -74,7 +66,7 @@ describe('pipeline: MU → SU → CU → MU', () => {
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await t?.cleanup();
   });
 

@@ -1,14 +1,10 @@
 import { join } from 'node:path';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataItem, tokenModuleWasm, wasmModuleTags, type ItemSigner, type Tag } from '@ao/core';
 import { ArweaveGateway, loadOrCreateWallet } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { waitMined } from './support/verify-helpers.js';
 
@@ -23,16 +19,15 @@ end)
 
 describe('WASM processes through the pipeline: gateway module → MU → SU → CU → MU', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let su: string;
   let luaModule: string;
   let tokenModule: string;
   let brokenModule: string;
   let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
-  const result = async (processId: string, messageId: string) => (await http().get(`/cu/result/${messageId}`).query({ 'process-id': processId }).expect(200)).body;
+  const http = () => platform.http();
+  const mu = (raw: Uint8Array) => platform.mu(raw);
+  const result = (processId: string, messageId: string) => platform.result(processId, messageId);
   const send = async (processId: string, tags: Tag[], data = '') => {
     const m = await messageItem(owner, processId, tags, data);
     expect((await mu(m.raw).expect(202)).body).toEqual({ id: m.id, message: m.id });
@@ -49,10 +44,7 @@ describe('WASM processes through the pipeline: gateway module → MU → SU → 
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     const info = (await http().get('/info').expect(200)).body;
     su = info.scheduler.address;
     luaModule = info.modules['lua-5.4-aos'];
@@ -70,7 +62,7 @@ describe('WASM processes through the pipeline: gateway module → MU → SU → 
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await t?.cleanup();
   });
 

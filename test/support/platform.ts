@@ -12,6 +12,8 @@ export interface TestPlatform {
   http(): ReturnType<typeof request>;
   /** POST /mu/ with a raw signed item. */
   mu(raw: Uint8Array): request.Test;
+  /** GET /cu/result of a message, expecting 200; the result's body. */
+  result(processId: string, messageId: string): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startTestPlatform(env: Env): Promise<TestPlatform> {
     worker,
     http,
     mu: (raw) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw)),
+    result: async (processId, messageId) => (await http().get(`/cu/result/${messageId}`).query({ 'process-id': processId }).expect(200)).body,
     close: async () => {
       await Promise.all([api.close(), worker.close()]);
     },
