@@ -48,6 +48,24 @@ describe('VerifyPool', () => {
     await expect(pool.verify(big.raw)).resolves.toMatchObject({ id: big.id });
   });
 
+  it('fails the batches of a thread that dies, transiently, and goes on with a new thread', async () => {
+    const one = new VerifyPool({ threads: 1 });
+    const good = await item('survivor');
+    await one.verify(good.raw); // the thread is up
+    // Enough work (several batches) that the thread is still busy when it is stopped.
+    const many = await Promise.all(Array.from({ length: 256 }, (_, i) => item(`m${i}`)));
+    const outcomes = Promise.allSettled(many.map((m) => one.verify(m.raw)));
+    await new Promise((r) => setImmediate(r)); // the batches are on their way to the thread
+    await one['threads'][0].worker.terminate();
+    const settled = await outcomes;
+    const failed = settled.filter((o) => o.status === 'rejected');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f.reason).toMatchObject({ code: 'INTERNAL', kind: 'transient' });
+    settled.forEach((o, i) => o.status === 'fulfilled' && expect(o.value.id).toBe(many[i].id));
+    await expect(one.verify(good.raw)).resolves.toMatchObject({ id: good.id });
+    await one.close();
+  });
+
   it('fails transiently once closed', async () => {
     const closing = new VerifyPool({ threads: 1 });
     const good = await item('late');
