@@ -29,23 +29,29 @@ export class CuService implements OnApplicationShutdown {
 
   /** The result of a message, waiting (bounded) for its evaluation. */
   async result(processId: string, messageId: string): Promise<ResultLookup> {
-    const slot = await this.prisma.assignment.findUnique({
-      where: { processId_messageId: { processId, messageId } },
-      select: { nonce: true },
-    });
-    if (!slot) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
+    // The message's slot, its result if any, and how far the process is evaluated: one query.
+    const read = async () =>
+      (
+        await this.prisma.$queryRaw<{ nonce: bigint; result: EvalResult | null; head_nonce: bigint | null; head_error: string | null }[]>`
+          SELECT a.nonce, r.result, c.nonce AS head_nonce, c.error AS head_error
+          FROM assignments a
+          LEFT JOIN results r ON r.process_id = a.process_id AND r.nonce = a.nonce
+          LEFT JOIN cu_processes c ON c.process_id = a.process_id
+          WHERE a.process_id = ${processId} AND a.message_id = ${messageId}`
+      )[0];
+    const first = await read();
+    if (!first) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
+    if (first.result) return { status: 'done', result: first.result };
+    const nonce = Number(first.nonce);
     const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
-    // Watching before the first read: an announcement that lands between a read and the wait still wakes it.
-    const watch = this.events.watch(processId, Number(slot.nonce));
+    // Watching before the next read: an announcement that lands between a read and the wait still wakes it.
+    const watch = this.events.watch(processId, nonce);
     try {
       let kicked = false;
       for (;;) {
-        const [row] = await this.prisma.$queryRaw<{ result: EvalResult | null; head_nonce: bigint | null; head_error: string | null }[]>`
-          SELECT (SELECT result FROM results WHERE process_id = ${processId} AND nonce = ${slot.nonce}) AS result,
-                 c.nonce AS head_nonce, c.error AS head_error
-          FROM (SELECT 1) one LEFT JOIN cu_processes c ON c.process_id = ${processId}`;
+        const row = (await read())!;
         if (row.result) return { status: 'done', result: row.result };
-        if (row.head_error && row.head_nonce !== null && row.head_nonce < slot.nonce) {
+        if (row.head_error && row.head_nonce !== null && Number(row.head_nonce) < nonce) {
           // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
           throw stoppedError(row.head_error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
         }
@@ -54,7 +60,7 @@ export class CuService implements OnApplicationShutdown {
           await this.pipeline.kickEvaluate(processId);
         }
         const left = deadline - Date.now();
-        if (left <= 0) return { status: 'pending', nonce: Number(slot.nonce) };
+        if (left <= 0) return { status: 'pending', nonce };
         // Woken by the evaluator's announcement; the database is checked again at least every
         // RESULT_RECHECK_MS in case an announcement was lost.
         await watch.next(Math.min(left, RESULT_RECHECK_MS));
