@@ -5,16 +5,12 @@
 // deployment; this process only offers load and watches. At fixed offered loads (open loop), and
 // at saturation (closed loop) with one worker process and then two. Anchor: a raw BullMQ job
 // round trip (add → a worker completes it) on the same Redis.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { createDataItem } from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
-import { ArweaveGateway, createPrismaClient, createRedis, loadOrCreateWallet, parseEnv, walletAddress } from '@ao/infra';
-import { aoTags, benchStorage, freePort, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, startGatewayProcess, summarize, tempDir, transferTags, uniqueId } from './lib.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+import { createRedis } from '@ao/infra';
+import { aoTags, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
+import { startPlatform } from './platform.js';
 
 const PROCESSES = 10;
 const USERS = 20;
@@ -55,110 +51,6 @@ class CrankWatcher {
   stop() {
     clearInterval(this.timer);
   }
-}
-
-/** Runs `npm run <app>`'s entry as a child process with `vars`; resolves once it has started. */
-function startApp(name, script, vars, ready) {
-  // BENCH_APP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the apps under load.
-  const nodeArgs = (process.env.BENCH_APP_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...vars }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (d) => (tail = (tail + d).slice(-4000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = Promise.race([
-    ready(),
-    exited.then((code) => {
-      throw new Error(`${name} exited (${code}) while starting: ${tail.trim().split('\n').slice(-3).join(' | ')}`);
-    }),
-  ]);
-  return started.then(() => ({
-    name,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  }));
-}
-
-/** Polls `check` until it returns true (or throws after `ms`). */
-async function until(check, ms, what) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-/** The platform: a gateway process, wallets, a migrated schema, the API process, worker processes. */
-async function startPlatform(log) {
-  const storage = await benchStorage();
-  const tmp = await tempDir('e2e');
-  const gateway = await startGatewayProcess(join(tmp.dir, 'arlocal'));
-  const upload = await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
-  await loadOrCreateWallet(join(tmp.dir, 'wallet.json'), 'ed25519');
-  await new ArweaveGateway(gateway.url).mint(walletAddress(upload.jwk), String(10n ** 18n));
-  const port = await freePort();
-  const adminToken = uniqueId() + uniqueId();
-  const vars = {
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: storage.databaseUrl,
-    REDIS_URL: storage.redisUrl,
-    REDIS_PREFIX: storage.redisPrefix,
-    ARWEAVE_URL: gateway.url,
-    WALLET_PATH: join(tmp.dir, 'wallet.json'),
-    ARWEAVE_WALLET_PATH: join(tmp.dir, 'arweave-wallet.json'),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    PORT: String(port),
-    API_HOST: '127.0.0.1',
-    EMBEDDED_SERVICES: 'never',
-    RESULT_TIMEOUT_MS: '30000',
-    ADMIN_TOKEN: adminToken,
-  };
-  const env = parseEnv(vars);
-  const url = `http://127.0.0.1:${port}`;
-  const api = await startApp('api', 'apps/api/dist/main.js', vars, () => until(async () => (await fetch(`${url}/info`)).ok, 60_000, 'the API'));
-  const workers = [];
-  const prisma = createPrismaClient(env.DATABASE_URL, 4);
-  const platform = {
-    env,
-    url,
-    adminToken,
-    prisma,
-    /** Starts one more worker process (all stages) and waits for its heartbeat. */
-    async addWorker() {
-      const before = await liveWorkers(url);
-      workers.push(await startApp(`worker ${workers.length + 1}`, 'apps/worker/dist/main.js', vars, () => until(async () => (await liveWorkers(url)) > before, 60_000, 'a worker heartbeat')));
-      return workers.length;
-    },
-    get workers() {
-      return workers.length;
-    },
-    async stop() {
-      for (const w of workers) await w.stop().catch((e) => log(`${w.name} stop: ${e.message}`));
-      await api.stop().catch((e) => log(`api stop: ${e.message}`));
-      await prisma.$disconnect();
-      await gateway.stop().catch(() => undefined);
-      await storage.cleanup();
-      await tmp.cleanup();
-    },
-  };
-  await platform.addWorker();
-  log(`platform up: api :${port}, gateway ${gateway.url}, schema bench_${storage.id}, 1 worker process (${env.CU_THREADS} evaluation threads, concurrency ${env.WORKER_CONCURRENCY})`);
-  return platform;
-}
-
-/** Worker processes with a fresh heartbeat, as /health reports them ("N instance(s)"). */
-async function liveWorkers(url) {
-  const worker = (await (await fetch(`${url}/health`)).json())?.checks?.worker;
-  if (worker?.status !== 'up') return 0;
-  return Number(/(\d+) instance/.exec(worker.reason ?? '')?.[1] ?? 0);
 }
 
 /** POSTs a raw item to /mu/; returns the status (0 when the connection failed: counted as refused). */
@@ -305,7 +197,7 @@ export const bench = {
     const rates = process.env.BENCH_E2E_RATES ? process.env.BENCH_E2E_RATES.split(',').map(Number) : quick ? [20] : [50, 500];
     const seconds = quick ? 3 : 4;
     const saturationCount = quick ? 100 : 400;
-    const platform = await startPlatform(log);
+    const platform = await startPlatform(log, { workers: 1 });
     const watcher = new CrankWatcher(platform.prisma);
     try {
       const info = await (await fetch(`${platform.url}/info`)).json();

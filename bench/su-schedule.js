@@ -1,11 +1,13 @@
 // su-schedule: signed items through the real Scheduler (parse, verify, lock the process's head,
 // sign the assignment, store both) into PostgreSQL (PrismaSchedulerStore), from concurrent
 // clients: spread over 100 processes, then all on one hot process. Items are verified as the API
-// does: on ITEM_VERIFY_THREADS worker threads (its default unless set). Anchor: verifyDataItem alone.
+// does: on ITEM_VERIFY_THREADS worker threads (its default unless set). Then the same through HTTP:
+// POST /su/ to the API process, as an ao client schedules. Anchor: verifyDataItem alone.
 import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
 import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
 import { generateKeyPairSync } from 'node:crypto';
 import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
+import { startPlatform } from './platform.js';
 
 const PROCESSES = 100;
 const USERS = 10;
@@ -47,6 +49,57 @@ async function closedLoop(scheduler, raws, clients = CLIENTS) {
   );
   const seconds = (performance.now() - started) / 1000;
   return { rate: raws.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** The same closed loop through the API process: `POST /su/` with each raw item, counting non-2xx answers as failures. */
+async function closedLoopHttp(url, raws, clients) {
+  const latencies = new Array(raws.length);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < raws.length) {
+        const i = next++;
+        const t0 = performance.now();
+        const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raws[i] });
+        const body = await res.text();
+        if (!res.ok) throw new Error(`POST /su/ answered ${res.status}: ${body.slice(0, 200)}`);
+        latencies[i] = performance.now() - t0;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { rate: raws.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/**
+ * `POST /su/` over HTTP to the API process (`npm run api`, with its own SU wallet, verify threads
+ * and pg pool), from `clients` concurrent clients in this process: what an ao client sees.
+ */
+async function overHttp({ runs, count, clients, log }) {
+  const platform = await startPlatform(log, { workers: 0 });
+  try {
+    const info = await (await fetch(`${platform.url}/info`)).json();
+    const su = info.scheduler.address;
+    const users = Array.from({ length: USERS }, signer);
+    const processIds = [];
+    for (let i = 0; i < PROCESSES; i += 1) {
+      const p = await createDataItem(
+        { data: 'bench', anchor: randomAnchor(), tags: [...aoTags('Process'), { name: 'Module', value: 'M'.repeat(43) }, { name: 'Scheduler', value: su }] },
+        users[i % USERS],
+      );
+      const res = await fetch(`${platform.url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: p.raw });
+      if (!res.ok) throw new Error(`spawn refused: ${res.status} ${await res.text()}`);
+      processIds.push(p.id);
+    }
+    await closedLoopHttp(platform.url, await messages(users, processIds, 200), clients); // warm-up
+    const batches = [];
+    for (let r = 0; r < runs; r += 1) batches.push(await messages(users, processIds, count));
+    log(`POST /su/ over HTTP, ${PROCESSES} processes: ${runs} runs of ${count} items, ${clients} clients`);
+    return await repeat(runs, (i) => closedLoopHttp(platform.url, batches[i], clients), { log });
+  } finally {
+    await platform.stop();
+  }
 }
 
 export const bench = {
@@ -101,6 +154,8 @@ export const bench = {
       log(`${PROCESSES} processes, saturation: ${runs} runs of ${spreadCount} items, ${SATURATION_CLIENTS} clients`);
       const saturation = await repeat(runs, (i) => closedLoop(scheduler, saturationItems[i], SATURATION_CLIENTS), { log });
 
+      const http = await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
+
       log('anchor: verifyDataItem alone');
       const parsed = spreadItems.slice(1).flat().map((raw) => parseDataItem(raw));
       const verifyRates = await repeat(runs, async () => {
@@ -125,8 +180,14 @@ export const bench = {
             note: `the same with ${SATURATION_CLIENTS} concurrent clients: batches fill up, the figure is the SU's capacity rather than ${CLIENTS} clients' round trips`,
           }),
           row(`su-schedule: ${PROCESSES} processes, ${SATURATION_CLIENTS} clients, latency p50`, pick(saturation, 'p50'), 'ms'),
+          row(`su-schedule: POST /su/ over HTTP, ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick(http, 'rate'), 'msg/s', {
+            ...anchor,
+            note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
+          }),
+          row(`su-schedule: POST /su/ over HTTP, latency p50`, pick(http, 'p50'), 'ms'),
+          row(`su-schedule: POST /su/ over HTTP, latency p99`, pick(http, 'p99'), 'ms'),
         ],
-        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, verify },
+        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, http, verify },
       };
     } finally {
       await verifier.close();
