@@ -31,8 +31,11 @@ async function messages(users, targets, count) {
   return out;
 }
 
-/** `clients` concurrent clients schedule `raws` (each takes the next item when its previous one is answered). */
-async function closedLoop(scheduler, raws, clients = CLIENTS) {
+/**
+ * `clients` concurrent clients each send their next raw item with `send` once their previous one is
+ * answered (a closed loop); the rate and the latency percentiles of the answers.
+ */
+async function closedLoopOf(send, raws, clients) {
   const latencies = new Array(raws.length);
   let next = 0;
   const started = performance.now();
@@ -41,8 +44,7 @@ async function closedLoop(scheduler, raws, clients = CLIENTS) {
       while (next < raws.length) {
         const i = next++;
         const t0 = performance.now();
-        const r = await scheduler.schedule(raws[i]);
-        if (!r.created) throw new Error(`item ${r.id} was already scheduled`);
+        await send(raws[i]);
         latencies[i] = performance.now() - t0;
       }
     }),
@@ -51,25 +53,29 @@ async function closedLoop(scheduler, raws, clients = CLIENTS) {
   return { rate: raws.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-/** The same closed loop through the API process: `POST /su/` with each raw item, counting non-2xx answers as failures. */
-async function closedLoopHttp(url, raws, clients) {
-  const latencies = new Array(raws.length);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < raws.length) {
-        const i = next++;
-        const t0 = performance.now();
-        const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raws[i] });
-        const body = await res.text();
-        if (!res.ok) throw new Error(`POST /su/ answered ${res.status}: ${body.slice(0, 200)}`);
-        latencies[i] = performance.now() - t0;
-      }
-    }),
+/** The closed loop on the Scheduler in this process. */
+function closedLoop(scheduler, raws, clients = CLIENTS) {
+  return closedLoopOf(
+    async (raw) => {
+      const r = await scheduler.schedule(raw);
+      if (!r.created) throw new Error(`item ${r.id} was already scheduled`);
+    },
+    raws,
+    clients,
   );
-  const seconds = (performance.now() - started) / 1000;
-  return { rate: raws.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** The same through the API process: `POST /su/` with each raw item; a non-2xx answer fails the run. */
+function closedLoopHttp(url, raws, clients) {
+  return closedLoopOf(
+    async (raw) => {
+      const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
+      const body = await res.text();
+      if (!res.ok) throw new Error(`POST /su/ answered ${res.status}: ${body.slice(0, 200)}`);
+    },
+    raws,
+    clients,
+  );
 }
 
 /**
