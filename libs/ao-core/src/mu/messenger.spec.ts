@@ -9,7 +9,7 @@ import { Scheduler } from '../su/scheduler.js';
 import { getTag } from '../tags.js';
 import type { EvalResult, Tag } from '../types.js';
 import { Messenger } from './messenger.js';
-import type { CrankEntry, CrankOutcome, PushRecord, PushStore } from './ports.js';
+import type { CrankBatch, CrankEntry, CrankOutcome, PushRecord, PushStore } from './ports.js';
 
 const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
 const ao = (type: string): Tag[] => [
@@ -23,22 +23,20 @@ class FakePushStore implements PushStore {
   readonly pushes = new Map<string, PushRecord>();
   finished?: { status: 'done' | 'failed'; error?: string };
   constructor(private readonly outbox: { messageId: string; result: EvalResult }) {}
-  async result() {
-    return { nonce: 0, ...this.outbox };
+  private batch(entries: CrankEntry[]): CrankBatch {
+    return { entries, pushes: new Map(this.pushes), depths: new Map(), pushedFor: new Map() };
   }
-  async pendingResults() {
-    return this.finished ? [] : [{ nonce: 0, ...this.outbox }];
+  async crankOf() {
+    return this.batch([{ nonce: 0, ...this.outbox }]);
   }
-  async pushesOf() {
-    return new Map(this.pushes);
+  async pendingCranks() {
+    return this.batch(this.finished ? [] : [{ nonce: 0, ...this.outbox }]);
   }
   async recordPushes(pushes: PushRecord[]) {
     for (const push of pushes) if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
   }
-  async depthsOf() {
-    return new Map<string, number>();
-  }
-  async finishCranks(_p: string, outcomes: CrankOutcome[]) {
+  async finishCranks(_p: string, outcomes: CrankOutcome[], pushes: PushRecord[] = []) {
+    await this.recordPushes(pushes);
     for (const { status, error } of outcomes) this.finished = { status, error };
   }
 }
@@ -105,7 +103,12 @@ describe('Messenger: outbox entries refused for good', () => {
     expect(report).toMatchObject({ status: 'failed', pushed: 1 });
     expect(await actions(target)).toEqual(['Good']);
     expect(kicked).toEqual([target]);
-    const failed = [...store.pushes.values()].filter((p) => p.status === 'failed').map((p) => [p.id.split(':').slice(2).join(':'), p.error]);
+    // In outbox order (messages, spawns, assignments), whatever order they were recorded in.
+    const order = ['message', 'spawn', 'assign'];
+    const failed = [...store.pushes.values()]
+      .filter((p) => p.status === 'failed')
+      .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || a.idx - b.idx)
+      .map((p) => [p.id.split(':').slice(2).join(':'), p.error]);
     expect(failed).toEqual([
       ['message:0', expect.stringMatching(/^INVALID_PROTOCOL: Data-Protocol must be "ao"/)],
       ['message:1', expect.stringMatching(/^INVALID_ITEM: A target must be a 43-character base64url id/)],
@@ -149,22 +152,20 @@ class ResultsPushStore implements PushStore {
   constructor(private readonly entries: CrankEntry[]) {
     for (const e of entries) this.status.set(e.nonce, { status: 'pending' });
   }
-  async result(_p: string, nonce: number) {
-    return this.entries.find((e) => e.nonce === nonce);
+  private batch(entries: CrankEntry[]): CrankBatch {
+    return { entries, pushes: new Map(this.pushes), depths: new Map(this.depths), pushedFor: new Map() };
   }
-  async pendingResults(_p: string, limit: number) {
-    return this.entries.filter((e) => this.status.get(e.nonce)!.status === 'pending').slice(0, limit);
+  async crankOf(_p: string, nonce: number) {
+    return this.batch(this.entries.filter((e) => e.nonce === nonce));
   }
-  async pushesOf() {
-    return new Map(this.pushes);
+  async pendingCranks(_p: string, limit: number) {
+    return this.batch(this.entries.filter((e) => this.status.get(e.nonce)!.status === 'pending').slice(0, limit));
   }
   async recordPushes(pushes: PushRecord[]) {
     for (const push of pushes) if (!this.pushes.has(push.id)) this.pushes.set(push.id, push);
   }
-  async depthsOf(ids: string[]) {
-    return new Map(ids.flatMap((id) => (this.depths.has(id) ? [[id, this.depths.get(id)!] as const] : [])));
-  }
-  async finishCranks(_p: string, outcomes: CrankOutcome[]) {
+  async finishCranks(_p: string, outcomes: CrankOutcome[], pushes: PushRecord[] = []) {
+    await this.recordPushes(pushes);
     for (const { nonce, status, error } of outcomes) this.status.set(nonce, { status, error });
   }
 }

@@ -8,7 +8,7 @@ import { toStoredItem } from '../su/scheduler.js';
 import type { ProcessRecord, SchedulerStore } from '../su/ports.js';
 import { getTag } from '../tags.js';
 import type { Tag } from '../types.js';
-import type { CrankEntry, PushRecord, PushStore } from './ports.js';
+import type { CrankBatch, CrankEntry, PushRecord, PushStore } from './ports.js';
 
 export interface MessengerDeps {
   store: PushStore;
@@ -71,41 +71,33 @@ const ORDER = { message: 0, spawn: 1_000_000, assign: 2_000_000 } as const;
  *
  * `crankPending` relays many results of one sender at once, in nonce order: one read of their
  * context, the messages to processes issued together (the SU commits them in one batch, in this
- * order), the ones to wallets stored in one write, the pushes recorded in one write, the results
- * finished in one write.
+ * order), the ones to wallets stored in one write, the pushes recorded and the results finished
+ * in one write.
  */
 export class Messenger {
   constructor(private readonly deps: MessengerDeps) {}
 
   /** Cranks one result, whatever its crank status (a re-run delivers nothing twice). */
   async crank(processId: string, nonce: number): Promise<CrankReport> {
-    const entry = await this.deps.store.result(processId, nonce);
-    if (!entry) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
-    const [report] = await this.crankAll(processId, [entry]);
+    const batch = await this.deps.store.crankOf(processId, nonce);
+    if (batch.entries.length === 0) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
+    const [report] = await this.crankAll(processId, batch);
     return report;
   }
 
   /** Cranks up to `limit` results of a process still pending relay, in nonce order; [] when none is. */
   async crankPending(processId: string, limit: number): Promise<CrankReport[]> {
-    const entries = await this.deps.store.pendingResults(processId, limit);
-    return entries.length ? this.crankAll(processId, entries) : [];
+    const batch = await this.deps.store.pendingCranks(processId, limit);
+    return batch.entries.length ? this.crankAll(processId, batch) : [];
   }
 
-  private async crankAll(processId: string, entries: CrankEntry[]): Promise<CrankReport[]> {
+  private async crankAll(processId: string, { entries, pushes, depths, pushedFor: tags }: CrankBatch): Promise<CrankReport[]> {
     const { store, log, maxDepth } = this.deps;
-    const messageIds = [...new Set(entries.map((e) => e.messageId))];
-    // Everything the crank needs to know, read at once.
-    const [process, messages, hops, pushes] = await Promise.all([
-      log.getProcess(processId),
-      log.getItems(messageIds),
-      store.depthsOf(messageIds),
-      store.pushesOf(processId, entries.map((e) => e.nonce)),
-    ]);
+    const process = await log.getProcess(processId);
     if (!process) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId });
     const cranks = entries.map((entry): Crank => {
-      const message = messages.get(entry.messageId);
-      const pushedFor = (message && getTag(message.tags, 'Pushed-For')) ?? entry.messageId;
-      const depth = (hops.get(entry.messageId) ?? 0) + 1;
+      const pushedFor = tags.get(entry.messageId) ?? entry.messageId;
+      const depth = (depths.get(entry.messageId) ?? 0) + 1;
       const report: CrankReport = { processId, nonce: entry.nonce, pushed: 0, skipped: 0, status: 'done' };
       const crank: Crank = { entry, base: { fromProcess: processId, fromNonce: entry.nonce, pushedFor, depth, status: 'done' }, report, failures: [] };
       const { Messages, Spawns, Assignments } = entry.result;
@@ -116,7 +108,7 @@ export class Messenger {
     });
     const live = cranks.filter((c) => !c.stopped);
     const touched = new Set<string>();
-    await this.pushMessages(process, live, pushes, touched);
+    const records = await this.pushMessages(process, live, pushes, touched);
     for (const crank of live) {
       if (crank.retry !== undefined) continue;
       try {
@@ -136,17 +128,20 @@ export class Messenger {
         Object.assign(report, { status: 'failed', error });
       }
     }
+    // What was delivered is recorded even when a retry follows (a retry would find it anyway: the
+    // items are deterministic and the SU dedupes them), with the finished results, in one write.
     await store.finishCranks(
       processId,
       finished.map(({ report }) => ({ nonce: report.nonce, status: report.status, ...(report.error ? { error: report.error } : {}) })),
+      records,
     );
     const retry = cranks.find((c) => c.retry !== undefined);
     if (retry) throw retry.retry;
     return cranks.map((c) => c.report);
   }
 
-  /** The outbox Messages of these results: signed one by one, delivered together, recorded together. */
-  private async pushMessages(process: ProcessRecord, cranks: Crank[], pushes: Map<string, PushRecord>, touched: Set<string>): Promise<void> {
+  /** The outbox Messages of these results: signed one by one, delivered together; returns their push records. */
+  private async pushMessages(process: ProcessRecord, cranks: Crank[], pushes: Map<string, PushRecord>, touched: Set<string>): Promise<PushRecord[]> {
     const records: PushRecord[] = [];
     const outgoing: { crank: Crank; id: string; idx: number; target: string; item: SignedDataItem }[] = [];
     const refused = (crank: Crank, idx: number, reason: string) => crank.failures.push([ORDER.message + idx, `message ${idx}: ${reason}`]);
@@ -177,7 +172,7 @@ export class Messenger {
         }
       }
     }
-    if (outgoing.length === 0 && records.length === 0) return;
+    if (outgoing.length === 0) return records;
     const processes = await this.deps.log.getProcesses([...new Set(outgoing.map((o) => o.target))]);
     const toProcesses = outgoing.filter((o) => processes.has(o.target));
     const toWallets = outgoing.filter((o) => !processes.has(o.target));
@@ -206,10 +201,7 @@ export class Messenger {
     };
     toProcesses.forEach((o, i) => settle(o, scheduled[i]));
     for (const o of toWallets) settle(o, stored!);
-    // What was delivered is recorded even when a retry follows (a retry would find it anyway:
-    // the items are deterministic and the SU dedupes them).
-    records.sort((a, b) => a.fromNonce - b.fromNonce || a.idx - b.idx);
-    if (records.length) await this.deps.store.recordPushes(records);
+    return records.sort((a, b) => a.fromNonce - b.fromNonce || a.idx - b.idx);
   }
 
   /** A result's Spawns (each with its `Spawned` notice to the parent) and Assignments, one by one. */

@@ -30,18 +30,26 @@ export interface CrankOutcome {
   error?: string;
 }
 
+/** Results to crank with everything the crank needs to know about them, read at once. */
+export interface CrankBatch {
+  /** In nonce order. */
+  entries: CrankEntry[];
+  /** The pushes already recorded for these results, by id. */
+  pushes: Map<string, PushRecord>;
+  /** Hops from a user message of each answered message that was itself pushed (absent: 0, a user's own). */
+  depths: Map<string, number>;
+  /** The `Pushed-For` tag of each answered message that has one. */
+  pushedFor: Map<string, string>;
+}
+
 /** What the MU reads and records. */
 export interface PushStore {
-  /** The result at `nonce`, whatever its crank status. */
-  result(processId: string, nonce: number): Promise<CrankEntry | undefined>;
-  /** Results of a process whose outbox is still to be relayed (crank status pending), in nonce order, at most `limit`. */
-  pendingResults(processId: string, limit: number): Promise<CrankEntry[]>;
-  /** The pushes already recorded for these results of a process, by id (one read for them all). */
-  pushesOf(processId: string, nonces: number[]): Promise<Map<string, PushRecord>>;
+  /** Up to `limit` results of a process still to be relayed (crank status pending), oldest first. */
+  pendingCranks(processId: string, limit: number): Promise<CrankBatch>;
+  /** The result at `nonce` whatever its crank status (no entries when there is none yet). */
+  crankOf(processId: string, nonce: number): Promise<CrankBatch>;
   /** Records pushes once each (a second record with the same id is ignored). */
   recordPushes(pushes: PushRecord[]): Promise<void>;
-  /** For each item id, how many hops from a user message it is; ids absent from the answer are a user's own messages (0). */
-  depthsOf(messageIds: string[]): Promise<Map<string, number>>;
-  /** Marks results' outboxes as relayed (or failed, with the reason on the result). */
-  finishCranks(processId: string, outcomes: CrankOutcome[]): Promise<void>;
+  /** Records `pushes` (once each) and marks results' outboxes relayed or failed (with the reason on the result), in one write. */
+  finishCranks(processId: string, outcomes: CrankOutcome[], pushes?: PushRecord[]): Promise<void>;
 }

@@ -1,10 +1,10 @@
-import type { CrankEntry, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
+import type { CrankBatch, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
 import type { PrismaClient } from '../database/prisma.js';
 
 interface PushRow {
   id: string;
   from_process: string;
-  from_nonce: bigint;
+  from_nonce: bigint | number;
   kind: string;
   idx: number;
   item_id: string | null;
@@ -15,6 +15,23 @@ interface PushRow {
   error: string | null;
 }
 
+/** A pushes row (as Postgres or its json_agg gives it) as a PushRecord. */
+function toPushRecord(row: PushRow): PushRecord {
+  return {
+    id: row.id,
+    fromProcess: row.from_process,
+    fromNonce: Number(row.from_nonce),
+    kind: row.kind as PushRecord['kind'],
+    idx: row.idx,
+    itemId: row.item_id ?? undefined,
+    target: row.target ?? undefined,
+    pushedFor: row.pushed_for ?? undefined,
+    depth: row.depth,
+    status: row.status as PushRecord['status'],
+    error: row.error ?? undefined,
+  };
+}
+
 /**
  * The MU's records in Postgres: pushes under their deterministic ids, and each result's crank
  * status. Every method is one statement, whatever the number of results or pushes it covers.
@@ -22,67 +39,62 @@ interface PushRow {
 export class PrismaPushStore implements PushStore {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async result(processId: string, nonce: number): Promise<CrankEntry | undefined> {
-    const rows = await this.prisma.$queryRaw<{ message_id: string; result: EvalResult }[]>`
-      SELECT message_id, result FROM results WHERE process_id = ${processId} AND nonce = ${nonce}`;
-    return rows[0] ? { nonce, messageId: rows[0].message_id, result: rows[0].result } : undefined;
+  pendingCranks(processId: string, limit: number): Promise<CrankBatch> {
+    // Served by the partial index results_crank_pending_process_idx.
+    return this.batch(processId, 'pending', null, limit);
   }
 
-  async pendingResults(processId: string, limit: number): Promise<CrankEntry[]> {
-    // Served by the partial index results_crank_pending_idx.
-    const rows = await this.prisma.$queryRaw<{ nonce: bigint; message_id: string; result: EvalResult }[]>`
-      SELECT nonce, message_id, result FROM results
-      WHERE process_id = ${processId} AND crank_status = 'pending' ORDER BY nonce LIMIT ${limit}`;
-    return rows.map((r) => ({ nonce: Number(r.nonce), messageId: r.message_id, result: r.result }));
+  crankOf(processId: string, nonce: number): Promise<CrankBatch> {
+    return this.batch(processId, null, nonce, 1);
   }
 
-  async pushesOf(processId: string, nonces: number[]): Promise<Map<string, PushRecord>> {
-    if (nonces.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<PushRow[]>`
-      SELECT id, from_process, from_nonce, kind, idx, item_id, target, pushed_for, depth, status, error
-      FROM pushes WHERE from_process = ${processId} AND from_nonce = ANY(${nonces}::bigint[])`;
-    return new Map(
-      rows.map((row) => [
-        row.id,
-        {
-          id: row.id,
-          fromProcess: row.from_process,
-          fromNonce: Number(row.from_nonce),
-          kind: row.kind as PushRecord['kind'],
-          idx: row.idx,
-          itemId: row.item_id ?? undefined,
-          target: row.target ?? undefined,
-          pushedFor: row.pushed_for ?? undefined,
-          depth: row.depth,
-          status: row.status as PushRecord['status'],
-          error: row.error ?? undefined,
-        },
-      ]),
-    );
+  /**
+   * One query: the results (pending ones, or the one at `nonce`), each with its recorded pushes,
+   * the hops of the message it answers, and that message's Pushed-For tag.
+   */
+  private async batch(processId: string, status: 'pending' | null, nonce: number | null, limit: number): Promise<CrankBatch> {
+    const rows = await this.prisma.$queryRaw<
+      { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null }[]
+    >`
+      WITH r AS (
+        SELECT nonce, message_id, result FROM results
+        WHERE process_id = ${processId}
+          AND (${status}::text IS NULL OR crank_status = ${status}::text)
+          AND (${nonce}::bigint IS NULL OR nonce = ${nonce}::bigint)
+        ORDER BY nonce LIMIT ${limit}
+      )
+      SELECT r.nonce, r.message_id, r.result,
+        (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+         WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+        (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+        (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+      FROM r ORDER BY r.nonce`;
+    const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
+    for (const row of rows) {
+      batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });
+      if (row.pushed_for !== null) batch.pushedFor.set(row.message_id, row.pushed_for);
+      if (row.depth !== null) batch.depths.set(row.message_id, Number(row.depth));
+      for (const p of row.pushes ?? []) batch.pushes.set(p.id, toPushRecord(p));
+    }
+    return batch;
   }
 
   async recordPushes(pushes: PushRecord[]): Promise<void> {
-    if (pushes.length === 0) return;
-    await this.prisma.$executeRaw`
-      INSERT INTO pushes (id, from_process, from_nonce, kind, idx, item_id, target, pushed_for, depth, status, error)
-      SELECT * FROM unnest(${pushes.map((p) => p.id)}::text[], ${pushes.map((p) => p.fromProcess)}::text[], ${pushes.map((p) => p.fromNonce)}::bigint[],
-                           ${pushes.map((p) => p.kind)}::text[], ${pushes.map((p) => p.idx)}::int[], ${pushes.map((p) => p.itemId ?? null)}::text[],
-                           ${pushes.map((p) => p.target ?? null)}::text[], ${pushes.map((p) => p.pushedFor ?? null)}::text[], ${pushes.map((p) => p.depth)}::int[],
-                           ${pushes.map((p) => p.status)}::text[], ${pushes.map((p) => p.error ?? null)}::text[])
-      ON CONFLICT (id) DO NOTHING`;
+    await this.finishCranks('', [], pushes);
   }
 
-  async depthsOf(messageIds: string[]): Promise<Map<string, number>> {
-    if (messageIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<{ item_id: string; depth: number }[]>`
-      SELECT DISTINCT ON (item_id) item_id, depth FROM pushes
-      WHERE item_id = ANY(${messageIds}::text[]) AND kind IN ('message', 'spawned') ORDER BY item_id, depth`;
-    return new Map(rows.map((r) => [r.item_id, r.depth]));
-  }
-
-  async finishCranks(processId: string, outcomes: CrankOutcome[]): Promise<void> {
-    if (outcomes.length === 0) return;
+  async finishCranks(processId: string, outcomes: CrankOutcome[], pushes: PushRecord[] = []): Promise<void> {
+    if (outcomes.length === 0 && pushes.length === 0) return;
+    // One statement: the pushes (once each), then the results' crank status.
     await this.prisma.$executeRaw`
+      WITH recorded AS (
+        INSERT INTO pushes (id, from_process, from_nonce, kind, idx, item_id, target, pushed_for, depth, status, error)
+        SELECT * FROM unnest(${pushes.map((p) => p.id)}::text[], ${pushes.map((p) => p.fromProcess)}::text[], ${pushes.map((p) => p.fromNonce)}::bigint[],
+                             ${pushes.map((p) => p.kind)}::text[], ${pushes.map((p) => p.idx)}::int[], ${pushes.map((p) => p.itemId ?? null)}::text[],
+                             ${pushes.map((p) => p.target ?? null)}::text[], ${pushes.map((p) => p.pushedFor ?? null)}::text[], ${pushes.map((p) => p.depth)}::int[],
+                             ${pushes.map((p) => p.status)}::text[], ${pushes.map((p) => p.error ?? null)}::text[])
+        ON CONFLICT (id) DO NOTHING
+      )
       UPDATE results r SET crank_status = o.status, error = COALESCE(o.error, r.error)
       FROM unnest(${outcomes.map((o) => o.nonce)}::bigint[], ${outcomes.map((o) => o.status)}::text[], ${outcomes.map((o) => o.error ?? null)}::text[]) AS o(nonce, status, error)
       WHERE r.process_id = ${processId} AND r.nonce = o.nonce`;
