@@ -1,14 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTag, type ItemSigner } from '@ao/core';
 import { ArweaveGateway, PrismaSchedulerStore, createComputeUnit, createPrismaClient, loadWallets, type PrismaClient } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const INTERVAL = 50;
@@ -38,21 +34,17 @@ async function until<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
 
 describe('CU checkpoints: saved every interval, published, listed, restored after a restart', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let prisma: PrismaClient;
   let owner: ItemSigner;
   let pid: string;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw)).expect(202);
+  const http = () => platform.http();
+  const mu = (raw: Uint8Array) => platform.mu(raw).expect(202);
   const result = async (messageId: string) => (await http().get(`/cu/result/${messageId}`).query({ 'process-id': pid }).expect(200)).body;
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', CU_CHECKPOINT_INTERVAL: String(INTERVAL), CU_CHECKPOINT_KEEP: '3' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: process.env.TEST_LOGS ? ['log', 'warn', 'error'] : false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     prisma = createPrismaClient(t.env.DATABASE_URL, 2);
     const info = (await http().get('/info').expect(200)).body;
     owner = newUser();
@@ -69,7 +61,7 @@ describe('CU checkpoints: saved every interval, published, listed, restored afte
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await prisma?.$disconnect();
     await t?.cleanup();
   });

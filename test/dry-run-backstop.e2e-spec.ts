@@ -1,12 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const API_THREADS = 2;
@@ -20,24 +16,20 @@ const threadOf = (pid: string) => createHash('sha256').update(pid).digest().read
 
 describe("wall-clock backstop for the API's dry-runs", () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
+  const http = () => platform.http();
   const dryRun = (pid: string, action: string) =>
     http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: action }] });
 
   beforeAll(async () => {
     t = await createTestEnv({ API_CU_THREADS: String(API_THREADS), CU_WALL_TIMEOUT_MS: String(WALL_MS), RESULT_TIMEOUT_MS: '20000' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     owner = newUser();
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await t?.cleanup();
   });
 

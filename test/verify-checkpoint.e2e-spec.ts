@@ -1,14 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataItem, sha256Hex, verifyProcess, type CheckpointRef, type ItemSigner, type LogReader } from '@ao/core';
 import { ArweaveGateway, GatewayLogReader, checkpointTags, createItemSigner, loadWallets } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { lastLine, runVerifyCli, waitMined } from './support/verify-helpers.js';
 
@@ -51,23 +47,19 @@ async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 90_000):
 
 describe('verify --from-checkpoint: the CU published checkpoints as optional accelerators', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let owner: ItemSigner;
   let scheduler: string;
   let pid: string;
   let cuState: string;
   let published: { nonce: number; gatewayId: string }[];
   const forged: Record<'badSha' | 'untrusted', { id: string; signer: string }> = {} as never;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw)).expect(202);
+  const http = () => platform.http();
+  const mu = (raw: Uint8Array) => platform.mu(raw).expect(202);
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000', CU_CHECKPOINT_INTERVAL: String(INTERVAL), CU_CHECKPOINT_KEEP: '5' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    platform = await startTestPlatform(t.env);
     owner = newUser();
     const info = (await http().get('/info').expect(200)).body;
     scheduler = info.scheduler.address;
@@ -110,7 +102,7 @@ describe('verify --from-checkpoint: the CU published checkpoints as optional acc
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await t?.cleanup();
   });
 

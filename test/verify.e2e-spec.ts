@@ -1,17 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { INestApplication, INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseDataItem, verifyProcess, type ItemSigner, type SignedDataItem, type VerifyProgress } from '@ao/core';
 import { ArweaveGateway, GatewayLogReader, HttpResultSource, createPrismaClient, loadOrCreateWallet } from '@ao/infra';
-import { createApiApp } from '../apps/api/src/bootstrap.js';
-import { WorkerModule } from '../apps/worker/src/worker.module.js';
 import { messageItem, newUser, processItem } from './support/items.js';
 import { alterData, aosModuleItem, buildLog, forgingSigner, signAssignments, type SignedLog, type SlotSpec } from './support/signed-log.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { lastLine, runVerifyCli, waitMined } from './support/verify-helpers.js';
 
@@ -27,24 +23,20 @@ const reader = (url = inject('arweaveUrl')) => new GatewayLogReader(new ArweaveG
 
 describe('verify: anyone can reproduce a process from the gateway alone', () => {
   let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext;
+  let platform: TestPlatform;
   let cuUrl: string;
   let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
+  const http = () => platform.http();
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '20000' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.listen(0, '127.0.0.1');
-    cuUrl = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}/cu`;
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    platform = await startTestPlatform(t.env, { listen: true });
+    cuUrl = `${platform.url}/cu`;
     owner = newUser();
   });
 
   afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
+    await Promise.all([platform?.close()]);
     await t?.cleanup();
   });
 
