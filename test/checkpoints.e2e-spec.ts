@@ -6,6 +6,7 @@ import { ArweaveGateway, PrismaSchedulerStore, createComputeUnit, createPrismaCl
 import { messageItem, newUser, processItem } from './support/items.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
+import { until } from './support/until.js';
 
 const INTERVAL = 50;
 const MESSAGES = 130;
@@ -21,16 +22,6 @@ end)
 `;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Polls `fn` until it answers something truthy (or the deadline passes, then the last answer). */
-async function until<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('CU checkpoints: saved every interval, published, listed, restored after a restart', () => {
   let t: TestEnv;
@@ -67,10 +58,10 @@ describe('CU checkpoints: saved every interval, published, listed, restored afte
   });
 
   it('lists the checkpoints newest first, each with its Checkpoint item id once published', async () => {
-    const list = await until(async () => {
+    const list = await until('both checkpoints listed and published', async () => {
       const body = (await http().get(`/cu/checkpoints/${pid}`).expect(200)).body as { nonce: number; gatewayId: string | null }[];
       return body.length >= 2 && body.every((c) => c.gatewayId) ? body : undefined;
-    });
+    }, 60_000);
     expect(list).toBeDefined();
     expect(list!.map((c) => c.nonce)).toEqual([100, 50]);
     for (const c of list!) {
@@ -85,19 +76,19 @@ describe('CU checkpoints: saved every interval, published, listed, restored afte
     const gateway = new ArweaveGateway(t.env.ARWEAVE_URL);
     const moduleId = (await prisma.process.findUnique({ where: { id: pid }, select: { module: true } }))!.module;
     for (const c of list) {
-      const node = await until(async () => {
+      const node = await until(`Checkpoint item ${c.gatewayId} indexed`, async () => {
         const data = await gateway.graphql<{ transactions: { edges: { node: { id: string; tags: { name: string; value: string }[] } }[] } }>(
           'query($ids: [ID!]) { transactions(ids: $ids) { edges { node { id tags { name value } } } } }',
           { ids: [c.gatewayId] },
         );
         return data.transactions.edges[0]?.node;
-      });
+      }, 60_000);
       expect(node, `Checkpoint item ${c.gatewayId} indexed by the gateway`).toBeDefined();
       const tag = (name: string) => getTag(node!.tags, name);
       expect([tag('Data-Protocol'), tag('Variant'), tag('Type')]).toEqual(['ao', 'ao.TN.1', 'Checkpoint']);
       expect([tag('Process'), tag('Module'), tag('Nonce'), tag('Timestamp')]).toEqual([pid, moduleId, String(c.nonce), String(c.timestamp)]);
       expect([tag('SHA-256'), tag('Content-Encoding')]).toEqual([c.sha256, 'gzip']);
-      const data = await until(() => gateway.data(c.gatewayId));
+      const data = await until(`Checkpoint item ${c.gatewayId} served`, () => gateway.data(c.gatewayId), 60_000);
       expect(sha256(gunzipSync(data!))).toBe(c.sha256);
     }
   });

@@ -6,6 +6,7 @@ import { ArweaveGateway, GatewayLogReader, checkpointTags, createItemSigner, loa
 import { messageItem, newUser, processItem } from './support/items.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
+import { until } from './support/until.js';
 import { lastLine, runVerifyCli, waitMined } from './support/verify-helpers.js';
 
 const INTERVAL = 20;
@@ -32,16 +33,6 @@ class CountingReader implements LogReader {
   checkpoints(processId: string): Promise<CheckpointRef[]> {
     this.checkpointLists += 1;
     return this.inner.checkpoints(processId);
-  }
-}
-
-async function until<T>(fn: () => Promise<T>, what: string, timeoutMs = 90_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
   }
 }
 
@@ -74,21 +65,21 @@ describe('verify --from-checkpoint: the CU published checkpoints as optional acc
       for (const m of items) await http().get(`/cu/result/${m.id}`).query({ 'process-id': pid }).expect(200);
     }
     cuState = (await http().get(`/cu/state/${pid}`).expect(200)).body.stateHash;
-    published = await until(async () => {
+    published = await until('published checkpoints', async () => {
       const list = (await http().get(`/cu/checkpoints/${pid}`).expect(200)).body as { nonce: number; gatewayId: string | null }[];
       return list.length >= 2 && list.every((c) => c.gatewayId) ? (list as { nonce: number; gatewayId: string }[]) : undefined;
-    }, 'published checkpoints');
-    await until(async () => {
+    }, 90_000);
+    await until('the log uploaded and confirmed', async () => {
       const u = (await http().get(`/su/processes/${pid}`).expect(200)).body.uploads;
       return u.pending === 0 && u.uploaded === 0 && u.failed === 0 && u.confirmed > 0;
-    }, 'the log uploaded and confirmed');
+    }, 90_000);
 
     // Two forgeries beside the real checkpoints: the platform's key signing an image under a wrong
     // SHA-256 at nonce 45, and a stranger's key signing a well-formed one at nonce 48.
     const wallets = await loadWallets(t.env);
     const gateway = new ArweaveGateway(inject('arweaveUrl'), wallets.upload.jwk as unknown as JWKInterface);
     const newest = published.find((c) => c.nonce === 40)!;
-    const image = gunzipSync(await until(() => gateway.data(newest.gatewayId), 'the newest checkpoint on the gateway'));
+    const image = gunzipSync(await until('the newest checkpoint on the gateway', () => gateway.data(newest.gatewayId), 90_000));
     const stateHash = (await http().get(`/cu/checkpoints/${pid}`).expect(200)).body.find((c: { nonce: number }) => c.nonce === 40).stateHash;
     const tags = (nonce: number, sha256: string) => checkpointTags({ processId: pid, moduleId, nonce, timestamp: Date.now(), sha256, contentEncoding: 'gzip', stateHash });
     const stranger = newUser();

@@ -15,7 +15,7 @@ import {
   type SignedDataItem,
 } from '@ao/core';
 import { newUser } from './support/items.js';
-import { aosModuleItem, buildLog, signAssignments } from './support/signed-log.js';
+import { counterLog, signAssignments } from './support/signed-log.js';
 
 // verifyProcess --from-checkpoint against an in-memory gateway: which checkpoint is trusted, what
 // is checked of it, what is replayed after it. The platform-made case is verify-checkpoint.e2e-spec.ts.
@@ -81,15 +81,8 @@ function capturing(at: number[], images: Map<number, { image: Uint8Array; stateH
   return new EvaluatorRegistry().register(factory);
 }
 
-const BOOT = `Count = 0
-Handlers.add("Inc", "Inc", function(msg) Count = Count + 1; msg.reply({ Data = tostring(Count) }) end)`;
-
 async function fixture() {
-  const owner = newUser();
-  const su = newUser();
-  const mod = await aosModuleItem(newUser());
-  const log = await buildLog({ owner, su, moduleId: mod.id, bootCode: BOOT, messages: Array.from({ length: 8 }, () => ({ tags: [{ name: 'Action', value: 'Inc' }], data: 'inc' })) });
-  const assignments = await signAssignments(su, log.process.id, log.slots);
+  const { su, mod, log, assignments } = await counterLog(8);
   const reader = new MemoryReader().put(mod, ...log.messages);
   reader.assignmentRaws = assignments.map((a) => a.raw);
   const images = new Map<number, { image: Uint8Array; stateHash: string }>();

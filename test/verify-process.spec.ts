@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifyProcess, type CheckpointRef, type LogReader, type SignedDataItem } from '@ao/core';
 import { newUser } from './support/items.js';
-import { alterData, aosModuleItem, buildLog, signAssignments } from './support/signed-log.js';
+import { alterData, counterLog, signAssignments } from './support/signed-log.js';
 
 // verifyProcess against an in-memory gateway: the checks a real gateway cannot be made to fail
 // (a gateway serving another item under an id, two signed assignments for one nonce). The tamper
@@ -33,15 +33,8 @@ class MemoryReader implements LogReader {
   }
 }
 
-const BOOT = `Count = 0
-Handlers.add("Inc", "Inc", function(msg) Count = Count + 1; msg.reply({ Data = tostring(Count) }) end)`;
-
 async function fixture() {
-  const owner = newUser();
-  const su = newUser();
-  const mod = await aosModuleItem(newUser());
-  const log = await buildLog({ owner, su, moduleId: mod.id, bootCode: BOOT, messages: Array.from({ length: 4 }, () => ({ tags: [{ name: 'Action', value: 'Inc' }], data: 'inc' })) });
-  const assignments = await signAssignments(su, log.process.id, log.slots);
+  const { owner, su, mod, log, assignments } = await counterLog(4);
   const reader = new MemoryReader().put(mod, ...log.messages);
   reader.assignmentRaws = assignments.map((a) => a.raw);
   return { owner, su, mod, log, assignments, reader };

@@ -4,6 +4,9 @@ import request from 'supertest';
 import { expect } from 'vitest';
 import type { Env, PrismaClient } from '@ao/infra';
 import { CronModule } from '../../apps/cron/src/cron.module.js';
+import { until } from './until.js';
+
+export { until };
 
 /**
  * An aos process that counts cron ticks, the Missed they stand for, and any tick not flagged
@@ -26,17 +29,6 @@ end)
 
 export type Tag = { name: string; value: string };
 export const tag = (tags: Tag[], name: string) => tags.find((t) => t.name === name)?.value;
-
-/** Polls `probe` until it answers something, or fails after `timeoutMs` naming what it waited for. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** `n` cron service replicas in this process, each its own Nest context (own pools, own clock). */
 export async function startCron(env: Env, n: number): Promise<INestApplicationContext[]> {

@@ -9,7 +9,7 @@ import {
   type SignedDataItem,
   type Tag,
 } from '@ao/core';
-import { messageItem, processItem } from './items.js';
+import { messageItem, newUser, processItem } from './items.js';
 
 /**
  * Builds a process log signed by test keys, as an SU would write it, without any platform: a
@@ -98,4 +98,17 @@ export function alterData(item: SignedDataItem, data: string): Buffer {
   const raw = Buffer.from(item.raw);
   raw.set(bytes, raw.length - bytes.length);
   return raw;
+}
+
+const COUNTER_BOOT = `Count = 0
+Handlers.add("Inc", "Inc", function(msg) Count = Count + 1; msg.reply({ Data = tostring(Count) }) end)`;
+
+/** A signed log of an aos counter process (its module item too) with `count` `Inc` messages, and the SU's signed assignments. */
+export async function counterLog(count: number) {
+  const owner = newUser();
+  const su = newUser();
+  const mod = await aosModuleItem(newUser());
+  const log = await buildLog({ owner, su, moduleId: mod.id, bootCode: COUNTER_BOOT, messages: Array.from({ length: count }, () => ({ tags: [{ name: 'Action', value: 'Inc' }], data: 'inc' })) });
+  const assignments = await signAssignments(su, log.process.id, log.slots);
+  return { owner, su, mod, log, assignments };
 }
