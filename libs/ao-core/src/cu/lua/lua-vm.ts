@@ -1,3 +1,4 @@
+import { cappedAllocator, type CappedAllocator } from './capped-allocator.js';
 import { withFrozenClock } from './frozen-clock.js';
 import { JsonArgWriter } from './json-arg.js';
 import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
@@ -14,8 +15,8 @@ import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue,
  * frozen-clock.ts); the creation sequence is fixed, so two VMs put everything at the same
  * addresses and an image of one restores into another.
  *
- * Limits: every Lua allocation goes through a JS allocator that refuses to exceed the memory
- * cap ("not enough memory" in Lua); a count hook every `hookPeriod` VM instructions charges gas
+ * Limits: every Lua allocation goes through an allocator that refuses to exceed the memory
+ * cap ("not enough memory" in Lua; see capped-allocator.ts); a count hook every `hookPeriod` VM instructions charges gas
  * and, once the budget is spent, raises "out of gas" at every following hook (period 1), so no
  * Lua code, however it nests pcall or coroutines, can keep running.
  */
@@ -88,9 +89,8 @@ export class VmTrap extends Error {
 const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
 export class LuaVm {
-  /** Bytes Lua has allocated (as counted by the allocator). */
-  memoryUsed = 0;
   private readonly L: number;
+  private readonly allocator: CappedAllocator;
   private readonly allocFn: number;
   private readonly hookFn: number;
   private readonly scratch: number;
@@ -101,7 +101,6 @@ export class LuaVm {
   private readonly exactCount: boolean;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
-  private memoryMax = Number.POSITIVE_INFINITY; // the base libraries are opened uncapped
   private budget = Number.POSITIVE_INFINITY;
   private hookFires = 0;
   private exhausted = false;
@@ -113,7 +112,9 @@ export class LuaVm {
     private readonly period: number,
   ) {
     this.sbrkAddr = findSbrkAddress({ glue, lua });
-    this.allocFn = glue.addFunction((_ud, ptr, osize, nsize) => this.allocate(ptr, osize, nsize), 'iiiii');
+    // the cap starts at Infinity: the base libraries are opened uncapped
+    this.allocator = cappedAllocator(lua);
+    this.allocFn = glue.addFunction(this.allocator.alloc, 'iiiii');
     this.hookFn = glue.addFunction((L) => this.onHook(L), 'vii');
     const L = lua.lua_newstate(this.allocFn, 0);
     if (!L) throw new Error('lua_newstate failed');
@@ -153,6 +154,23 @@ export class LuaVm {
   /** Addresses that must match for an image of this VM to restore into another one. */
   get layout(): VmLayout {
     return { binary: wasmBinaryDigest(), state: this.L, allocFn: this.allocFn, hookFn: this.hookFn, statics: this.statics };
+  }
+
+  /** Bytes Lua has allocated (as counted by the allocator). */
+  get memoryUsed(): number {
+    return this.allocator.used.value as number;
+  }
+
+  private set memoryUsed(bytes: number) {
+    this.allocator.used.value = bytes;
+  }
+
+  private get memoryMax(): number {
+    return this.allocator.max.value as number;
+  }
+
+  private set memoryMax(bytes: number) {
+    this.allocator.max.value = bytes;
   }
 
   /** Size of the instance's linear memory. */
@@ -318,23 +336,6 @@ export class LuaVm {
     const message = this.popMessage();
     if (status === LUA_ERRMEM) return { status: 'out-of-memory', value: message || 'not enough memory', gasUsed };
     return { status: 'error', value: message, gasUsed };
-  }
-
-  // Lua's allocator (lua_Alloc): nsize 0 frees; for a new block ptr is 0 and osize is a type tag.
-  private allocate(ptr: number, osize: number, nsize: number): number {
-    const lua = this.lua;
-    if (nsize === 0) {
-      if (ptr) {
-        this.memoryUsed -= osize;
-        lua.free(ptr);
-      }
-      return 0;
-    }
-    const delta = ptr ? nsize - osize : nsize;
-    if (delta > 0 && this.memoryUsed + delta > this.memoryMax) return 0;
-    const p = lua.realloc(ptr, nsize);
-    if (p) this.memoryUsed += delta;
-    return p;
   }
 
   private onHook(L: number): void {

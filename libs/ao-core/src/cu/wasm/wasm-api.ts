@@ -22,6 +22,7 @@ export interface WasmInstance {
 
 interface WasmApi {
   compile(bytes: Uint8Array): Promise<WasmCompiled>;
+  Module: new (bytes: Uint8Array) => WasmCompiled;
   Instance: new (module: WasmCompiled, imports: Record<string, Record<string, unknown>>) => WasmInstance;
   RuntimeError: new (message?: string) => Error;
 }
