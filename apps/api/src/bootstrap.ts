@@ -5,6 +5,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Env } from '@ao/infra';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { IngressFastPath } from './ingress/ingress-fast-path.js';
+import { MuController } from './mu/mu.controller.js';
+import { SuController } from './su/su.controller.js';
+
+/** The media types a signed data item arrives as (the raw body parser's and the ingress fast path's). */
+const RAW_ITEM_TYPES = ['application/octet-stream', 'application/x-ans104'];
 
 /** Builds the API application (used by main.ts and by the e2e tests), not yet listening. */
 export async function createApiApp(env: Env, options: { logger?: false } = {}): Promise<INestApplication> {
@@ -14,10 +20,11 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   });
   app.disable('x-powered-by');
   // Signed data items arrive raw; their size limit is the protocol's, JSON bodies stay small.
-  app.useBodyParser('raw', { type: ['application/octet-stream', 'application/x-ans104'], limit: env.MAX_ITEM_BYTES });
+  app.useBodyParser('raw', { type: RAW_ITEM_TYPES, limit: env.MAX_ITEM_BYTES });
   app.useBodyParser('json', { limit: '1mb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter(env.EXPOSE_ERRORS));
+  installIngressFastPath(app, env);
 
   const document = SwaggerModule.createDocument(
     app,
@@ -29,6 +36,20 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return app;
+}
+
+/** POST /su/ and POST /mu/ with a raw item skip express and Nest's per-request machinery (see IngressFastPath). */
+function installIngressFastPath(app: INestApplication, env: Env): void {
+  const su = app.get(SuController);
+  const mu = app.get(MuController);
+  const suRoute = { status: 200, handle: (body: Buffer) => su.post(body, {}) };
+  const muRoute = { status: 202, handle: (body: Buffer) => mu.post(body, {}) };
+  new IngressFastPath({
+    routes: { '/su': suRoute, '/su/': suRoute, '/mu': muRoute, '/mu/': muRoute },
+    maxBytes: env.MAX_ITEM_BYTES,
+    rawTypes: RAW_ITEM_TYPES,
+    exposeErrors: env.EXPOSE_ERRORS,
+  }).install(app.getHttpServer());
 }
 
 function loggerLevels(level: Env['LOG_LEVEL']) {

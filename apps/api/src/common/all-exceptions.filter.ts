@@ -40,7 +40,20 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** An error's answer: status, `{error, code, details}` body and any header it calls for. */
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+}
+
 /** Maps every error (domain, HTTP, body parser, unexpected) to `{error, code, details}` with a fitting status. */
+export function toErrorResponse(exception: unknown, exposeErrors: boolean): ErrorResponse {
+  const { status, body } = toBody(exception, exposeErrors);
+  return { status, body, headers: body.code === 'BACKPRESSURE' ? { 'Retry-After': '1' } : {} };
+}
+
+/** The exception filter of every Nest route; the ingress fast path maps its errors with the same function. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
@@ -49,54 +62,54 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { status, body } = this.toBody(exception);
+    const { status, body, headers } = toErrorResponse(exception, this.exposeErrors);
     if (status >= 500) this.logger.error((exception as Error)?.stack ?? String(exception));
-    if (body.code === 'BACKPRESSURE') response.setHeader('Retry-After', '1');
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(status).json(body);
   }
+}
 
-  private toBody(exception: unknown): { status: number; body: ErrorBody } {
-    if (exception instanceof AoError) {
-      const status = STATUS_BY_CODE[exception.code] ?? 500;
-      return { status, body: { error: exception.message, code: exception.code, details: exception.details } };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const raw = exception.getResponse();
-      const payload = typeof raw === 'string' ? { message: raw } : (raw as { message?: unknown; code?: string; details?: unknown });
-      const messages = Array.isArray(payload.message) ? payload.message : undefined;
-      if (messages) {
-        return { status, body: { error: 'Validation failed', code: 'VALIDATION_FAILED', details: { messages } } };
-      }
-      return {
-        status,
-        body: {
-          error: typeof payload.message === 'string' ? payload.message : exception.message,
-          code: payload.code ?? CODE_BY_STATUS[status] ?? `HTTP_${status}`,
-          ...(payload.details !== undefined ? { details: payload.details } : {}),
-        },
-      };
-    }
-    // Errors raised by express's body parsers carry their own status and type.
-    const parserError = exception as { status?: number; type?: string; message?: string; limit?: number };
-    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      const status = parserError.status;
-      const code = parserError.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
-      return {
-        status,
-        body: {
-          error: parserError.type === 'entity.too.large' ? `Request body larger than the limit of ${parserError.limit} bytes` : (parserError.message ?? 'Bad request'),
-          code,
-        },
-      };
+function toBody(exception: unknown, exposeErrors: boolean): { status: number; body: ErrorBody } {
+  if (exception instanceof AoError) {
+    const status = STATUS_BY_CODE[exception.code] ?? 500;
+    return { status, body: { error: exception.message, code: exception.code, details: exception.details } };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const raw = exception.getResponse();
+    const payload = typeof raw === 'string' ? { message: raw } : (raw as { message?: unknown; code?: string; details?: unknown });
+    const messages = Array.isArray(payload.message) ? payload.message : undefined;
+    if (messages) {
+      return { status, body: { error: 'Validation failed', code: 'VALIDATION_FAILED', details: { messages } } };
     }
     return {
-      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      status,
       body: {
-        error: 'Internal server error',
-        code: 'INTERNAL',
-        ...(this.exposeErrors ? { details: { message: (exception as Error)?.message } } : {}),
+        error: typeof payload.message === 'string' ? payload.message : exception.message,
+        code: payload.code ?? CODE_BY_STATUS[status] ?? `HTTP_${status}`,
+        ...(payload.details !== undefined ? { details: payload.details } : {}),
       },
     };
   }
+  // Errors raised by express's body parsers carry their own status and type.
+  const parserError = exception as { status?: number; type?: string; message?: string; limit?: number };
+  if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    const status = parserError.status;
+    const code = parserError.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : (CODE_BY_STATUS[status] ?? 'BAD_REQUEST');
+    return {
+      status,
+      body: {
+        error: parserError.type === 'entity.too.large' ? `Request body larger than the limit of ${parserError.limit} bytes` : (parserError.message ?? 'Bad request'),
+        code,
+      },
+    };
+  }
+  return {
+    status: HttpStatus.INTERNAL_SERVER_ERROR,
+    body: {
+      error: 'Internal server error',
+      code: 'INTERNAL',
+      ...(exposeErrors ? { details: { message: (exception as Error)?.message } } : {}),
+    },
+  };
 }
