@@ -5,10 +5,11 @@
 --     msg / env may also be passed already decoded (the Lua table json.decode would give)
 --     result = {"Output":{"data":text,"prompt":text,"print":bool},"Messages":[...],
 --               "Spawns":[...],"Assignments":[...]}            plus "Error":text when it failed
---   The chunk returns { handle = handle, canonicalState = fn, version = VERSION } and also sets
---   the global `handle`.
+--   step(msgJSON, envJSON) -> the same result as a list of values, not encoded (see flatResult)
+--   The chunk returns { handle = handle, step = step, canonicalState = fn, version = VERSION }
+--   and also sets the global `handle`.
 
-local VERSION = "2.0-ts.1"
+local VERSION = "2.0-ts.2"
 local type, tostring, select, pcall, ipairs, error = type, tostring, select, pcall, ipairs, error
 local find = string.find
 local concat, tmove, pack, unpack = table.concat, table.move, table.pack, table.unpack
@@ -301,16 +302,22 @@ local function encodeItems(items, withTarget)
   return concat(parts, ",")
 end
 
-local promptCache = { name = nil, inbox = -1, text = "" }
-local function encodedPrompt()
+local promptCache = { name = nil, inbox = -1, raw = "", text = "" }
+local function currentPrompt()
   if Prompt == defaultPrompt then
     if promptCache.name ~= Name or promptCache.inbox ~= #Inbox then
-      promptCache.name, promptCache.inbox, promptCache.text = Name, #Inbox, escape(defaultPrompt())
+      local raw = defaultPrompt()
+      promptCache.name, promptCache.inbox, promptCache.raw, promptCache.text = Name, #Inbox, raw, escape(raw)
     end
-    return promptCache.text
+    return promptCache.raw, promptCache.text
   end
   local ok, p = pcall(Prompt)
-  return escape(ok and type(p) == "string" and p or "aos> ")
+  return ok and type(p) == "string" and p or "aos> "
+end
+
+local function encodedPrompt()
+  local raw, text = currentPrompt()
+  return text or escape(raw)
 end
 
 local function encodeOutput()
@@ -337,11 +344,86 @@ local function encodeResult()
     .. (#assignments > 0 and encodeAssignments(assignments) or "") .. "]}"
 end
 
-local function encodeError(err)
+local function errorText(err)
   local text = type(err) == "string" and err or (type(err) == "table" and stringify(err)) or tostring(err)
   local where = Handlers.current
   if where ~= nil and where ~= "_eval" then text = "handler '" .. tostring(where) .. "': " .. text end
-  return encodeOutput() .. ',"Messages":[],"Spawns":[],"Assignments":[],"Error":' .. quote(text) .. "}"
+  return text
+end
+
+local function encodeError(err)
+  return encodeOutput() .. ',"Messages":[],"Spawns":[],"Assignments":[],"Error":' .. quote(errorText(err)) .. "}"
+end
+
+-- The flat result (README "Host protocol"): the values are returned as they are, so nothing is
+-- encoded in Lua and nothing is parsed by the host. A result too long for the VM's stack falls
+-- back to the JSON text.
+local MAX_FLAT_VALUES = 100000
+
+local function flatText(v, what)
+  local t = type(v)
+  if t == "string" then return v end
+  if t == "number" then return tostring(v) end
+  error(what .. " must be a string, not a " .. t, 0)
+end
+
+local function flatOptional(v, what)
+  if v == nil then return nil end
+  return flatText(v, what)
+end
+
+-- Per item: [Target], Anchor, Data (nil when absent), the tag count, then name, value per tag.
+local function flatItems(out, n, items, withTarget)
+  local count = #items
+  n = n + 1; out[n] = count
+  for i = 1, count do
+    local m = items[i]
+    if withTarget then n = n + 1; out[n] = flatOptional(m.Target, "an outbox Target") end
+    out[n + 1] = flatOptional(m.Anchor, "an outbox Anchor")
+    out[n + 2] = flatOptional(m.Data, "an outbox Data")
+    local tags = m.Tags
+    local tagCount = tags and #tags or 0
+    out[n + 3] = tagCount
+    n = n + 3
+    for j = 1, tagCount do
+      local tag = tags[j]
+      out[n + 1] = flatText(tag.name, "a tag name")
+      out[n + 2] = flatText(tag.value, "a tag value")
+      n = n + 2
+    end
+  end
+  return n
+end
+
+local function flatAssignments(out, n, list)
+  local count = #list
+  n = n + 1; out[n] = count
+  for i = 1, count do
+    local a = list[i]
+    local processes = a.Processes
+    local m = #processes
+    out[n + 1] = m
+    n = n + 1
+    for j = 1, m do n = n + 1; out[n] = flatText(processes[j], "an assigned process id") end
+    n = n + 1; out[n] = flatText(a.Message, "an assigned message id")
+  end
+  return n
+end
+
+local function flatResult(ok, err)
+  local count = #logs
+  local prompt = currentPrompt()
+  local out = { count == 0 and "" or concat(logs, "\n"), prompt, count > 0 }
+  if not ok then
+    out[4] = errorText(err)
+    return unpack(out, 1, 4)
+  end
+  local outbox = ao.outbox
+  local n = flatItems(out, 4, outbox.Messages, true)
+  n = flatItems(out, n, outbox.Spawns, false)
+  n = flatAssignments(out, n, outbox.Assignments)
+  if n > MAX_FLAT_VALUES then return encodeResult() end
+  return unpack(out, 1, n)
 end
 
 --- The host entry point: one message in, one result out (both JSON text).
@@ -357,12 +439,25 @@ local function handle(msgJSON, envJSON)
   return encodeError(err)
 end
 
+--- The host entry point returning the flat result: like handle, without the JSON.
+local function step(msgJSON, envJSON)
+  local msg = type(msgJSON) == "table" and msgJSON or decode(msgJSON)
+  local env = loadEnv(envJSON)
+  logs = {}
+  ao.clearOutbox()
+  Handlers._beginMessage()
+  sandbox.begin(msg)
+  local ok, err = pcall(run, msg, env)
+  return flatResult(ok, err)
+end
+
 _G.handle = handle
 local canonical = digest(stringDump)
 sandbox.install(_G)
 
 return {
   handle = handle,
+  step = step,
   canonicalState = function() return canonical(_G) end,
   version = VERSION,
 }

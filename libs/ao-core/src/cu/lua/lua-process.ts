@@ -3,6 +3,7 @@ import { AoError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
 import { errorResult, parseEvalResult } from '../eval-result.js';
 import type { AoMessage, EvalLimits, ModuleDef, ProcessEnv, ProcessInstance } from '../evaluator.js';
+import { readFlatResult } from './flat-result.js';
 import { LuaVm, VmTrap, type CallArg, type CallOutcome, type HeapImage } from './lua-vm.js';
 import { decodeVmImage, encodeVmImage } from './vm-image.js';
 
@@ -45,6 +46,8 @@ print = function() end
 `;
 
 const MODULE_FIELDS = ['handle', 'canonicalState'] as const;
+/** Runtimes that have it are called through `step` (the flat result), the others through `handle` (JSON). */
+const OPTIONAL_FIELDS = ['step'] as const;
 
 /** Counters of one live process, for metrics and tests. */
 export interface LuaProcessStats {
@@ -95,7 +98,7 @@ export class LuaProcess implements ProcessInstance {
 
   private constructor(
     private vm: LuaVm,
-    /** Registry refs: handle, canonicalState, the env JSON. */
+    /** Registry refs: handle, canonicalState, the env JSON, and step when the runtime has it. */
     private readonly refs: number[],
     private readonly limits: EvalLimits,
     private readonly options: Required<LuaEvaluatorOptions>,
@@ -126,7 +129,8 @@ export class LuaProcess implements ProcessInstance {
         refs = resume(vm, checkpoint, moduleDigest);
       } else {
         vm.runChunk(HOST_PRELUDE, 'host', opts.loadGas);
-        refs = [...vm.loadModule(mod.source, MODULE_FIELDS, opts.loadGas), vm.ref(JSON.stringify(env))];
+        const [handle, canonicalState, step] = vm.loadModule(mod.source, MODULE_FIELDS, opts.loadGas, OPTIONAL_FIELDS);
+        refs = [handle, canonicalState, vm.ref(JSON.stringify(env)), ...(step >= 0 ? [step] : [])];
       }
       return new LuaProcess(vm, refs, limits, opts, moduleDigest);
     } catch (err) {
@@ -143,13 +147,13 @@ export class LuaProcess implements ProcessInstance {
   }
 
   dryRun(msg: AoMessage): Promise<EvalResult> {
-    return this.serialized(() => this.isolatedCall(this.refs[0], [{ json: msg }, this.envArg], this.limits.gas, toResult));
+    return this.serialized(() => this.isolatedCall(() => this.handleMessage(msg), toResult));
   }
 
   stateHash(): Promise<string> {
     return this.serialized(() =>
       // the serialization may need more memory than the process may use; it is thrown away
-      this.isolatedCall(this.refs[1], [], Number.POSITIVE_INFINITY, (outcome) => {
+      this.isolatedCall(() => this.vm.call(this.refs[1], [], Number.POSITIVE_INFINITY), (outcome) => {
         if (outcome.status !== 'ok') throw new AoError('INTERNAL', `cannot serialize the state: ${outcome.value}`);
         return createHash('sha256').update(outcome.value).digest('hex');
       }, Number.POSITIVE_INFINITY),
@@ -222,9 +226,9 @@ export class LuaProcess implements ProcessInstance {
   private evaluateStep(msg: AoMessage): EvalResult | Promise<EvalResult> {
     this.assertOpen();
     const started = performance.now();
-    let outcome: CallOutcome;
+    let outcome: CallOutcome<EvalResult>;
     try {
-      outcome = this.vm.call(this.refs[0], [{ json: msg }, this.envArg], this.limits.gas);
+      outcome = this.handleMessage(msg);
     } catch (err) {
       return this.afterTrap(err, () => errorResult('the evaluator failed on this message; the state was restored', 0));
     }
@@ -240,20 +244,34 @@ export class LuaProcess implements ProcessInstance {
     return result;
   }
 
-  /** Calls a function on top of a restore point equal to the current state, then restores it. */
-  private isolatedCall<T>(
-    ref: number,
-    args: CallArg[],
-    gas: number,
-    read: (outcome: CallOutcome) => T,
+  /**
+   * The module's result for one message: through `step` when the runtime has it (the values read
+   * off the VM's stack), else through `handle` (JSON text).
+   */
+  private handleMessage(msg: AoMessage): CallOutcome<EvalResult> {
+    const args: CallArg[] = [{ json: msg }, this.envArg];
+    const step = this.refs[3];
+    if (step !== undefined) {
+      return this.vm.callReading(step, args, this.limits.gas, (stack, count, gasUsed) =>
+        readFlatResult(stack, count, gasUsed) ?? parseEvalResult(stack.string(1), gasUsed),
+      );
+    }
+    const outcome = this.vm.call(this.refs[0], args, this.limits.gas);
+    return outcome.status === 'ok' ? { ...outcome, value: parseEvalResult(outcome.value, outcome.gasUsed) } : outcome;
+  }
+
+  /** Makes a call on top of a restore point equal to the current state, then restores it. */
+  private isolatedCall<C, T>(
+    call: () => CallOutcome<C>,
+    read: (outcome: CallOutcome<C>) => T,
     memoryBytes = this.limits.memoryBytes,
   ): T | Promise<T> {
     this.assertOpen();
     if (this.log.length > 0) this.takeRestorePoint();
-    let outcome: CallOutcome;
+    let outcome: CallOutcome<C>;
     this.vm.setMemoryMax(memoryBytes);
     try {
-      outcome = this.vm.call(ref, args, gas);
+      outcome = call();
     } catch (err) {
       // rebuilding restores the restore point, which is the state before this call
       return this.afterTrap(err, () => read({ status: 'error', value: 'the evaluator failed on this call', gasUsed: 0 }));
@@ -304,7 +322,7 @@ export class LuaProcess implements ProcessInstance {
   private replayLog(): void {
     if (this.log.length === 0) return;
     for (const entry of this.log) {
-      const outcome = this.vm.call(this.refs[0], [{ json: entry.msg }, this.envArg], this.limits.gas);
+      const outcome = this.handleMessage(entry.msg);
       if (outcome.status !== 'ok' || outcome.gasUsed !== entry.gas) {
         this.close();
         throw new AoError('INTERNAL', 'replay diverged from the first evaluation: the evaluator is not deterministic');
@@ -324,10 +342,10 @@ export class LuaProcess implements ProcessInstance {
   }
 }
 
-function toResult(outcome: CallOutcome): EvalResult {
+function toResult(outcome: CallOutcome<EvalResult>): EvalResult {
   switch (outcome.status) {
     case 'ok':
-      return parseEvalResult(outcome.value, outcome.gasUsed);
+      return outcome.value;
     case 'out-of-gas':
       return errorResult('out of gas', outcome.gasUsed);
     case 'out-of-memory':

@@ -1,4 +1,5 @@
 import { cappedAllocator, type CappedAllocator } from './capped-allocator.js';
+import type { LuaStack } from './flat-result.js';
 import { withFrozenClock } from './frozen-clock.js';
 import { JsonArgWriter } from './json-arg.js';
 import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
@@ -23,6 +24,8 @@ import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue,
 
 const LUA_REGISTRYINDEX = -1001000;
 const LUA_MASKCOUNT = 8;
+const LUA_MULTRET = -1;
+const LUA_TNIL = 0;
 const LUA_TNUMBER = 3;
 const LUA_TSTRING = 4;
 const LUA_TTABLE = 5;
@@ -44,13 +47,14 @@ export interface LuaVmOptions {
 
 export type CallStatus = 'ok' | 'error' | 'out-of-gas' | 'out-of-memory';
 
-export interface CallOutcome {
-  status: CallStatus;
-  /** The returned string (status ok) or the error message. */
-  value: string;
-  /** VM instructions executed: exact on the main thread, in whole hook periods inside coroutines. */
-  gasUsed: number;
-}
+/**
+ * How a call ended: `value` is what the function returned (status ok: a string for `call`, what
+ * the reader made of the results for `callReading`) or the error message. `gasUsed` is the VM
+ * instructions executed: exact on the main thread, in whole hook periods inside coroutines.
+ */
+export type CallOutcome<T = string> =
+  | { status: 'ok'; value: T; gasUsed: number }
+  | { status: Exclude<CallStatus, 'ok'>; value: string; gasUsed: number };
 
 /**
  * An argument of `call`: a string; a value kept in the registry (see `ref`); or a JSON-like JS
@@ -88,7 +92,7 @@ export class VmTrap extends Error {
 
 const TYPE_NAMES = ['nil', 'boolean', 'lightuserdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
-export class LuaVm {
+export class LuaVm implements LuaStack {
   private readonly L: number;
   private readonly allocator: CappedAllocator;
   private readonly allocFn: number;
@@ -192,17 +196,23 @@ export class LuaVm {
 
   /**
    * Loads and runs a text chunk that must return a table, and keeps its `fields` (functions) as
-   * registry references, so user code cannot replace what the host calls. Throws on failure.
+   * registry references, so user code cannot replace what the host calls; then those of the
+   * `optional` fields, -1 for each one the table does not have. Throws on failure.
    */
-  loadModule(source: Uint8Array, fields: readonly string[], gas: number): number[] {
+  loadModule(source: Uint8Array, fields: readonly string[], gas: number, optional: readonly string[] = []): number[] {
     const { lua, L } = this;
     const outcome = this.loadAndRun(source, 'aos', gas);
     if (outcome.status !== 'ok') throw new Error(outcome.value);
     if (lua.lua_type(L, -1) !== LUA_TTABLE) throw new Error('the module chunk did not return a table');
     const refs: number[] = [];
-    for (const field of fields) {
+    for (const field of [...fields, ...optional]) {
       this.pushString(field);
       const type = lua.lua_rawget(L, -2); // raw: no metamethod can run outside a protected call
+      if (type === LUA_TNIL && !fields.includes(field)) {
+        lua.lua_settop(L, -2);
+        refs.push(-1);
+        continue;
+      }
       if (type !== LUA_TFUNCTION) throw new Error(`the module's table has no function "${field}"`);
       refs.push(lua.luaL_ref(L, LUA_REGISTRYINDEX));
     }
@@ -225,27 +235,33 @@ export class LuaVm {
    * Lua errors come back as an outcome; a failure of the WebAssembly instance throws VmTrap.
    */
   call(fnRef: number, args: readonly CallArg[], gas: number): CallOutcome {
-    this.assertOpen();
-    const { lua, L } = this;
-    try {
-      return withFrozenClock(() => {
-        lua.lua_settop(L, 0);
-        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(fnRef));
-        // pushing allocates outside any protected call: an allocation refused there would abort
-        // the VM, so arguments are pushed uncapped (their size is bounded by the message's)
-        const max = this.memoryMax;
-        this.memoryMax = Number.POSITIVE_INFINITY;
-        for (const arg of args) {
-          if (typeof arg === 'string') this.pushString(arg);
-          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(arg.ref));
-          else this.args.push(arg.json);
-        }
-        this.memoryMax = max;
-        return this.protectedCall(args.length, gas);
-      });
-    } catch (err) {
-      throw new VmTrap(err);
-    }
+    return this.invoke(fnRef, args, gas, 1, () => (this.lua.lua_type(this.L, -1) === LUA_TSTRING ? this.readString(-1) : ''));
+  }
+
+  /**
+   * Calls the function behind `fnRef` like `call`, keeping all it returns: `read` gets the VM
+   * (a LuaStack) and the number of results, at stack indices 1..count, before they are dropped.
+   */
+  callReading<T>(fnRef: number, args: readonly CallArg[], gas: number, read: (stack: LuaStack, count: number, gasUsed: number) => T): CallOutcome<T> {
+    return this.invoke(fnRef, args, gas, LUA_MULTRET, (gasUsed) => read(this, this.lua.lua_gettop(this.L), gasUsed));
+  }
+
+  // LuaStack: reading results (no Lua code runs, nothing is allocated in the VM)
+
+  type(index: number): number {
+    return this.lua.lua_type(this.L, index);
+  }
+
+  string(index: number): string {
+    return this.readString(index);
+  }
+
+  number(index: number): number {
+    return this.lua.lua_tonumberx(this.L, index, 0);
+  }
+
+  boolean(index: number): boolean {
+    return this.lua.lua_toboolean(this.L, index) !== 0;
   }
 
   /** Copies the linear memory up to the allocator's break, into `reuse` when it is large enough. */
@@ -295,6 +311,32 @@ export class LuaVm {
     if (this.closed) throw new Error('the Lua VM is closed');
   }
 
+  private invoke<T>(fnRef: number, args: readonly CallArg[], gas: number, nresults: number, read: (gasUsed: number) => T): CallOutcome<T> {
+    this.assertOpen();
+    const { lua, L } = this;
+    try {
+      return withFrozenClock(() => {
+        lua.lua_settop(L, 0);
+        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(fnRef));
+        // pushing allocates outside any protected call: an allocation refused there would abort
+        // the VM, so arguments are pushed uncapped (their size is bounded by the message's)
+        const max = this.memoryMax;
+        this.memoryMax = Number.POSITIVE_INFINITY;
+        for (const arg of args) {
+          if (typeof arg === 'string') this.pushString(arg);
+          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(arg.ref));
+          else this.args.push(arg.json);
+        }
+        this.memoryMax = max;
+        const outcome = this.protectedCall(args.length, gas, nresults, read);
+        lua.lua_settop(L, 0);
+        return outcome;
+      });
+    } catch (err) {
+      throw new VmTrap(err);
+    }
+  }
+
   private loadAndRun(source: Uint8Array, chunkName: string, gas: number): CallOutcome {
     this.assertOpen();
     const { lua, L } = this;
@@ -309,17 +351,18 @@ export class LuaVm {
       lua.free(name);
       lua.free(buf);
       if (status !== LUA_OK) return { status: 'error', value: this.popMessage(), gasUsed: 0 };
-      return this.protectedCall(0, gas, false);
+      return this.protectedCall(0, gas, 1, () => ''); // the chunk's result stays on the stack
     });
   }
 
-  private protectedCall(nargs: number, gas: number, clear = true): CallOutcome {
+  /** Runs the function and arguments on the stack; on success `read` makes the value of the results, left on the stack. */
+  private protectedCall<T>(nargs: number, gas: number, nresults: number, read: (gasUsed: number) => T): CallOutcome<T> {
     const { lua, L, period } = this;
     this.budget = gas;
     this.hookFires = 0;
     this.exhausted = false;
     lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
-    const status = lua.lua_pcallk(L, nargs, 1, 0, 0, 0);
+    const status = lua.lua_pcallk(L, nargs, nresults, 0, 0, 0);
     const remaining = this.exactCount ? this.glue.HEAP32[(L + HOOKCOUNT_OFFSET) >> 2] : period;
     const gasUsed = this.hookFires * period + (period - remaining);
     this.budget = Number.POSITIVE_INFINITY;
@@ -328,11 +371,7 @@ export class LuaVm {
       lua.lua_settop(L, 0);
       return { status: 'out-of-gas', value: 'out of gas', gasUsed };
     }
-    if (status === LUA_OK) {
-      const value = lua.lua_type(L, -1) === LUA_TSTRING ? this.readString(-1) : '';
-      if (clear) lua.lua_settop(L, 0);
-      return { status: 'ok', value, gasUsed };
-    }
+    if (status === LUA_OK) return { status: 'ok', value: read(gasUsed), gasUsed };
     const message = this.popMessage();
     if (status === LUA_ERRMEM) return { status: 'out-of-memory', value: message || 'not enough memory', gasUsed };
     return { status: 'error', value: message, gasUsed };

@@ -177,15 +177,16 @@ describe('VM traps', () => {
     const before = await booted.process.stateHash();
     const holder = booted.process as unknown as { vm: LuaVm };
     const vm = holder.vm;
-    const realCall = vm.call.bind(vm);
+    // messages go through the runtime's `step` (callReading)
+    const realCall = vm.callReading.bind(vm);
     let armed = true;
-    vm.call = (...args: Parameters<LuaVm['call']>) => {
+    vm.callReading = ((...args: Parameters<LuaVm['callReading']>) => {
       if (armed) {
         armed = false;
         throw new VmTrap(new Error('simulated trap'));
       }
       return realCall(...args);
-    };
+    }) as LuaVm['callReading'];
     const r = await add(booted, 100);
     expect(r.Error).toMatch(/evaluator failed/);
     expect(holder.vm).not.toBe(vm);

@@ -40,6 +40,9 @@ export interface LuaExports {
   lua_rawseti(L: number, idx: number, n: bigint): void;
   lua_tolstring(L: number, idx: number, lenPtr: number): number;
   lua_settop(L: number, idx: number): void;
+  lua_gettop(L: number): number;
+  lua_tonumberx(L: number, idx: number, isnum: number): number;
+  lua_toboolean(L: number, idx: number): number;
   lua_type(L: number, idx: number): number;
   lua_rawgeti(L: number, idx: number, n: bigint): number;
   lua_rawget(L: number, idx: number): number;

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { EvalResult } from '../../types.js';
+import { aosRuntimeSource } from './aos-module.js';
+import { LuaProcess } from './lua-process.js';
+import { DEFAULT_TEST_LIMITS, MessageFactory, TEST_OWNER, aosModuleDef, testEnv } from './testing.js';
+
+// The host calls the runtime's `step` (the result as values on the VM's stack) when the module
+// has it, and `handle` (JSON text) otherwise, as for runtimes published before `step` existed.
+// Both must give the same results; GasUsed differs (encoding JSON in Lua costs instructions).
+
+const BOOT = `
+Handlers.add("many", "Many", function(msg)
+  print("working on " .. msg.N)
+  print({ nested = { 1, 2 } })
+  msg.reply({ Action = "Done", Count = tonumber(msg.N), Data = "é \\"quoted\\" \\\\ \\n\\t\\1 end" })
+  Send({ Target = "t-" .. msg.N, Amount = 12.5, Big = math.tointeger(2^53) + 1, Tags = { { name = "X-Extra", value = "1" } } })
+  Send({ Target = "t-nodata" })
+  Spawn("module-x", { Data = { a = 1 }, Seq = msg.N })
+  Assign({ Processes = { "p1", "p2" }, Message = msg.Id })
+end)
+Handlers.add("fail", "Fail", function() print("before"); Send({ Target = "lost" }); error({ code = 7 }) end)
+Handlers.add("mutate", "Mutate", function() local m = Send({ Target = "t" }); m.Data = { 1 } end)
+Handlers.add("wide", "Wide", function(msg)
+  local tags = {}
+  for i = 1, tonumber(msg.N) do tags[i] = { name = "T" .. i, value = tostring(i) } end
+  Send({ Target = "wide", Tags = tags })
+end)
+Prompt = function() return "custom> " end
+`;
+
+async function boot(withStep: boolean): Promise<{ process: LuaProcess; msgs: MessageFactory }> {
+  const env = testEnv([{ name: 'On-Boot', value: 'Data' }]);
+  const mod = aosModuleDef();
+  const source = withStep ? mod.source : new TextEncoder().encode(aosRuntimeSource().replace(/\n {2}step = step,\n/, '\n'));
+  if (!withStep) expect(source.length).toBeLessThan(mod.source.length);
+  const process = await LuaProcess.create({ ...mod, source }, env, DEFAULT_TEST_LIMITS);
+  const msgs = new MessageFactory(env);
+  const booted = await process.evaluate(msgs.processMessage(BOOT));
+  expect(booted.Error).toBeUndefined();
+  return { process, msgs };
+}
+
+const withoutGas = ({ GasUsed: _gas, ...rest }: EvalResult): Omit<EvalResult, 'GasUsed'> => rest;
+
+describe('the runtime entry points: step (flat) and handle (JSON)', () => {
+  it('give the same results, errors and state for the same messages', async () => {
+    const flat = await boot(true);
+    const json = await boot(false);
+    const run = async (tags: Record<string, string>, fields = {}) => {
+      const a = await flat.process.evaluate(flat.msgs.message(tags, fields));
+      const b = await json.process.evaluate(json.msgs.message(tags, fields));
+      return [a, b] as const;
+    };
+    const compared: Array<readonly [EvalResult, EvalResult]> = [];
+    for (let n = 1; n <= 5; n++) compared.push(await run({ Action: 'Many', N: String(n) }));
+    compared.push(await run({ Action: 'Fail' }));
+    compared.push(await run({ Action: 'Unhandled' }, { Data: 'to the inbox' }));
+    compared.push(await run({ Action: 'Eval' }, { Data: 'return #Inbox' }));
+    compared.push(await run({ Action: 'Eval' }, { Data: 'this is not lua' }));
+    for (const [a, b] of compared) expect(withoutGas(a)).toEqual(withoutGas(b));
+
+    const [many] = compared[0];
+    expect(many.Messages.map((m) => m.Target)).toEqual([TEST_OWNER, 't-1', 't-nodata']);
+    expect(many.Messages[0].Data).toBe('é "quoted" \\ \n\t\u0001 end');
+    expect(many.Messages[1].Tags).toContainEqual({ name: 'Big', value: '9007199254740993' });
+    expect(many.Messages[2]).not.toHaveProperty('Data');
+    expect(many.Spawns).toHaveLength(1);
+    expect(many.Assignments).toEqual([{ Processes: ['p1', 'p2'], Message: expect.any(String) }]);
+    expect(many.Output).toMatchObject({ prompt: 'custom> ', print: true });
+    expect(compared[5][0]).toMatchObject({ Messages: [], Error: expect.stringContaining('code') });
+    expect(await flat.process.stateHash()).toBe(await json.process.stateHash());
+    flat.process.close();
+    json.process.close();
+  });
+
+  it('a result too long for the VM stack comes back as JSON text: the same result', async () => {
+    const flat = await boot(true);
+    const json = await boot(false);
+    const msg = { Action: 'Wide', N: '60000' }; // 120,000 tag values: past the runtime's 100,000
+    const a = await flat.process.evaluate(flat.msgs.message(msg));
+    const b = await json.process.evaluate(json.msgs.message(msg));
+    expect(a.Error).toBeUndefined();
+    expect(a.Messages[0].Tags).toHaveLength(60_000 + 4);
+    expect(withoutGas(a)).toEqual(withoutGas(b));
+    flat.process.close();
+    json.process.close();
+  });
+
+  it('an outbox value that is not text fails the message and leaves the state as it was', async () => {
+    const flat = await boot(true);
+    const before = await flat.process.stateHash();
+    const r = await flat.process.evaluate(flat.msgs.message({ Action: 'Mutate' }));
+    expect(r.Error).toBe('an outbox Data must be a string, not a table');
+    expect(r.Messages).toEqual([]);
+    expect(await flat.process.stateHash()).toBe(before);
+    flat.process.close();
+  });
+});
