@@ -153,7 +153,7 @@ async function heldProcesses({ quick, log }) {
       );
       await scheduler.scheduleVerified(item);
       const report = await cu.evaluate(item.id);
-      if (report.results[0]?.result.Error !== undefined) throw new Error(`boot failed: ${report.results[0].result.Error}`);
+      if (report.errors > 0) throw new Error(`boot of ${item.id} failed`);
       ids.push(item.id);
       if ((i + 1) % Math.max(1, Math.floor(count / 5)) === 0) {
         samples.push({ n: i + 1, rss: await settledRss() });

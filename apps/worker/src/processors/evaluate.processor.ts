@@ -58,10 +58,9 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
    */
   private async handOff(report: EvaluationReport): Promise<number> {
     if (report.evaluated === 0) return 0;
-    const { processId, results } = report;
-    const relay = results.some((r) => !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length));
+    const { processId } = report;
     await Promise.all([
-      relay ? this.pipeline.enqueuePush(processId) : undefined,
+      report.relays > 0 ? this.pipeline.enqueuePush(processId) : undefined,
       // A hint only: a lost announcement delays a reader until its next database check.
       announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined),
     ]);

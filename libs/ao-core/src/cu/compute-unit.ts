@@ -38,7 +38,10 @@ export interface EvaluationReport {
   from: number;
   to: number;
   evaluated: number;
-  results: CommittedResult[];
+  /** Results with messages, spawns or assignments for the Messenger to relay. */
+  relays: number;
+  /** Results with an Error. */
+  errors: number;
 }
 
 /**
@@ -72,7 +75,8 @@ export class ComputeUnit {
     const head = await this.store.evaluationHead(processId);
     if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
     return this.recordingModuleFailure(processId, head.nonce, () => this.lives.with(processId, head.nonce, async (live) => {
-      const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, results: [] };
+      // Counts only: a pass can be a whole log's replay, and the results are in the store.
+      const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, relays: 0, errors: 0 };
       // Each batch is committed once it is known whether more follow, so the last one goes in with
       // the state hash of the state it leaves (one hash per evaluation, not per batch).
       let pending: CommittedResult[] = [];
@@ -100,9 +104,10 @@ export class ComputeUnit {
           }
           advance(live, entry);
           pending.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
+          if (result.Error !== undefined) report.errors += 1;
+          else if (result.Messages.length || result.Spawns.length || result.Assignments.length) report.relays += 1;
           if (this.lives.checkpointDue(live, -1)) await this.lives.captureInBackground(processId, live);
         }
-        report.results.push(...pending);
         report.evaluated += pending.length;
         report.to = live.nonce;
         // A short page is the end of the log for now: no read just to find nothing (a message
