@@ -6,6 +6,7 @@
 import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
 import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
 import { generateKeyPairSync } from 'node:crypto';
+import { Agent, request } from 'node:http';
 import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
 import { startPlatform } from './platform.js';
 
@@ -65,17 +66,47 @@ function closedLoop(scheduler, raws, clients = CLIENTS) {
   );
 }
 
+// The HTTP clients share the 2 cores with the API: fetch (undici through web streams) cost about as
+// much CPU per request as the API spent answering it, so the closed loop posts with node:http on
+// keep-alive sockets instead. BENCH_SU_HTTP_CLIENT=fetch measures with fetch, as before.
+const HTTP_CLIENT = process.env.BENCH_SU_HTTP_CLIENT === 'fetch' ? 'fetch' : 'node:http';
+
+/** POSTs `raw` as an octet-stream body on a keep-alive socket of `agent`; resolves with the status and body text. */
+function postRaw(agent, url, raw) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/octet-stream', 'content-length': raw.length } }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(raw);
+  });
+}
+
 /** The same through the API process: `POST /su/` with each raw item; a non-2xx answer fails the run. */
-function closedLoopHttp(url, raws, clients) {
-  return closedLoopOf(
-    async (raw) => {
-      const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
-      const body = await res.text();
-      if (!res.ok) throw new Error(`POST /su/ answered ${res.status}: ${body.slice(0, 200)}`);
-    },
-    raws,
-    clients,
-  );
+async function closedLoopHttp(url, raws, clients) {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const post =
+    HTTP_CLIENT === 'fetch'
+      ? async (raw) => {
+          const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
+          return { status: res.status, text: await res.text() };
+        }
+      : (raw) => postRaw(agent, `${url}/su/`, raw);
+  try {
+    return await closedLoopOf(
+      async (raw) => {
+        const res = await post(raw);
+        if (res.status < 200 || res.status > 299) throw new Error(`POST /su/ answered ${res.status}: ${res.text.slice(0, 200)}`);
+      },
+      raws,
+      clients,
+    );
+  } finally {
+    agent.destroy();
+  }
 }
 
 /**
@@ -188,12 +219,12 @@ export const bench = {
           row(`su-schedule: ${PROCESSES} processes, ${SATURATION_CLIENTS} clients, latency p50`, pick(saturation, 'p50'), 'ms'),
           row(`su-schedule: POST /su/ over HTTP, ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick(http, 'rate'), 'msg/s', {
             ...anchor,
-            note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
+            note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients (${HTTP_CLIENT}, keep-alive) in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
           }),
           row(`su-schedule: POST /su/ over HTTP, latency p50`, pick(http, 'p50'), 'ms'),
           row(`su-schedule: POST /su/ over HTTP, latency p99`, pick(http, 'p99'), 'ms'),
         ],
-        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, http, verify },
+        details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, httpClient: HTTP_CLIENT, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, http, verify },
       };
     } finally {
       await verifier.close();
