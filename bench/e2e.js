@@ -12,7 +12,7 @@ import { createRedis } from '@ao/infra';
 import { aoTags, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
 import { startPlatform } from './platform.js';
 
-const PROCESSES = 10;
+const PROCESSES = Number(process.env.BENCH_E2E_PROCESSES ?? 100);
 const USERS = 20;
 const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 64);
 const DRAIN_TIMEOUT_MS = 90_000;
@@ -134,7 +134,7 @@ async function fixedLoad(platform, watcher, msgs, rate) {
     tasks.push(oneMessage(platform, watcher, msgs[i]));
   }
   const { outcomes, timedOut } = await settle(tasks);
-  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN };
+  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
   return figures(outcomes, started);
 }
 
@@ -147,7 +147,7 @@ async function saturation(platform, watcher, msgs, clients) {
     while (next < msgs.length) outcomes.push(await oneMessage(platform, watcher, msgs[next++]));
   });
   const { timedOut } = await settle(tasks);
-  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN };
+  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
   return figures(outcomes, started);
 }
 
@@ -276,6 +276,9 @@ export const bench = {
           row(`e2e: throughput at ${rate} msg/s offered`, pick(r, 'rate'), 'msg/s', { anchor: 'offered load', anchorFigure: summarize([rate]), note: i === 0 ? [setup, ...problems].join('; ') : undefined }),
           row(`e2e: latency p50 at ${rate} msg/s`, pick(r, 'p50'), 'ms', { anchor: 'BullMQ round trip p50', anchorFigure: pick(anchors, 'p50') }),
           row(`e2e: latency p99 at ${rate} msg/s`, pick(r, 'p99'), 'ms', { anchor: 'BullMQ round trip p99', anchorFigure: pick(anchors, 'p99') }),
+          // the issue's measure: POST /mu/ until GET /cu/result answers (the pushes may still run)
+          row(`e2e: POST→result p50 at ${rate} msg/s`, pick(r, 'resultP50'), 'ms', { anchor: 'BullMQ round trip p50', anchorFigure: pick(anchors, 'p50') }),
+          row(`e2e: POST→result p99 at ${rate} msg/s`, pick(r, 'resultP99'), 'ms', { anchor: 'BullMQ round trip p99', anchorFigure: pick(anchors, 'p99') }),
         );
       }
       const [one, two] = saturated;
