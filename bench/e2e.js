@@ -9,7 +9,8 @@ import { Queue, Worker } from 'bullmq';
 import { createDataItem } from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
 import { createRedis } from '@ao/infra';
-import { aoTags, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
+import { Agent } from 'node:http';
+import { aoTags, httpRequest, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
 import { startPlatform } from './platform.js';
 
 const PROCESSES = Number(process.env.BENCH_E2E_PROCESSES ?? 100);
@@ -53,12 +54,13 @@ class CrankWatcher {
   }
 }
 
+// The load generator's requests go on keep-alive sockets through node:http (see httpRequest).
+const agent = new Agent({ keepAlive: true });
+
 /** POSTs a raw item to /mu/; returns the status (0 when the connection failed: counted as refused). */
 async function postMu(url, raw) {
   try {
-    const res = await fetch(`${url}/mu/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
-    await res.arrayBuffer();
-    return res.status;
+    return (await httpRequest(agent, `${url}/mu/`, { method: 'POST', body: raw })).status;
   } catch {
     return 0;
   }
@@ -72,13 +74,13 @@ async function getResult(url, processId, messageId) {
   for (let failures = 0; ; ) {
     let res;
     try {
-      res = await fetch(`${url}/cu/result/${messageId}?process-id=${processId}`);
+      res = await httpRequest(agent, `${url}/cu/result/${messageId}?process-id=${processId}`);
     } catch (error) {
       if ((failures += 1) > 5) throw error;
       await sleep(100 * failures);
       continue;
     }
-    const body = await res.json();
+    const body = JSON.parse(res.text);
     if (res.status === 200) return body;
     if (res.status !== 202) throw new Error(`GET /cu/result answered ${res.status}: ${JSON.stringify(body)}`);
   }
@@ -301,6 +303,7 @@ export const bench = {
     } finally {
       watcher.stop();
       await platform.stop();
+      agent.destroy();
     }
   },
 };

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,25 @@ export const transferTags = (recipient, quantity) => [
 
 /** A 32-character anchor, different every call (Ed25519 signatures are deterministic). */
 export const randomAnchor = () => randomBytes(24).toString('base64url');
+
+/**
+ * An HTTP request on a keep-alive socket of `agent` (node:http); resolves with the status and the
+ * body text. The load generators share the machine's cores with what they measure, and fetch
+ * (undici through web streams) cost about as much CPU per request as the API spent answering it.
+ */
+export function httpRequest(agent, url, { method = 'GET', body, contentType = 'application/octet-stream' } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = body === undefined ? {} : { 'content-type': contentType, 'content-length': body.length };
+    const req = request(url, { method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** A fresh Ed25519 user key, as a client would hold. */
 export async function newUser() {
