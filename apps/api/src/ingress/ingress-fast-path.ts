@@ -74,14 +74,15 @@ export class IngressFastPath {
     req.on('error', () => undefined);
     req.on('end', () => {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      route.handle(body).then(
-        (result) => send(res, route.status, result),
-        (error: unknown) => {
+      // A result that cannot be serialized fails before anything is written, and is answered as an error.
+      route
+        .handle(body)
+        .then((result) => send(res, route.status, result))
+        .catch((error: unknown) => {
           const { status, body: errorBody, headers } = toErrorResponse(error, this.options.exposeErrors);
           if (status >= 500) this.logger.error((error as Error)?.stack ?? String(error));
           send(res, status, errorBody, headers);
-        },
-      );
+        });
     });
   }
 }
