@@ -6,8 +6,8 @@
 import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
 import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
 import { generateKeyPairSync } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { aoTags, benchStorage, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
+import { Agent } from 'node:http';
+import { aoTags, benchStorage, httpRequest, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
 import { startPlatform } from './platform.js';
 
 const PROCESSES = 100;
@@ -71,20 +71,6 @@ function closedLoop(scheduler, raws, clients = CLIENTS) {
 // keep-alive sockets instead. BENCH_SU_HTTP_CLIENT=fetch measures with fetch, as before.
 const HTTP_CLIENT = process.env.BENCH_SU_HTTP_CLIENT === 'fetch' ? 'fetch' : 'node:http';
 
-/** POSTs `raw` as an octet-stream body on a keep-alive socket of `agent`; resolves with the status and body text. */
-function postRaw(agent, url, raw) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/octet-stream', 'content-length': raw.length } }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(raw);
-  });
-}
-
 /** The same through the API process: `POST /su/` with each raw item; a non-2xx answer fails the run. */
 async function closedLoopHttp(url, raws, clients) {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
@@ -94,7 +80,7 @@ async function closedLoopHttp(url, raws, clients) {
           const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
           return { status: res.status, text: await res.text() };
         }
-      : (raw) => postRaw(agent, `${url}/su/`, raw);
+      : (raw) => httpRequest(agent, `${url}/su/`, { method: 'POST', body: raw });
   try {
     return await closedLoopOf(
       async (raw) => {

@@ -79,7 +79,7 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
   const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
 
   const launch = () => {
-    const child = spawn(process.execPath, [WORKER], { env: { ...process.env, ...t.vars, WORKER_CONCURRENCY: '8', WORKER_QUEUES: 'evaluate,push,cron' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER], { env: { ...process.env, ...t.vars, WORKER_CONCURRENCY: '8', WORKER_QUEUES: 'evaluate,push,cron', CU_STATE_HASH_INTERVAL_MS: '1000' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk: Buffer) => (workerLog = (workerLog + chunk.toString()).slice(-20_000));
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -205,8 +205,8 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
         maxima: { gas: t.env.CU_GAS_MAX, memoryBytes: t.env.CU_MEMORY_MAX },
         platformAddresses: [platform],
       });
-      // The worker records its state hash now and then (CU_STATE_HASH_INTERVAL_MS), with the nonce it is for:
-      // the clean replay stops there, compares, then goes on to the end.
+      // The worker records its state hash now and then (CU_STATE_HASH_INTERVAL_MS, 1 s for this test's
+      // workers), with the nonce it is for: the clean replay stops there, compares, then goes on to the end.
       const head = await prisma.cuProcess.findUniqueOrThrow({ where: { processId: pid } });
       expect(head.stateHashNonce, pid).not.toBeNull();
       replay.upTo = Number(head.stateHashNonce);

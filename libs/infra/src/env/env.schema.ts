@@ -92,7 +92,7 @@ export const envSchema = z.object({
    * at the end of an evaluation pass at most once per this many ms; 0: after every pass. Hashing
    * serializes the whole state, often costlier than the messages of a short pass.
    */
-  CU_STATE_HASH_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+  CU_STATE_HASH_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   /** Checkpoints kept per process in Postgres. */
   CU_CHECKPOINT_KEEP: z.coerce.number().int().min(1).max(100).default(3),
   /** Publish checkpoints as ao Checkpoint items to the gateway (worker upload stage). */
