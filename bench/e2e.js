@@ -10,7 +10,7 @@ import { createDataItem } from '@ao/core';
 import { tokenBootCode } from '@ao/agents';
 import { createRedis } from '@ao/infra';
 import { Agent } from 'node:http';
-import { aoTags, httpRequest, mainIfScript, newUser, percentile, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
+import { aoTags, httpRequest, mainIfScript, newUser, percentile, pool, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
 import { startPlatform } from './platform.js';
 
 const PROCESSES = Number(process.env.BENCH_E2E_PROCESSES ?? 100);
@@ -208,8 +208,8 @@ export const bench = {
       const users = await Promise.all(Array.from({ length: USERS }, newUser));
       const balances = Object.fromEntries(users.map((u) => [u.address, '1000000000000000']));
       log(`spawning ${PROCESSES} token processes`);
-      const processIds = [];
-      for (let i = 0; i < PROCESSES; i += 1) {
+      const processIds = new Array(PROCESSES);
+      await pool(PROCESSES, 10, async (i) => {
         const p = await createDataItem(
           {
             data: tokenBootCode({ name: `E2E ${i}`, ticker: 'E2E', balances }),
@@ -221,8 +221,8 @@ export const bench = {
         if ((await postMu(platform.url, p.raw)) !== 202) throw new Error('spawn refused');
         const boot = await getResult(platform.url, p.id, p.id);
         if (boot.Error !== undefined) throw new Error(`boot failed: ${boot.Error}`);
-        processIds.push(p.id);
-      }
+        processIds[i] = p.id;
+      });
       let k = 0;
       const sign = async (count) => {
         const out = [];
