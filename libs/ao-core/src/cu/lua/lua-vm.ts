@@ -17,9 +17,9 @@ import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue,
  * addresses and an image of one restores into another.
  *
  * Limits: every Lua allocation goes through an allocator that refuses to exceed the memory
- * cap ("not enough memory" in Lua; see capped-allocator.ts); a count hook every `hookPeriod` VM instructions charges gas
- * and, once the budget is spent, raises "out of gas" at every following hook (period 1), so no
- * Lua code, however it nests pcall or coroutines, can keep running.
+ * cap ("not enough memory" in Lua; see capped-allocator.ts); a count hook every `hookPeriod` VM
+ * instructions charges gas and, once the budget is spent, raises "out of gas" at every following
+ * hook (period 1), so no Lua code, however it nests pcall or coroutines, can keep running.
  */
 
 const LUA_REGISTRYINDEX = -1001000;
