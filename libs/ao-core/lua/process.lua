@@ -426,29 +426,27 @@ local function flatResult(ok, err)
   return unpack(out, 1, n)
 end
 
---- The host entry point: one message in, one result out (both JSON text).
-local function handle(msgJSON, envJSON)
+-- One message through the process, with fresh output and outbox; returns pcall's ok, err.
+local function runMessage(msgJSON, envJSON)
   local msg = type(msgJSON) == "table" and msgJSON or decode(msgJSON)
   local env = loadEnv(envJSON)
   logs = {}
   ao.clearOutbox()
   Handlers._beginMessage()
   sandbox.begin(msg)
-  local ok, err = pcall(run, msg, env)
+  return pcall(run, msg, env)
+end
+
+--- The host entry point: one message in, one result out (both JSON text).
+local function handle(msgJSON, envJSON)
+  local ok, err = runMessage(msgJSON, envJSON)
   if ok then return encodeResult() end
   return encodeError(err)
 end
 
 --- The host entry point returning the flat result: like handle, without the JSON.
 local function step(msgJSON, envJSON)
-  local msg = type(msgJSON) == "table" and msgJSON or decode(msgJSON)
-  local env = loadEnv(envJSON)
-  logs = {}
-  ao.clearOutbox()
-  Handlers._beginMessage()
-  sandbox.begin(msg)
-  local ok, err = pcall(run, msg, env)
-  return flatResult(ok, err)
+  return flatResult(runMessage(msgJSON, envJSON))
 end
 
 _G.handle = handle
