@@ -367,28 +367,34 @@ local function flatText(v, what)
   error(what .. " must be a string, not a " .. t, 0)
 end
 
-local function flatOptional(v, what)
-  if v == nil then return nil end
-  return flatText(v, what)
-end
-
 -- Per item: [Target], Anchor, Data (nil when absent), the tag count, then name, value per tag.
+-- The common case (strings) is checked inline: a call per value was a fifth of a Transfer.
 local function flatItems(out, n, items, withTarget)
   local count = #items
   n = n + 1; out[n] = count
   for i = 1, count do
     local m = items[i]
-    if withTarget then n = n + 1; out[n] = flatOptional(m.Target, "an outbox Target") end
-    out[n + 1] = flatOptional(m.Anchor, "an outbox Anchor")
-    out[n + 2] = flatOptional(m.Data, "an outbox Data")
+    if withTarget then
+      local target = m.Target
+      if target ~= nil and type(target) ~= "string" then target = flatText(target, "an outbox Target") end
+      n = n + 1; out[n] = target
+    end
+    local anchor, data = m.Anchor, m.Data
+    if anchor ~= nil and type(anchor) ~= "string" then anchor = flatText(anchor, "an outbox Anchor") end
+    if data ~= nil and type(data) ~= "string" then data = flatText(data, "an outbox Data") end
+    out[n + 1] = anchor
+    out[n + 2] = data
     local tags = m.Tags
     local tagCount = tags and #tags or 0
     out[n + 3] = tagCount
     n = n + 3
     for j = 1, tagCount do
       local tag = tags[j]
-      out[n + 1] = flatText(tag.name, "a tag name")
-      out[n + 2] = flatText(tag.value, "a tag value")
+      local name, value = tag.name, tag.value
+      if type(name) ~= "string" then name = flatText(name, "a tag name") end
+      if type(value) ~= "string" then value = flatText(value, "a tag value") end
+      out[n + 1] = name
+      out[n + 2] = value
       n = n + 2
     end
   end
@@ -410,10 +416,18 @@ local function flatAssignments(out, n, list)
   return n
 end
 
+-- The values are gathered in one table kept from message to message (only 1..n is returned, so
+-- what an earlier, longer result left beyond n does not matter): a fresh table grew, and was
+-- rehashed, five times per Transfer. One that grew past FLAT_BUFFER_KEEP is let go.
+local FLAT_BUFFER_KEEP = 4096
+local flatBuffer, flatBufferUsed = {}, 0
+
 local function flatResult(ok, err)
   local count = #logs
   local prompt = currentPrompt()
-  local out = { count == 0 and "" or concat(logs, "\n"), prompt, count > 0 }
+  if flatBufferUsed > FLAT_BUFFER_KEEP then flatBuffer = {} end
+  local out = flatBuffer
+  out[1], out[2], out[3] = count == 0 and "" or concat(logs, "\n"), prompt, count > 0
   if not ok then
     out[4] = errorText(err)
     return unpack(out, 1, 4)
@@ -422,6 +436,7 @@ local function flatResult(ok, err)
   local n = flatItems(out, 4, outbox.Messages, true)
   n = flatItems(out, n, outbox.Spawns, false)
   n = flatAssignments(out, n, outbox.Assignments)
+  flatBufferUsed = n
   if n > MAX_FLAT_VALUES then return encodeResult() end
   return unpack(out, 1, n)
 end

@@ -73,7 +73,7 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     json.process.close();
   });
 
-  it('a result too long for the VM stack comes back as JSON text: the same result', async () => {
+  it('a result too long for the VM stack comes back as JSON text; shorter ones after it: the same results', async () => {
     const flat = await boot(true);
     const json = await boot(false);
     const msg = { Action: 'Wide', N: '60000' }; // 120,000 tag values: past the runtime's 100,000
@@ -82,6 +82,13 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     expect(a.Error).toBeUndefined();
     expect(a.Messages[0].Tags).toHaveLength(60_000 + 4);
     expect(withoutGas(a)).toEqual(withoutGas(b));
+    // The runtime gathers a flat result in a table it keeps between messages: shorter results
+    // after long ones (past its reuse limit, then within it) must carry nothing of the earlier ones.
+    for (const next of [{ Action: 'Wide', N: '3000' }, { Action: 'Wide', N: '2' }, { Action: 'Many', N: '9' }, { Action: 'Unhandled' }]) {
+      const x = await flat.process.evaluate(flat.msgs.message(next));
+      const y = await json.process.evaluate(json.msgs.message(next));
+      expect(withoutGas(x)).toEqual(withoutGas(y));
+    }
     flat.process.close();
     json.process.close();
   });
