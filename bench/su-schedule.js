@@ -125,12 +125,31 @@ async function overHttp({ runs, count, clients, log }) {
   }
 }
 
+/** The rows of the HTTP part (beside the anchor when the in-process part measured it). */
+function httpRows(http, anchor = {}) {
+  const pick = (key) => summarize(http.map((r) => r[key]));
+  return [
+    row(`su-schedule: POST /su/ over HTTP, ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick('rate'), 'msg/s', {
+      ...anchor,
+      note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients (${HTTP_CLIENT}, keep-alive) in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
+    }),
+    row(`su-schedule: POST /su/ over HTTP, latency p50`, pick('p50'), 'ms'),
+    row(`su-schedule: POST /su/ over HTTP, latency p99`, pick('p99'), 'ms'),
+  ];
+}
+
 export const bench = {
   name: 'su-schedule',
   async run({ quick, log }) {
     const runs = quick ? 1 : 3;
     const spreadCount = quick ? 300 : 3_000;
     const hotCount = quick ? 200 : 1_500;
+    // BENCH_SU_ONLY=http|in-process runs one part (e.g. to profile the API alone).
+    const only = process.env.BENCH_SU_ONLY;
+    if (only === 'http') {
+      const http = only === 'in-process' ? [] : await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
+      return { rows: httpRows(http), details: { runs, spreadCount, httpClient: HTTP_CLIENT, saturationClients: SATURATION_CLIENTS, http } };
+    }
     const storage = await benchStorage();
     const prisma = createPrismaClient(storage.databaseUrl);
     const threads = parseEnv({ ITEM_VERIFY_THREADS: process.env.ITEM_VERIFY_THREADS }).ITEM_VERIFY_THREADS;
@@ -177,7 +196,7 @@ export const bench = {
       log(`${PROCESSES} processes, saturation: ${runs} runs of ${spreadCount} items, ${SATURATION_CLIENTS} clients`);
       const saturation = await repeat(runs, (i) => closedLoop(scheduler, saturationItems[i], SATURATION_CLIENTS), { log });
 
-      const http = await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
+      const http = only === 'in-process' ? [] : await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
 
       log('anchor: verifyDataItem alone');
       const parsed = spreadItems.slice(1).flat().map((raw) => parseDataItem(raw));
@@ -203,12 +222,7 @@ export const bench = {
             note: `the same with ${SATURATION_CLIENTS} concurrent clients: batches fill up, the figure is the SU's capacity rather than ${CLIENTS} clients' round trips`,
           }),
           row(`su-schedule: ${PROCESSES} processes, ${SATURATION_CLIENTS} clients, latency p50`, pick(saturation, 'p50'), 'ms'),
-          row(`su-schedule: POST /su/ over HTTP, ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick(http, 'rate'), 'msg/s', {
-            ...anchor,
-            note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients (${HTTP_CLIENT}, keep-alive) in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
-          }),
-          row(`su-schedule: POST /su/ over HTTP, latency p50`, pick(http, 'p50'), 'ms'),
-          row(`su-schedule: POST /su/ over HTTP, latency p99`, pick(http, 'p99'), 'ms'),
+          ...(http.length > 0 ? httpRows(http, anchor) : []),
         ],
         details: { runs, spreadCount, hotCount, clients: CLIENTS, verifyThreads: threads, httpClient: HTTP_CLIENT, saturationClients: SATURATION_CLIENTS, spread, hot, saturation, http, verify },
       };
