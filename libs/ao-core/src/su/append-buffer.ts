@@ -1,10 +1,10 @@
 import { AoError } from '../errors.js';
-import type { LogHead, Slot, StoredItem } from './ports.js';
+import type { LogHead, Slot, StoredAssignment, StoredItem } from './ports.js';
 
 /** A slot appended in a batch, with the items to store for it. */
 export interface BufferedSlot {
   slot: Slot;
-  assignment: StoredItem;
+  assignment: StoredAssignment;
   message?: StoredItem;
 }
 
@@ -20,7 +20,7 @@ export class AppendBuffer {
     this.next = new Map([...heads].map(([id, head]) => [id, head.nonce + 1]));
   }
 
-  add(slot: Slot, assignment: StoredItem, message?: StoredItem): void {
+  add(slot: Slot, assignment: StoredAssignment, message?: StoredItem): void {
     const expected = this.next.get(slot.processId);
     if (expected === undefined) throw new AoError('CONFLICT', `Process ${slot.processId} is not locked`);
     if (slot.nonce !== expected) throw new AoError('CONFLICT', `Slot ${slot.nonce} does not follow ${expected - 1}`);

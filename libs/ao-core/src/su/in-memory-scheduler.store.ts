@@ -1,11 +1,11 @@
 import { AppendBuffer } from './append-buffer.js';
-import type { LockedLogs, LogEntry, LogHead, LogQuery, ProcessRecord, SchedulerStore, Slot, StoredItem, UploadStatus } from './ports.js';
+import type { LockedLogs, LogEntry, LogHead, LogQuery, ProcessRecord, SchedulerStore, Slot, SlotQuery, StoredAssignment, StoredItem, UploadStatus } from './ports.js';
 
 /** A SchedulerStore in memory with the same guarantees as the Postgres one (for unit tests and tools). */
 export class InMemorySchedulerStore implements SchedulerStore {
   readonly processes = new Map<string, ProcessRecord>();
   readonly items = new Map<string, StoredItem>();
-  readonly logs = new Map<string, { slot: Slot; assignment: StoredItem }[]>();
+  readonly logs = new Map<string, { slot: Slot; assignment: StoredAssignment }[]>();
   readonly uploads: string[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
   /** Slots by `process \n message id` and `process \n #dedupe key`: lookups stay O(1) as logs grow. */
@@ -19,7 +19,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return new Map(ids.flatMap((id) => (this.processes.has(id) ? [[id, this.processes.get(id)!] as const] : [])));
   }
 
-  async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem) {
+  async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredAssignment) {
     const existing = this.logs.get(process.id)?.[0];
     if (existing) return { created: false, slot: existing.slot };
     this.processes.set(process.id, process);
@@ -30,7 +30,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return { created: true, slot: slot0 };
   }
 
-  async withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+  async withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
     const releases: (() => void)[] = [];
     try {
@@ -45,8 +45,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
       const appends = new AppendBuffer(heads);
       const result = await fn({
         heads,
-        findSlots: async (queries) =>
-          queries.map((q) => this.bySlotKey.get(`${q.processId}\n${q.messageId}`) ?? (q.dedupeKey ? this.bySlotKey.get(`${q.processId}\n#${q.dedupeKey}`) : undefined)),
+        found: lookups.map((q) => this.bySlotKey.get(`${q.processId}\n${q.messageId}`) ?? (q.dedupeKey ? this.bySlotKey.get(`${q.processId}\n#${q.dedupeKey}`) : undefined)),
         append: (slot, assignment, message) => appends.add(slot, assignment, message),
       });
       // Written only once the batch is complete, like the transaction of the Postgres store.
@@ -90,7 +89,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
     return new Map(ids.flatMap((id) => (this.items.has(id) ? [[id, this.items.get(id)!] as const] : [])));
   }
 
-  private entry(e: { slot: Slot; assignment: StoredItem }): LogEntry {
+  private entry(e: { slot: Slot; assignment: StoredAssignment }): LogEntry {
     return { ...e.slot, assignment: e.assignment.raw, message: e.slot.messageId ? (this.items.get(e.slot.messageId)?.raw ?? Buffer.alloc(0)) : Buffer.alloc(0) };
   }
 
@@ -101,7 +100,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
 
   async readLog(processId: string, q: LogQuery) {
     const log = this.logs.get(processId) ?? [];
-    const matches: { slot: Slot; assignment: StoredItem }[] = [];
+    const matches: { slot: Slot; assignment: StoredAssignment }[] = [];
     // The log is indexed by nonce, so a nonce cursor starts right there.
     for (let i = Math.max(0, (q.fromNonce ?? -1) + 1); i < log.length && matches.length <= q.limit; i += 1) {
       const { slot } = log[i];

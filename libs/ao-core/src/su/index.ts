@@ -4,3 +4,4 @@ export * from './assignment-tags.js';
 export * from './scheduler.js';
 export * from './su-json.js';
 export * from './in-memory-scheduler.store.js';
+export * from './assignment-signer.js';

@@ -75,6 +75,9 @@ export interface SlotQuery {
   dedupeKey?: string;
 }
 
+/** The part of an assignment the log keeps: its id and signed bytes. */
+export type StoredAssignment = Pick<StoredItem, 'id' | 'raw'>;
+
 /**
  * Writes done while the heads of some logs are locked; nothing else can append to those logs
  * meanwhile. Appends may be buffered by the store and written when the callback returns, in the
@@ -83,13 +86,17 @@ export interface SlotQuery {
 export interface LockedLogs {
   /** Heads of the locked logs at lock time; a process that does not exist is absent. */
   readonly heads: ReadonlyMap<string, LogHead>;
-  /** For each query, the slot already holding that message in that log, if any (dedupe). */
-  findSlots(queries: SlotQuery[]): Promise<(Slot | undefined)[]>;
+  /**
+   * For each lookup asked with the lock, the slot already holding that message in that log, if any
+   * (dedupe): what the log holds with the lock taken, including what a writer the lock waited for
+   * committed.
+   */
+  readonly found: readonly (Slot | undefined)[];
   /**
    * Appends the next slot of a locked log (nonce = its head + 1, counting earlier appends of this
    * batch): the message (unless stored), the assignment, their upload rows, and the new head.
    */
-  append(slot: Slot, assignment: StoredItem, message?: StoredItem): void;
+  append(slot: Slot, assignment: StoredAssignment, message?: StoredItem): void;
 }
 
 /** Persistence of the SU. Implementations must serialize appends per process across OS processes. */
@@ -98,13 +105,14 @@ export interface SchedulerStore {
   /** The processes among `ids` (one read for many; ids that are not processes are absent). */
   getProcesses(ids: string[]): Promise<Map<string, ProcessRecord>>;
   /** Creates a process with its slot 0, or answers the existing slot 0 when the process exists. */
-  createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }>;
+  createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredAssignment): Promise<{ created: boolean; slot: Slot }>;
   /**
    * Runs `fn` with the heads of these processes locked (row or advisory locks, not an in-memory
    * mutex, so the lock holds across OS processes; taken in a fixed order, so batches never
-   * deadlock), then writes its appends atomically.
+   * deadlock) and the `lookups` answered under the lock (`found`), then writes its appends
+   * atomically. Taking both together lets a store lock and look up in one round trip.
    */
-  withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T>;
+  withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T>;
   /** A stored item by id (any process). */
   getItem(id: string): Promise<StoredItem | undefined>;
   /** Stored items by id (one read for many; unknown ids are absent). */

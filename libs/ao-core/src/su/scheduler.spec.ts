@@ -11,7 +11,7 @@ import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import { aoTags, getTag } from '../tags.js';
 import type { Tag } from '../types.js';
 import { InMemorySchedulerStore } from './in-memory-scheduler.store.js';
-import type { LockedLogs, SchedulerStore } from './ports.js';
+import type { LockedLogs, SchedulerStore, SlotQuery } from './ports.js';
 import { Scheduler, type BatchingOptions } from './scheduler.js';
 
 const signer = () => new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
@@ -22,9 +22,9 @@ const anchor = () => randomBytes(16).toString('hex');
 /** Counts the batches (lock round trips) a store is asked for. */
 class CountingStore extends InMemorySchedulerStore {
   batches: string[][] = [];
-  override withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+  override withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     this.batches.push(processIds);
-    return super.withLockedLogs(processIds, fn);
+    return super.withLockedLogs(processIds, lookups, fn);
   }
 }
 
@@ -153,9 +153,9 @@ describe('Scheduler', () => {
   it('rejects every append of a batch whose transaction fails, and stores none of them', async () => {
     const failing = new (class extends InMemorySchedulerStore {
       fail = false;
-      override withLockedLogs<T>(ids: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+      override withLockedLogs<T>(ids: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
         if (this.fail) return Promise.reject(new Error('database went away'));
-        return super.withLockedLogs(ids, fn);
+        return super.withLockedLogs(ids, lookups, fn);
       }
     })();
     const s = scheduler(failing);

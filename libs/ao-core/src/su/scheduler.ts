@@ -1,5 +1,4 @@
 import { AoError } from '../errors.js';
-import { createDataItem } from '../data-item/create-data-item.js';
 import { dedupeKey } from '../data-item/deep-hash.js';
 import { inlineItemVerifier, type ItemVerifier } from '../data-item/item-verifier.js';
 import type { ParseLimits, SignedDataItem } from '../data-item/parse-data-item.js';
@@ -7,6 +6,7 @@ import type { ItemSigner } from '../data-item/signers.js';
 import type { VerifiedDataItem } from '../data-item/verify-data-item.js';
 import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import { getTag } from '../tags.js';
+import { AssignmentSigner } from './assignment-signer.js';
 import { assignmentTags } from './assignment-tags.js';
 import type {
   BlockHeightSource,
@@ -92,9 +92,11 @@ export class Scheduler {
   /** Processes with appends in a running batch. */
   private readonly inFlight = new Set<string>();
   private running = 0;
+  private readonly assignments: AssignmentSigner;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.batching = { ...DEFAULT_BATCHING, ...deps.batching };
+    this.assignments = new AssignmentSigner(deps.signer);
   }
 
   /** The SU wallet's address (the `Scheduler` tag processes must name). */
@@ -151,16 +153,13 @@ export class Scheduler {
     const timestamp = this.deps.clock.now();
     const blockHeight = await this.blockHeight();
     const hashChain = seedHashChain(item.id);
-    const assignment = await createDataItem(
-      { data: '', tags: assignmentTags({ processId: item.id, nonce: 0, hashChain, blockHeight, timestamp }) },
-      this.deps.signer,
-    );
+    const assignment = await this.assignments.sign(assignmentTags({ processId: item.id, nonce: 0, hashChain, blockHeight, timestamp }));
     const slot: Slot = { processId: item.id, nonce: 0, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: item.id };
     const outcome = await this.deps.store.createProcess(
       { id: item.id, owner: item.ownerAddress, module, scheduler, tags: item.tags, timestamp, blockHeight },
       slot,
       toStoredItem(item),
-      toStoredItem(assignment),
+      assignment,
     );
     if (outcome.created) this.deps.uploads?.uploadsPending();
     return this.result(outcome.slot, outcome.created);
@@ -220,7 +219,8 @@ export class Scheduler {
     try {
       // Height and lookups happen once per batch; the hash chain needs the locked heads.
       const blockHeight = await this.blockHeight();
-      outcomes = await this.deps.store.withLockedLogs(processes, (logs) => this.fillSlots(logs, batch, blockHeight));
+      const lookups = batch.map((p) => ({ processId: p.processId, messageId: p.message.id, dedupeKey: p.byDedupeKey ? p.message.dedupeKey : undefined }));
+      outcomes = await this.deps.store.withLockedLogs(processes, lookups, (logs) => this.fillSlots(logs, batch, blockHeight));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
@@ -234,9 +234,7 @@ export class Scheduler {
   }
 
   private async fillSlots(logs: LockedLogs, batch: PendingAppend[], blockHeight: number): Promise<(ScheduleResult | AoError)[]> {
-    const stored = await logs.findSlots(
-      batch.map((p) => ({ processId: p.processId, messageId: p.message.id, dedupeKey: p.byDedupeKey ? p.message.dedupeKey : undefined })),
-    );
+    const stored = logs.found;
     const heads = new Map<string, LogHead>(logs.heads);
     // Duplicates within the batch answer the first one's slot, like duplicates across batches.
     const byId = new Map<string, Slot>();
@@ -260,15 +258,11 @@ export class Scheduler {
       // timestamp is an exact paging cursor, as reference clients use it.
       const timestamp = Math.max(this.deps.clock.now(), head.timestamp + 1);
       const hashChain = nextHashChain(head.assignmentId, head.hashChain);
-      const assignment = await createDataItem(
-        {
-          data: '',
-          tags: assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight, timestamp, messageId: p.message.id, exclude: p.exclude }),
-        },
-        this.deps.signer,
+      const assignment = await this.assignments.sign(
+        assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight, timestamp, messageId: p.message.id, exclude: p.exclude }),
       );
       const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: p.message.id };
-      logs.append(slot, toStoredItem(assignment), p.message);
+      logs.append(slot, assignment, p.message);
       heads.set(p.processId, { processId: p.processId, nonce, timestamp, hashChain, assignmentId: assignment.id });
       byId.set(idKey, slot);
       byKey.set(dedupeKey, slot);

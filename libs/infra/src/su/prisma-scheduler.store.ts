@@ -1,4 +1,4 @@
-import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
+import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredAssignment, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
 import pg from 'pg';
 import { parseDatabaseUrl } from '../database/database-url.js';
 import type { PrismaClient } from '../database/prisma.js';
@@ -103,6 +103,68 @@ const toEntry = (r: EntryRow): LogEntry => ({
   message: Buffer.from(r.message_raw ?? new Uint8Array()),
 });
 
+/** A row of the lock statement: a locked head (`i` null) or the answer to lookup `i` (1-based). */
+interface LockRow extends SlotRow {
+  i: bigint | string | null;
+  /** For a head: a writer committed to this log after the statement's snapshot was taken. */
+  stale: boolean | null;
+}
+
+/** A tagged template kept to run later on a Tx: `tx.$queryRaw(s.strings, ...s.values)`. */
+const sql = (strings: TemplateStringsArray, ...values: unknown[]) => ({ strings, values });
+
+/**
+ * One statement that locks the heads of `ids` (in id order, so batches sharing processes wait for
+ * each other instead of deadlocking) and answers the dedupe lookups (by message id, then by deep
+ * hash where asked). Each head row also says whether it is newer than the one the statement's
+ * snapshot holds (see lockLogs).
+ */
+function lockStatement(ids: string[], lookups: SlotQuery[]): ReturnType<typeof sql> {
+  const pids = lookups.map((q) => q.processId);
+  const mids = lookups.map((q) => q.messageId);
+  const dkeys = lookups.map((q) => q.dedupeKey ?? null);
+  return sql`
+    WITH heads AS (
+      SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp
+      FROM processes WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE
+    ), seen AS (
+      SELECT id, last_nonce FROM processes WHERE id = ANY(${ids}::text[])
+    )
+    SELECT NULL::bigint AS i, h.id AS process_id, h.last_nonce AS nonce, h.last_timestamp AS timestamp, NULL::bigint AS block_height,
+           h.last_hash_chain AS hash_chain, h.last_assignment_id AS id, NULL::text AS message_id, h.last_nonce IS DISTINCT FROM s.last_nonce AS stale
+    FROM heads h LEFT JOIN seen s ON s.id = h.id
+    UNION ALL
+    SELECT q.i, s.process_id, s.nonce, s.timestamp, s.block_height, s.hash_chain, s.id, s.message_id, NULL
+    FROM unnest(${pids}::text[], ${mids}::text[], ${dkeys}::text[]) WITH ORDINALITY AS q(pid, mid, dkey, i)
+    CROSS JOIN LATERAL (
+      (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
+       FROM assignments a WHERE a.process_id = q.pid AND a.message_id = q.mid)
+      UNION ALL
+      (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
+       FROM data_items d JOIN assignments a ON a.message_id = d.id AND a.process_id = q.pid
+       WHERE q.dkey IS NOT NULL AND d.dedupe_key = q.dkey)
+      LIMIT 1
+    ) s`;
+}
+
+/** Lets `fn` fill a batch over the locked logs; its result and the slots to write. */
+async function fillBatch<T>(locked: { heads: Map<string, LogHead>; found: (Slot | undefined)[] }, fn: (logs: LockedLogs) => Promise<T>): Promise<{ result: T; slots: BufferedSlot[] }> {
+  const appends = new AppendBuffer(locked.heads);
+  const result = await fn({ heads: locked.heads, found: locked.found, append: (slot, assignment, message) => appends.add(slot, assignment, message) });
+  return { result, slots: appends.slots };
+}
+
+/** Runs `send` with the client's socket corked, so the queries it pipelines leave in one write. */
+function corked<T>(client: pg.PoolClient, send: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  stream?.cork?.();
+  try {
+    return send();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
 /**
  * The SU's log in PostgreSQL. Appends to one process are serialized by a row lock on its
  * `processes` row (held for one short transaction), so any number of API and worker processes can
@@ -119,7 +181,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
   ) {
     if (options.databaseUrl) {
       const target = parseDatabaseUrl(options.databaseUrl);
-      this.pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10, options: `-c search_path="${target.schema}"` });
+      this.pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10, options: `-c search_path="${target.schema}"`, pipeline: true });
       this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
     }
   }
@@ -164,7 +226,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     return found;
   }
 
-  async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredItem): Promise<{ created: boolean; slot: Slot }> {
+  async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredAssignment): Promise<{ created: boolean; slot: Slot }> {
     return this.prisma.$transaction(async (tx) => {
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO processes (id, owner, module, scheduler, tags, timestamp, block_height, last_nonce, last_hash_chain, last_assignment_id, last_timestamp)
@@ -181,47 +243,69 @@ export class PrismaSchedulerStore implements SchedulerStore {
     });
   }
 
-  async withLockedLogs<T>(processIds: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+  async withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
-    if (!this.pool) return this.prisma.$transaction((tx) => this.lockedBatch(tx, ids, fn), { maxWait: 10_000, timeout: 15_000 });
+    if (!this.pool) {
+      return this.prisma.$transaction(
+        async (tx) => {
+          const lock = lockStatement(ids, lookups);
+          const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
+          const { result, slots } = await fillBatch(locked, fn);
+          await this.writeSlots(tx, slots);
+          return result;
+        },
+        { maxWait: 10_000, timeout: 15_000 },
+      );
+    }
     const client = await this.pool.connect();
+    const tx = preparedSqlOn(client);
+    let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await this.lockedBatch(preparedSqlOn(client), ids, fn);
-      await client.query('COMMIT');
+      // Pipelined (the pool's clients run in pipeline mode) and sent in one write: BEGIN with the
+      // statement that locks and looks up, later the write with COMMIT. Two round trips a batch.
+      const lock = lockStatement(ids, lookups);
+      const [, rows] = await corked(client, () => Promise.all([client.query('BEGIN'), tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values)]));
+      const { result, slots } = await fillBatch(await this.lockLogs(tx, lookups, rows), fn);
+      // A failed write aborts the transaction, and the COMMIT behind it then only rolls back.
+      const [, commit] = await corked(client, () => Promise.all([this.writeSlots(tx, slots), client.query('COMMIT')]));
+      if (commit.command !== 'COMMIT') throw new AoError('INTERNAL', `The batch's transaction ended in ${commit.command}`, undefined, 'transient');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
-  /** Inside a transaction: lock the heads, let `fn` fill the batch, write it. */
-  private async lockedBatch<T>(tx: Tx, ids: string[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
-    // Rows are locked in id order (the sort happens below the lock), so two batches that share
-    // processes wait for each other instead of deadlocking.
-    const rows = await tx.$queryRaw<{ id: string; last_nonce: bigint | string; last_hash_chain: string; last_assignment_id: string; last_timestamp: bigint | string }[]>`
-      SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp FROM processes
-      WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE`;
-    const heads = new Map<string, LogHead>(
-      rows.map((r) => [
-        r.id,
-        { processId: r.id, nonce: Number(r.last_nonce), hashChain: r.last_hash_chain, assignmentId: r.last_assignment_id, timestamp: Number(r.last_timestamp) },
-      ]),
-    );
-    const appends = new AppendBuffer(heads);
-    const result = await fn({
-      heads,
-      findSlots: (queries) => this.findSlots(tx, queries),
-      append: (slot, assignment, message) => appends.add(slot, assignment, message),
-    });
-    await this.writeSlots(tx, appends.slots);
-    return result;
+  /**
+   * The heads and lookups from the statement that locked them. That statement saw the logs as of
+   * its start: if a writer committed to a log after that (the lock waited for it, or it committed
+   * just before the lock was taken), its slots are not in the lookups' answers, and the head it
+   * left shows it: the locked row's last nonce is beyond the one the statement's snapshot read.
+   * The lookups of those logs are asked again, now that their heads are held.
+   */
+  private async lockLogs(tx: Tx, lookups: SlotQuery[], rows: LockRow[]): Promise<{ heads: Map<string, LogHead>; found: (Slot | undefined)[] }> {
+    const heads = new Map<string, LogHead>();
+    const stale = new Set<string>();
+    const found: (Slot | undefined)[] = new Array(lookups.length).fill(undefined);
+    for (const r of rows) {
+      if (r.i === null) {
+        heads.set(r.process_id, { processId: r.process_id, nonce: Number(r.nonce), hashChain: r.hash_chain, assignmentId: r.id, timestamp: Number(r.timestamp) });
+        if (r.stale) stale.add(r.process_id);
+      } else {
+        found[Number(r.i) - 1] = toSlot(r as SlotRow);
+      }
+    }
+    if (stale.size > 0) {
+      const again = lookups.flatMap((q, i) => (stale.has(q.processId) ? [i] : []));
+      const answers = await this.findSlots(tx, again.map((i) => lookups[i]));
+      again.forEach((i, k) => (found[i] = answers[k]));
+    }
+    return { heads, found };
   }
 
-  /** One round trip for a batch's dedupe lookups: by message id, then by deep hash where asked. */
+  /** One round trip for dedupe lookups: by message id, then by deep hash where asked. */
   private async findSlots(tx: Tx, queries: SlotQuery[]): Promise<(Slot | undefined)[]> {
     if (queries.length === 0) return [];
     const rows = await tx.$queryRaw<(SlotRow & { i: bigint })[]>`
