@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Scheduler, type ItemVerifier } from '@ao/core';
+import { Scheduler, coalescedKicks, type ItemVerifier } from '@ao/core';
 import {
   ENV,
   GATEWAY,
@@ -42,7 +42,7 @@ import { ITEM_VERIFIER, SCHEDULER_STORE } from './su.tokens.js';
           items: { fetchItem: (id) => gateway.data(id) },
           limits: { maxBytes: env.MAX_ITEM_BYTES },
           // The worker also drains on a timer, so a lost kick only delays an upload.
-          uploads: { uploadsPending: () => void pipeline.kickUpload().catch(() => undefined) },
+          uploads: coalescedKicks(() => pipeline.kickUpload()),
         }),
     },
     PlatformItems,

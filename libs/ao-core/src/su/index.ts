@@ -5,3 +5,4 @@ export * from './scheduler.js';
 export * from './su-json.js';
 export * from './in-memory-scheduler.store.js';
 export * from './assignment-signer.js';
+export * from './coalesced-kicks.js';
