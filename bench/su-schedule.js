@@ -7,6 +7,7 @@ import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyData
 import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
 import { generateKeyPairSync } from 'node:crypto';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { aoTags, benchStorage, httpRequest, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
 import { startPlatform } from './platform.js';
 
@@ -41,11 +42,11 @@ async function closedLoopOf(send, raws, clients) {
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: clients }, async () => {
+    Array.from({ length: clients }, async (_, client) => {
       while (next < raws.length) {
         const i = next++;
         const t0 = performance.now();
-        await send(raws[i]);
+        await send(raws[i], client);
         latencies[i] = performance.now() - t0;
       }
     }),
@@ -66,25 +67,73 @@ function closedLoop(scheduler, raws, clients = CLIENTS) {
   );
 }
 
-// The HTTP clients share the 2 cores with the API: fetch (undici through web streams) cost about as
-// much CPU per request as the API spent answering it, so the closed loop posts with node:http on
-// keep-alive sockets instead. BENCH_SU_HTTP_CLIENT=fetch measures with fetch, as before.
-const HTTP_CLIENT = process.env.BENCH_SU_HTTP_CLIENT === 'fetch' ? 'fetch' : 'node:http';
+// The HTTP clients share the 2 cores with the API, and whatever CPU they spend the API does not get:
+// fetch (undici through web streams) cost about as much per request as the API spent answering it,
+// node:http on keep-alive sockets ~150 us a request (about a third of the API's ~500 us), a minimal
+// HTTP/1.1 client on plain sockets (rawHttpConnection, as wrk or autocannon) ~45 us. The closed loop
+// posts with the last; BENCH_SU_HTTP_CLIENT=node:http or =fetch measures with the others.
+const HTTP_CLIENT = ['fetch', 'node:http'].includes(process.env.BENCH_SU_HTTP_CLIENT) ? process.env.BENCH_SU_HTTP_CLIENT : 'raw';
+
+/**
+ * A keep-alive connection that posts one raw item at a time (head and body in one write) and reads
+ * the answer by its content-length, as load generators such as wrk do, without node:http's agent,
+ * parser, streams and header objects.
+ */
+function rawHttpConnection(url) {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+  let waiting;
+  let buffer = Buffer.alloc(0);
+  const fail = (error) => {
+    const w = waiting;
+    waiting = undefined;
+    w?.reject(error);
+  };
+  socket.on('data', (chunk) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    const end = buffer.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = buffer.toString('latin1', 0, end);
+    const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+    if (length === undefined) return fail(new Error(`an answer without content-length: ${head}`));
+    const bodyEnd = end + 4 + Number(length);
+    if (buffer.length < bodyEnd) return;
+    const w = waiting;
+    waiting = undefined;
+    w?.resolve({ status: Number(head.slice(9, 12)), text: buffer.toString('utf8', end + 4, bodyEnd) });
+    buffer = buffer.subarray(bodyEnd);
+  });
+  socket.on('error', fail);
+  socket.on('close', () => fail(new Error('the connection closed')));
+  return {
+    post(path, body) {
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        const head = `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`;
+        socket.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      });
+    },
+    close: () => socket.destroy(),
+  };
+}
 
 /** The same through the API process: `POST /su/` with each raw item; a non-2xx answer fails the run. */
 async function closedLoopHttp(url, raws, clients) {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  const connections = HTTP_CLIENT === 'raw' ? Array.from({ length: clients }, () => rawHttpConnection(url)) : [];
   const post =
     HTTP_CLIENT === 'fetch'
       ? async (raw) => {
           const res = await fetch(`${url}/su/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: raw });
           return { status: res.status, text: await res.text() };
         }
-      : (raw) => httpRequest(agent, `${url}/su/`, { method: 'POST', body: raw });
+      : HTTP_CLIENT === 'raw'
+        ? (raw, client) => connections[client].post('/su/', raw)
+        : (raw) => httpRequest(agent, `${url}/su/`, { method: 'POST', body: raw });
   try {
     return await closedLoopOf(
-      async (raw) => {
-        const res = await post(raw);
+      async (raw, client) => {
+        const res = await post(raw, client);
         if (res.status < 200 || res.status > 299) throw new Error(`POST /su/ answered ${res.status}: ${res.text.slice(0, 200)}`);
       },
       raws,
@@ -92,6 +141,7 @@ async function closedLoopHttp(url, raws, clients) {
     );
   } finally {
     agent.destroy();
+    for (const c of connections) c.close();
   }
 }
 
@@ -131,7 +181,7 @@ function httpRows(http, anchor = {}) {
   return [
     row(`su-schedule: POST /su/ over HTTP, ${PROCESSES} processes, ${SATURATION_CLIENTS} clients`, pick('rate'), 'msg/s', {
       ...anchor,
-      note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients (${HTTP_CLIENT}, keep-alive) in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
+      note: `the API process (npm run api: its SU wallet, ITEM_VERIFY_THREADS default, pg pool) answering POST /su/ with the raw items, ${SATURATION_CLIENTS} closed-loop HTTP clients (${HTTP_CLIENT === 'raw' ? 'minimal HTTP/1.1 on plain sockets' : HTTP_CLIENT}, keep-alive) in the bench process on the same cores; latency = POST to its {timestamp, id} answer`,
     }),
     row(`su-schedule: POST /su/ over HTTP, latency p50`, pick('p50'), 'ms'),
     row(`su-schedule: POST /su/ over HTTP, latency p99`, pick('p99'), 'ms'),
