@@ -76,7 +76,12 @@ export class JsonArgWriter {
           return true;
         }
         const record = value as Record<string, unknown>;
-        lua.lua_createtable(L, 0, 8);
+        // Sized for its fields, plus room for the fields a message gains in the runtime (its
+        // tags copied onto it, TagArray, reply, forward): growing a table rehashes it.
+        let fields = 0;
+        for (const _ in record) fields++;
+        const tags = record.Tags;
+        lua.lua_createtable(L, 0, Array.isArray(tags) ? fields + tags.length + 3 : fields);
         for (const key in record) {
           const v = record[key];
           const known = this.keyPtrs.get(key);
