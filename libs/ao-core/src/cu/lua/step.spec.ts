@@ -93,6 +93,24 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     json.process.close();
   });
 
+  it('reads result strings of every length and encoding exactly (short ASCII is read by hand)', async () => {
+    const flat = await boot(true);
+    const samples: string[] = [];
+    for (const len of [0, 1, 23, 24, 25, 63, 64, 65, 300]) {
+      samples.push('a'.repeat(len), 'é'.repeat(len), `${'b'.repeat(Math.max(0, len - 1))}\u{1F600}`, `${'c'.repeat(len)}\u0000\u007f`);
+    }
+    // Lua string literals of the samples' UTF-8 bytes, escaped byte by byte
+    const lua = (text: string): string => `"${[...Buffer.from(text)].map((b) => `\\${b}`).join('')}"`;
+    const echo = await flat.process.evaluate(flat.msgs.message({ Action: 'Eval' }, {
+      Data: `Send({ Target = "t", Data = ${lua(samples.join('|'))} })
+        for i, v in ipairs({ ${samples.map(lua).join(', ')} }) do Send({ Target = "t" .. i, Value = v }) end`,
+    }));
+    expect(echo.Error).toBeUndefined();
+    expect(echo.Messages[0].Data).toBe(samples.join('|'));
+    expect(echo.Messages.slice(1).map((m) => m.Tags.find((t) => t.name === 'Value')?.value)).toEqual(samples);
+    flat.process.close();
+  });
+
   it('an outbox value that is not text fails the message and leaves the state as it was', async () => {
     const flat = await boot(true);
     const before = await flat.process.stateHash();
