@@ -88,7 +88,7 @@ async function restore(data) {
   const store = new InMemorySchedulerStore();
   const [first, ...rest] = data.entries;
   await store.createProcess(data.process, first.slot, first.message, first.assignment);
-  await store.withLockedLogs([data.process.id], async (logs) => {
+  await store.withLockedLogs([data.process.id], [], async (logs) => {
     for (const e of rest) logs.append(e.slot, e.assignment, e.message);
   });
   return store;
