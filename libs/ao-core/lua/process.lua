@@ -416,27 +416,35 @@ local function flatAssignments(out, n, list)
   return n
 end
 
--- The values are gathered in one table kept from message to message (only 1..n is returned, so
--- what an earlier, longer result left beyond n does not matter): a fresh table grew, and was
--- rehashed, five times per Transfer. One that grew past FLAT_BUFFER_KEEP is let go.
+-- The values are gathered in one table kept from message to message (a fresh table grew, and was
+-- rehashed, five times per Transfer). Only 1..n is returned; what an earlier, longer result left
+-- beyond n is cleared, so the table holds nothing the outbox does not (a large Data would
+-- otherwise stay alive, and count against the memory cap, until overwritten). One that grew past
+-- FLAT_BUFFER_KEEP is let go.
 local FLAT_BUFFER_KEEP = 4096
 local flatBuffer, flatBufferUsed = {}, 0
+
+local function trimFlatBuffer(out, n)
+  for i = n + 1, flatBufferUsed do out[i] = nil end
+  flatBufferUsed = n
+end
 
 local function flatResult(ok, err)
   local count = #logs
   local prompt = currentPrompt()
-  if flatBufferUsed > FLAT_BUFFER_KEEP then flatBuffer = {} end
+  if flatBufferUsed > FLAT_BUFFER_KEEP then flatBuffer, flatBufferUsed = {}, 0 end
   local out = flatBuffer
   out[1], out[2], out[3] = count == 0 and "" or concat(logs, "\n"), prompt, count > 0
   if not ok then
     out[4] = errorText(err)
+    trimFlatBuffer(out, 4)
     return unpack(out, 1, 4)
   end
   local outbox = ao.outbox
   local n = flatItems(out, 4, outbox.Messages, true)
   n = flatItems(out, n, outbox.Spawns, false)
   n = flatAssignments(out, n, outbox.Assignments)
-  flatBufferUsed = n
+  trimFlatBuffer(out, n)
   if n > MAX_FLAT_VALUES then return encodeResult() end
   return unpack(out, 1, n)
 end

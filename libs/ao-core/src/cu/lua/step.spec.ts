@@ -93,6 +93,20 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     json.process.close();
   });
 
+  it('keeps nothing of an earlier result alive: a large outbox Data is collected once a later result is read', async () => {
+    const flat = await boot(true);
+    const kib = async (): Promise<number> => {
+      const r = await flat.process.evaluate(flat.msgs.message({ Action: 'Eval' }, { Data: 'collectgarbage("collect"); return collectgarbage("count")' }));
+      return Number(r.Output.data);
+    };
+    const before = await kib();
+    const big = await flat.process.evaluate(flat.msgs.message({ Action: 'Eval' }, { Data: 'Send({ Target = "t", Data = string.rep("x", 4 * 1024 * 1024) })' }));
+    expect(big.Messages[0].Data).toHaveLength(4 * 1024 * 1024);
+    await kib(); // a result without the Send: the outbox and the result no longer hold the 4 MiB
+    expect(await kib()).toBeLessThan(before + 1024);
+    flat.process.close();
+  });
+
   it('reads result strings of every length and encoding exactly (short ASCII is read by hand)', async () => {
     const flat = await boot(true);
     const samples: string[] = [];
