@@ -89,6 +89,14 @@ describe('readMessageFields', () => {
     }
   });
 
+  it('takes the id the log records for the item instead of hashing its signature again', () => {
+    const raw = SAMPLES[0];
+    const id = (reference(raw) as MessageFields).id;
+    expect((fast(raw) as MessageFields).id).toBe(id);
+    expect(readMessageFields(raw, id)).toEqual(fast(raw));
+    expect(readMessageFields(raw, 'recorded-id').id).toBe('recorded-id');
+  });
+
   it('answers parseDataItem errors for what is not bytes', () => {
     expect(() => readMessageFields('x' as unknown as Uint8Array)).toThrow(/must be bytes/);
   });

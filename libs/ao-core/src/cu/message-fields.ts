@@ -26,12 +26,14 @@ const addresses = new Map<string, string>();
  * The fields of a log entry's message item, as `parseDataItem` reads them, without its generality:
  * one pass over the bytes, views instead of copies, one-shot hashes. Only the common shape is read
  * here (types 1 and 2, one Avro block of tags within the default limits); anything else, valid or
- * not, goes through `parseDataItem`, so results and errors are exactly its own.
+ * not, goes through `parseDataItem`, so results and errors are exactly its own. `knownId`, the
+ * id the log already records for the item (the store keys items by it), saves hashing the
+ * signature again.
  */
-export function readMessageFields(raw: Uint8Array): MessageFields {
+export function readMessageFields(raw: Uint8Array, knownId?: string): MessageFields {
   if (!(raw instanceof Uint8Array)) return fromParsed(raw);
   const bytes = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  return readCommon(bytes) ?? fromParsed(bytes);
+  return readCommon(bytes, knownId) ?? fromParsed(bytes);
 }
 
 function fromParsed(raw: Uint8Array): MessageFields {
@@ -48,7 +50,7 @@ function fromParsed(raw: Uint8Array): MessageFields {
 }
 
 /** The fields of an item of the common shape; undefined for anything else (left to parseDataItem). */
-function readCommon(b: Buffer): MessageFields | undefined {
+function readCommon(b: Buffer, knownId: string | undefined): MessageFields | undefined {
   const length = b.length;
   if (length < 2 || length > DEFAULT_PARSE_LIMITS.maxBytes || b[1] !== 0) return undefined;
   const type = b[0];
@@ -79,7 +81,7 @@ function readCommon(b: Buffer): MessageFields | undefined {
     if (anchor === undefined) return undefined; // not ASCII: parseDataItem's text-or-base64url rule
   }
   return {
-    id: hash('sha256', signature, 'base64url'),
+    id: knownId ?? hash('sha256', signature, 'base64url'),
     ownerAddress: addressOf(b, signatureEnd, ownerEnd),
     ...(targetAt >= 0 ? { target: b.toString('base64url', targetAt, targetAt + 32) } : {}),
     ...(anchor !== undefined ? { anchor } : {}),

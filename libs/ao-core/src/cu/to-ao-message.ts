@@ -11,7 +11,7 @@ const utf8 = new TextDecoder();
  * wallet or an address in the process's `Authority` tags); a user cannot spoof it.
  */
 export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId: string; trustedPushers: ReadonlySet<string> }): AoMessage {
-  const item = readMessageFields(entry.message);
+  const item = readMessageFields(entry.message, entry.messageId);
   const fromProcess = getTag(item.tags, 'From-Process');
   const pushed = fromProcess !== undefined && ctx.trustedPushers.has(item.ownerAddress);
   // The key order is the order the fields reach the Lua table: keep it (it shapes the VM's heap).
