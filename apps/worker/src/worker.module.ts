@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { Messenger, Scheduler } from '@ao/core';
+import { Messenger, Scheduler, coalescedKicks } from '@ao/core';
 import {
   GATEWAY,
   EvaluationPool,
@@ -52,7 +52,8 @@ export class WorkerModule {
               clock: { now: () => Date.now() },
               heights: gateway,
               limits: { maxBytes: env.MAX_ITEM_BYTES },
-              uploads: { uploadsPending: () => void pipeline.kickUpload().catch(() => undefined) },
+              // As in the API: one kick in flight; the upload worker also drains on a timer.
+              uploads: coalescedKicks(() => pipeline.kickUpload()),
             }),
         },
         {
