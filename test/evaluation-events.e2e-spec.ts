@@ -45,6 +45,19 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     watch.close();
   });
 
+  it('can start before the nonce is known: at 0 it takes any announcement, after until(n) only those at or past n', async () => {
+    const early = events.watch('p5', 0);
+    await announce('p5', 2); // lands while the caller reads the database for the nonce
+    early.until(9);
+    expect(await Promise.race([early.next(60_000).then(() => 'woken' as const), asleep(5_000)])).toBe('woken');
+    const woken = early.next(60_000).then(() => 'woken' as const);
+    await announce('p5', 8);
+    expect(await Promise.race([woken, asleep(300)])).toBe('asleep');
+    await announce('p5', 9);
+    expect(await Promise.race([woken, asleep(5_000)])).toBe('woken');
+    early.close();
+  });
+
   it('wakes on its own after the fallback delay, and once per announcement', async () => {
     const watch = events.watch('p4', 1);
     await watch.next(20); // nothing announced: the fallback

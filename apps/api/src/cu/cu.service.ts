@@ -39,17 +39,18 @@ export class CuService implements OnApplicationShutdown {
           LEFT JOIN cu_processes c ON c.process_id = a.process_id
           WHERE a.process_id = ${processId} AND a.message_id = ${messageId}`
       )[0];
-    const first = await read();
-    if (!first) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
-    if (first.result) return { status: 'done', result: first.result };
-    const nonce = Number(first.nonce);
-    const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
-    // Watching before the next read: an announcement that lands between a read and the wait still wakes it.
-    const watch = this.events.watch(processId, nonce);
+    // Watching from before the first read (any announcement for the process until the read gives
+    // the message's nonce): an announcement that lands between a read and the wait still wakes it,
+    // and the first read is the only one when nothing was evaluated meanwhile.
+    const watch = this.events.watch(processId, 0);
     try {
+      let row = await read();
+      if (!row) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
+      const nonce = Number(row.nonce);
+      watch.until(nonce);
+      const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
       let kicked = false;
       for (;;) {
-        const row = (await read())!;
         if (row.result) return { status: 'done', result: row.result };
         if (row.head_error && row.head_nonce !== null && Number(row.head_nonce) < nonce) {
           // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
@@ -64,6 +65,7 @@ export class CuService implements OnApplicationShutdown {
         // Woken by the evaluator's announcement; the database is checked again at least every
         // RESULT_RECHECK_MS in case an announcement was lost.
         await watch.next(Math.min(left, RESULT_RECHECK_MS));
+        row = (await read())!;
       }
     } finally {
       watch.close();

@@ -24,6 +24,11 @@ interface Waiter {
 export interface EvaluationWatch {
   /** Resolves when an announcement reached the nonce (since the watch began or the last `next`), or after `ms`. */
   next(ms: number): Promise<void>;
+  /**
+   * Sets the nonce to wait for, once the caller knows it: a watch can start at 0 (any announcement
+   * for the process) before the read that finds the nonce. An announcement it already took stays taken.
+   */
+  until(nonce: number): void;
   close(): void;
 }
 
@@ -80,6 +85,9 @@ export class EvaluationEvents {
           });
         }
         fired = false;
+      },
+      until: (nonce) => {
+        waiter.nonce = nonce;
       },
       close: () => {
         waiter.wake();
