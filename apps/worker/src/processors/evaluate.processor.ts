@@ -33,12 +33,13 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
       throw new DelayedError();
     }
     try {
-      let evaluated = 0;
-      evaluated += await this.handOff(await this.cu.evaluate(processId));
+      const first = await this.cu.evaluate(processId);
+      let evaluated = await this.handOff(first);
       // Release the coalescing key, then look once more: a message scheduled after this point
-      // makes a new job, and one scheduled before it is caught by this second pass.
+      // makes a new job, and one scheduled before it is caught by this second pass. While the lock
+      // is held, the head is where the first pass left it (no need to read it again).
       await job.removeDeduplicationKey();
-      evaluated += await this.handOff(await this.cu.evaluate(processId));
+      evaluated += await this.handOff(await this.cu.evaluate(processId, lock.lost ? undefined : first.to));
       return { processId, evaluated };
     } catch (error) {
       if (isAoError(error) && error.kind === 'permanent') {

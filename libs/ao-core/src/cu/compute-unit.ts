@@ -70,9 +70,13 @@ export class ComputeUnit {
     this.lives = new LiveProcesses(store, modules, evaluators, options, this.checkpointer, interval);
   }
 
-  /** Evaluates every log entry not yet evaluated, committing results in batches. */
-  async evaluate(processId: string): Promise<EvaluationReport> {
-    const head = await this.store.evaluationHead(processId);
+  /**
+   * Evaluates every log entry not yet evaluated, committing results in batches. `committedHead`:
+   * the evaluation head as this caller's previous pass left it, for a caller that has held the
+   * process's evaluation lock since (nobody else can have moved it); it saves reading the head.
+   */
+  async evaluate(processId: string, committedHead?: number): Promise<EvaluationReport> {
+    const head = committedHead === undefined ? await this.store.evaluationHead(processId) : { nonce: committedHead };
     if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
     return this.recordingModuleFailure(processId, head.nonce, () => this.lives.with(processId, head.nonce, async (live) => {
       // Counts only: a pass can be a whole log's replay, and the results are in the store.

@@ -9,7 +9,7 @@ export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
 
 /** The calls a thread serves, one per Compute Unit method the pool stands in for. */
 export type ThreadCall =
-  | { type: 'evaluate'; processId: string }
+  | { type: 'evaluate'; processId: string; committedHead?: number }
   | { type: 'dry-run'; processId: string; message: DryRunMessage }
   | { type: 'state-hash'; processId: string };
 export type ThreadRequest = (ThreadCall & { id: number }) | { type: 'close' };
@@ -26,7 +26,8 @@ export interface ThreadData {
 
 /** What the evaluate stage needs of a Compute Unit; met by ComputeUnit itself and by the pool. */
 export interface Evaluator {
-  evaluate(processId: string): Promise<EvaluationReport>;
+  /** See ComputeUnit.evaluate (`committedHead`: the head this caller's previous pass left, under the lock it still holds). */
+  evaluate(processId: string, committedHead?: number): Promise<EvaluationReport>;
   close(): void | Promise<void>;
 }
 
@@ -97,8 +98,8 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     this.watchdog.unref();
   }
 
-  evaluate(processId: string): Promise<EvaluationReport> {
-    return this.call({ type: 'evaluate', processId }) as Promise<EvaluationReport>;
+  evaluate(processId: string, committedHead?: number): Promise<EvaluationReport> {
+    return this.call({ type: 'evaluate', processId, committedHead }) as Promise<EvaluationReport>;
   }
 
   dryRun(processId: string, message: DryRunMessage): Promise<EvalResult> {

@@ -24,7 +24,7 @@ const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gate
 function run(call: ThreadCall): Promise<unknown> {
   switch (call.type) {
     case 'evaluate':
-      return cu.evaluate(call.processId);
+      return cu.evaluate(call.processId, call.committedHead);
     case 'dry-run':
       return cu.dryRun(call.processId, call.message);
     case 'state-hash':
