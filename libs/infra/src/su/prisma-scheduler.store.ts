@@ -298,32 +298,15 @@ export class PrismaSchedulerStore implements SchedulerStore {
       }
     }
     if (stale.size > 0) {
+      // The same statement again, over those logs only: a new statement reads a new snapshot, and
+      // the rows it locks are already this transaction's, so it does not wait.
       const again = lookups.flatMap((q, i) => (stale.has(q.processId) ? [i] : []));
-      const answers = await this.findSlots(tx, again.map((i) => lookups[i]));
-      again.forEach((i, k) => (found[i] = answers[k]));
+      const lock = lockStatement([...stale].sort(), again.map((i) => lookups[i]));
+      for (const r of await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values)) {
+        if (r.i !== null) found[again[Number(r.i) - 1]] = toSlot(r as SlotRow);
+      }
     }
     return { heads, found };
-  }
-
-  /** One round trip for dedupe lookups: by message id, then by deep hash where asked. */
-  private async findSlots(tx: Tx, queries: SlotQuery[]): Promise<(Slot | undefined)[]> {
-    if (queries.length === 0) return [];
-    const rows = await tx.$queryRaw<(SlotRow & { i: bigint })[]>`
-      SELECT q.i, s.process_id, s.nonce, s.timestamp, s.block_height, s.hash_chain, s.id, s.message_id
-      FROM unnest(${queries.map((q) => q.processId)}::text[], ${queries.map((q) => q.messageId)}::text[],
-                  ${queries.map((q) => q.dedupeKey ?? null)}::text[]) WITH ORDINALITY AS q(pid, mid, dkey, i)
-      CROSS JOIN LATERAL (
-        (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
-         FROM assignments a WHERE a.process_id = q.pid AND a.message_id = q.mid)
-        UNION ALL
-        (SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id
-         FROM data_items d JOIN assignments a ON a.message_id = d.id AND a.process_id = q.pid
-         WHERE q.dkey IS NOT NULL AND d.dedupe_key = q.dkey)
-        LIMIT 1
-      ) s`;
-    const found: (Slot | undefined)[] = new Array(queries.length).fill(undefined);
-    for (const r of rows) found[Number(r.i) - 1] = toSlot(r);
-    return found;
   }
 
   /** Writes a batch of slots (messages if new, assignments, upload rows, new heads) in one statement. */
