@@ -36,39 +36,50 @@ function toPushRecord(row: PushRow): PushRecord {
  * The MU's records in Postgres: pushes under their deterministic ids, and each result's crank
  * status. Every method is one statement, whatever the number of results or pushes it covers.
  */
+type BatchRow = { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null };
+
 export class PrismaPushStore implements PushStore {
   constructor(private readonly prisma: PrismaClient) {}
 
   pendingCranks(processId: string, limit: number): Promise<CrankBatch> {
-    // Served by the partial index results_crank_pending_process_idx.
-    return this.batch(processId, 'pending', null, limit);
+    // 'pending' is a literal, not a parameter: a statement prepared once per connection keeps a
+    // plan that may use the partial index results_crank_pending_process_idx.
+    return this.batch(
+      processId,
+      this.prisma.$queryRaw<BatchRow[]>`
+        WITH r AS (
+          SELECT nonce, message_id, result FROM results
+          WHERE process_id = ${processId} AND crank_status = 'pending'
+          ORDER BY nonce LIMIT ${limit}
+        )
+        SELECT r.nonce, r.message_id, r.result,
+          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+        FROM r ORDER BY r.nonce`,
+    );
   }
 
   crankOf(processId: string, nonce: number): Promise<CrankBatch> {
-    return this.batch(processId, null, nonce, 1);
+    return this.batch(
+      processId,
+      this.prisma.$queryRaw<BatchRow[]>`
+        SELECT r.nonce, r.message_id, r.result,
+          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+        FROM results r WHERE r.process_id = ${processId} AND r.nonce = ${nonce}`,
+    );
   }
 
   /**
-   * One query: the results (pending ones, or the one at `nonce`), each with its recorded pushes,
-   * the hops of the message it answers, and that message's Pushed-For tag.
+   * One query's rows (the results pending relay, or the one at a nonce), each with its recorded
+   * pushes, the hops of the message it answers, and that message's Pushed-For tag, as a batch.
    */
-  private async batch(processId: string, status: 'pending' | null, nonce: number | null, limit: number): Promise<CrankBatch> {
-    const rows = await this.prisma.$queryRaw<
-      { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null }[]
-    >`
-      WITH r AS (
-        SELECT nonce, message_id, result FROM results
-        WHERE process_id = ${processId}
-          AND (${status}::text IS NULL OR crank_status = ${status}::text)
-          AND (${nonce}::bigint IS NULL OR nonce = ${nonce}::bigint)
-        ORDER BY nonce LIMIT ${limit}
-      )
-      SELECT r.nonce, r.message_id, r.result,
-        (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
-         WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
-        (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
-        (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
-      FROM r ORDER BY r.nonce`;
+  private async batch(processId: string, query: Promise<BatchRow[]>): Promise<CrankBatch> {
+    const rows = await query;
     const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
     for (const row of rows) {
       batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });

@@ -110,6 +110,10 @@ interface LockRow extends SlotRow {
   stale: boolean | null;
 }
 
+/** Bounds of a bigint column, for open ranges. */
+const MAX_BIGINT = 9223372036854775807n;
+const MIN_BIGINT = -9223372036854775808n;
+
 /** A tagged template kept to run later on a Tx: `tx.$queryRaw(s.strings, ...s.values)`. */
 const sql = (strings: TemplateStringsArray, ...values: unknown[]) => ({ strings, values });
 
@@ -385,15 +389,17 @@ export class PrismaSchedulerStore implements SchedulerStore {
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
+  /**
+   * Open bounds are the widest values rather than NULL checks: the statement is prepared once per
+   * connection, and a cached plan keeps the nonce range in its index condition only this way.
+   */
   async readLog(processId: string, q: LogQuery): Promise<{ entries: LogEntry[]; hasNextPage: boolean }> {
     const rows = await this.prisma.$queryRaw<EntryRow[]>`
       SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id, a.raw, d.raw AS message_raw
       FROM assignments a LEFT JOIN data_items d ON d.id = a.message_id
       WHERE a.process_id = ${processId}
-        AND (${q.fromNonce ?? null}::bigint IS NULL OR a.nonce > ${q.fromNonce ?? null}::bigint)
-        AND (${q.toNonce ?? null}::bigint IS NULL OR a.nonce <= ${q.toNonce ?? null}::bigint)
-        AND (${q.fromTimestamp ?? null}::bigint IS NULL OR a.timestamp > ${q.fromTimestamp ?? null}::bigint)
-        AND (${q.toTimestamp ?? null}::bigint IS NULL OR a.timestamp <= ${q.toTimestamp ?? null}::bigint)
+        AND a.nonce > ${q.fromNonce ?? -1}::bigint AND a.nonce <= ${q.toNonce ?? MAX_BIGINT}::bigint
+        AND a.timestamp > ${q.fromTimestamp ?? MIN_BIGINT}::bigint AND a.timestamp <= ${q.toTimestamp ?? MAX_BIGINT}::bigint
       ORDER BY a.nonce
       LIMIT ${q.limit + 1}`;
     return { entries: rows.slice(0, q.limit).map(toEntry), hasNextPage: rows.length > q.limit };
