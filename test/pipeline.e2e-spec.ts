@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
-import { createPrismaClient } from '@ao/infra';
+import { QUEUE_NAMES, createPrismaClient, createRedis } from '@ao/infra';
 import { messageItem, newUser, processItem } from './support/items.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
@@ -125,6 +125,15 @@ describe('pipeline: MU → SU → CU → MU', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(output).toBe(`1 ${a}`);
+    // This worker runs every stage, so evaluate jobs crank their own results: no push job was
+    // ever queued (BullMQ numbers a queue's jobs from a counter it creates with the first one).
+    const redis = createRedis(t.env.REDIS_URL, 'producer', { enableOfflineQueue: true });
+    try {
+      expect(await redis.get(`${t.env.REDIS_PREFIX}:${QUEUE_NAMES.push}:id`)).toBeNull();
+      expect(await redis.get(`${t.env.REDIS_PREFIX}:${QUEUE_NAMES.evaluate}:id`)).not.toBeNull();
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('does not trust a From-Process tag on an item the user signed', async () => {

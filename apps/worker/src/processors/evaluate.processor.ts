@@ -1,15 +1,23 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import { isAoError, type EvaluationReport } from '@ao/core';
+import { isAoError, type EvaluationReport, type Messenger } from '@ao/core';
 import type { Redis } from 'ioredis';
 import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
-import { COMPUTE_UNIT, PROCESS_LOCKS } from '../worker.tokens.js';
+import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS } from '../worker.tokens.js';
+import { crankAllPending } from './push.processor.js';
 
 /**
  * Stage `evaluate`: folds a process's new log entries into its state and commits their results,
- * then hands results with an outbox to the `push` stage. One evaluator per process across all
- * workers (a Redis lock); a job that finds the lock taken is delayed, not dropped.
+ * then relays the results that have an outbox. One evaluator per process across all workers (a
+ * Redis lock); a job that finds the lock taken is delayed, not dropped.
+ *
+ * Relaying: when this worker also runs the `push` stage, the job cranks its results itself, still
+ * holding the lock, instead of queueing a push job for them. With many processes each job carries
+ * a message or two, so a push job per message was a BullMQ round trip or three and a third of the
+ * pipeline's Redis commands. If that crank fails (or the push stage runs elsewhere), a push job
+ * takes over, with its retries and dead letters; pushes have deterministic identities, so a crank
+ * that got part-way delivers nothing twice.
  */
 @Injectable()
 export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown {
@@ -22,7 +30,12 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+    @Inject(MESSENGER) private readonly messenger: Messenger,
+  ) {
+    this.crankHere = env.WORKER_QUEUES === 'all' || env.WORKER_QUEUES.includes('push');
+  }
+
+  private readonly crankHere: boolean;
 
   async process(job: Job, token?: string): Promise<unknown> {
     const { processId } = evaluateJobSchema.parse(job.data);
@@ -53,19 +66,30 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
   }
 
   /**
-   * Results with something to relay go to the push stage, one job for the process (a sweeper
-   * re-queues any kick lost to a crash), and readers waiting for these results (GET /cu/result)
-   * are told. Returns the count.
+   * Readers waiting for these results (GET /cu/result) are told, and results with something to
+   * relay are relayed (see the class comment). Returns the count.
    */
   private async handOff(report: EvaluationReport): Promise<number> {
     if (report.evaluated === 0) return 0;
     const { processId } = report;
-    await Promise.all([
-      report.relays > 0 ? this.pipeline.enqueuePush(processId) : undefined,
-      // A hint only: a lost announcement delays a reader until its next database check.
-      announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined),
-    ]);
+    // A hint only: a lost announcement delays a reader until its next database check.
+    const announced = announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined);
+    if (report.relays > 0) await this.relay(processId);
+    await announced;
     return report.evaluated;
+  }
+
+  private async relay(processId: string): Promise<void> {
+    if (this.crankHere) {
+      try {
+        await crankAllPending(this.messenger, processId);
+        return;
+      } catch (error) {
+        this.logger.debug(`crank of ${processId} left to the push stage: ${(error as Error).message}`);
+      }
+    }
+    // A sweeper re-queues a push lost to a crash between the commit and this add.
+    await this.pipeline.enqueuePush(processId);
   }
 
   async onApplicationShutdown(): Promise<void> {

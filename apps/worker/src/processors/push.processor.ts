@@ -8,6 +8,16 @@ import { MESSENGER } from '../worker.tokens.js';
 /** Results cranked together in one go (their outboxes are signed, delivered and recorded in batches). */
 const CRANK_BATCH = 256;
 
+/** Cranks every result of a process still pending relay, in nonce order, in batches; returns the count. */
+export async function crankAllPending(messenger: Messenger, processId: string): Promise<number> {
+  let cranked = 0;
+  for (;;) {
+    const reports = await messenger.crankPending(processId, CRANK_BATCH);
+    cranked += reports.length;
+    if (reports.length < CRANK_BATCH) return cranked;
+  }
+}
+
 /**
  * Stage `push`: the MU's crank for one process (see Messenger.crankPending): every result of the
  * process still pending relay, in nonce order, in batches. Retried with backoff; permanent errors
@@ -22,24 +32,15 @@ export class PushProcessor implements StageProcessor {
   async process(job: Job): Promise<unknown> {
     const { processId } = pushJobSchema.parse(job.data);
     try {
-      let cranked = await this.drain(processId);
+      let cranked = await crankAllPending(this.messenger, processId);
       // Release the coalescing key, then look once more: a result committed after this point
       // makes a new job, and one committed before it is caught by this second pass.
       await job.removeDeduplicationKey();
-      cranked += await this.drain(processId);
+      cranked += await crankAllPending(this.messenger, processId);
       return { processId, cranked };
     } catch (error) {
       if (isAoError(error) && error.kind === 'permanent') throw new UnrecoverableError(`${error.code}: ${error.message}`);
       throw error;
-    }
-  }
-
-  private async drain(processId: string): Promise<number> {
-    let cranked = 0;
-    for (;;) {
-      const reports = await this.messenger.crankPending(processId, CRANK_BATCH);
-      cranked += reports.length;
-      if (reports.length < CRANK_BATCH) return cranked;
     }
   }
 }
