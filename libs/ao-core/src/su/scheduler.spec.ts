@@ -83,6 +83,29 @@ describe('Scheduler', () => {
     expect(store.batches.length).toBeLessThan(500);
   });
 
+  it('runs one batch at a time by default: appends arriving meanwhile go together in the next', async () => {
+    const s = scheduler(store);
+    const processes = await Promise.all(Array.from({ length: 3 }, async () => (await s.schedule(await processItem())).processId));
+    const raws = await Promise.all(processes.map((pid) => message(pid)));
+    store.batches = [];
+    let running = 0;
+    let most = 0;
+    const withLockedLogs = store.withLockedLogs.bind(store);
+    store.withLockedLogs = async (ids, lookups, fn) => {
+      most = Math.max(most, ++running);
+      try {
+        return await withLockedLogs(ids, lookups, fn);
+      } finally {
+        running -= 1;
+      }
+    };
+    // The first append starts a batch alone; the other two, for other processes, wait for it.
+    const results = await Promise.all(raws.map((raw) => s.schedule(raw)));
+    expect(results.map((r) => r.nonce)).toEqual([1, 1, 1]);
+    expect(most).toBe(1);
+    expect(store.batches).toEqual([[processes[0]], [processes[1], processes[2]]]);
+  });
+
   it('keeps arrival order per process across batches and processes', async () => {
     const s = scheduler(store, { maxItems: 7, maxConcurrent: 3 });
     const processes = await Promise.all(Array.from({ length: 5 }, async () => (await s.schedule(await processItem())).processId));

@@ -56,7 +56,10 @@ export interface BatchingOptions {
   maxConcurrent: number;
 }
 
-const DEFAULT_BATCHING: BatchingOptions = { maxItems: 256, maxBytes: 8 * 1024 * 1024, maxConcurrent: 2 };
+// One batch at a time: what arrives while it is in Postgres goes together in the next one. Over
+// HTTP with 128 clients and 100 processes, 1 did ~5% more msg/s than 2 (median of 6 alternated
+// pairs) and 4 ~16% less: smaller batches cost Postgres more per message than the overlap gains.
+const DEFAULT_BATCHING: BatchingOptions = { maxItems: 256, maxBytes: 8 * 1024 * 1024, maxConcurrent: 1 };
 
 /** One append waiting for a batch. */
 interface PendingAppend {
