@@ -32,12 +32,13 @@ function toPushRecord(row: PushRow): PushRecord {
   };
 }
 
+/** A row of the crank queries: a result with its context (see `batch`). */
+type BatchRow = { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null };
+
 /**
  * The MU's records in Postgres: pushes under their deterministic ids, and each result's crank
  * status. Every method is one statement, whatever the number of results or pushes it covers.
  */
-type BatchRow = { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null };
-
 export class PrismaPushStore implements PushStore {
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -45,7 +46,6 @@ export class PrismaPushStore implements PushStore {
     // 'pending' is a literal, not a parameter: a statement prepared once per connection keeps a
     // plan that may use the partial index results_crank_pending_process_idx.
     return this.batch(
-      processId,
       this.prisma.$queryRaw<BatchRow[]>`
         WITH r AS (
           SELECT nonce, message_id, result FROM results
@@ -63,7 +63,6 @@ export class PrismaPushStore implements PushStore {
 
   crankOf(processId: string, nonce: number): Promise<CrankBatch> {
     return this.batch(
-      processId,
       this.prisma.$queryRaw<BatchRow[]>`
         SELECT r.nonce, r.message_id, r.result,
           (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
@@ -78,7 +77,7 @@ export class PrismaPushStore implements PushStore {
    * One query's rows (the results pending relay, or the one at a nonce), each with its recorded
    * pushes, the hops of the message it answers, and that message's Pushed-For tag, as a batch.
    */
-  private async batch(processId: string, query: Promise<BatchRow[]>): Promise<CrankBatch> {
+  private async batch(query: Promise<BatchRow[]>): Promise<CrankBatch> {
     const rows = await query;
     const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
     for (const row of rows) {
