@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
-export { PrismaClient };
-export type { Prisma } from '../generated/prisma/client.js';
+export { Prisma, PrismaClient };
 
 /** At most this many distinct statements are prepared (per process, so per connection too); others run unnamed. */
 const MAX_PREPARED = 512;

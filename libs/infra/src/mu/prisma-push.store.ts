@@ -1,5 +1,5 @@
 import type { CrankBatch, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
-import type { PrismaClient } from '../database/prisma.js';
+import { Prisma, type PrismaClient } from '../database/prisma.js';
 
 interface PushRow {
   id: string;
@@ -46,39 +46,29 @@ export class PrismaPushStore implements PushStore {
     // 'pending' is a literal, not a parameter: a statement prepared once per connection keeps a
     // plan that may use the partial index results_crank_pending_process_idx.
     return this.batch(
-      this.prisma.$queryRaw<BatchRow[]>`
-        WITH r AS (
-          SELECT nonce, message_id, result FROM results
-          WHERE process_id = ${processId} AND crank_status = 'pending'
-          ORDER BY nonce LIMIT ${limit}
-        )
-        SELECT r.nonce, r.message_id, r.result,
-          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
-           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
-          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
-          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
-        FROM r ORDER BY r.nonce`,
+      processId,
+      Prisma.sql`SELECT nonce, message_id, result FROM results
+        WHERE process_id = ${processId} AND crank_status = 'pending' ORDER BY nonce LIMIT ${limit}`,
     );
   }
 
   crankOf(processId: string, nonce: number): Promise<CrankBatch> {
-    return this.batch(
-      this.prisma.$queryRaw<BatchRow[]>`
-        SELECT r.nonce, r.message_id, r.result,
-          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
-           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
-          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
-          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
-        FROM results r WHERE r.process_id = ${processId} AND r.nonce = ${nonce}`,
-    );
+    return this.batch(processId, Prisma.sql`SELECT nonce, message_id, result FROM results WHERE process_id = ${processId} AND nonce = ${nonce}`);
   }
 
   /**
-   * One query's rows (the results pending relay, or the one at a nonce), each with its recorded
+   * One query: the results `results` selects (nonce, message_id, result), each with its recorded
    * pushes, the hops of the message it answers, and that message's Pushed-For tag, as a batch.
    */
-  private async batch(query: Promise<BatchRow[]>): Promise<CrankBatch> {
-    const rows = await query;
+  private async batch(processId: string, results: Prisma.Sql): Promise<CrankBatch> {
+    const rows = await this.prisma.$queryRaw<BatchRow[]>`
+      WITH r AS (${results})
+      SELECT r.nonce, r.message_id, r.result,
+        (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+         WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+        (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+        (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+      FROM r ORDER BY r.nonce`;
     const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
     for (const row of rows) {
       batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });
