@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isAoError, type EvaluationReport, type Messenger } from '@ao/core';
 import type { Redis } from 'ioredis';
-import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, evaluationKickKey, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS } from '../worker.tokens.js';
 import { crankAllPending } from './push.processor.js';
@@ -39,7 +39,9 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
 
   async process(job: Job, token?: string): Promise<unknown> {
     const { processId } = evaluateJobSchema.parse(job.data);
-    const lock = await this.locks.tryAcquire(`eval:${processId}`);
+    // Taking the lock clears the process's kick key (set by every kick before it asks for a job).
+    const kick = evaluationKickKey(this.env.REDIS_PREFIX, processId);
+    const lock = await this.locks.tryAcquire(`eval:${processId}`, kick);
     if (!lock) {
       // Another worker is evaluating this process: look again shortly.
       await job.moveToDelayed(Date.now() + 25, token);
@@ -48,11 +50,14 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     try {
       const first = await this.cu.evaluate(processId);
       let evaluated = await this.handOff(first);
-      // Release the coalescing key, then look once more: a message scheduled after this point
-      // makes a new job, and one scheduled before it is caught by this second pass. While the lock
-      // is held, the head is where the first pass left it (no need to read it again).
+      // Release the coalescing key: a kick after this point makes a new job. A kick before it was
+      // absorbed by this job; if it came after the lock was taken it set the kick key again, and
+      // its message may have missed the first pass, so look once more. While the lock is held, the
+      // head is where the first pass left it (no need to read it again).
       await job.removeDeduplicationKey();
-      evaluated += await this.handOff(await this.cu.evaluate(processId, lock.lost ? undefined : first.to));
+      if ((await this.redis.exists(kick)) === 1) {
+        evaluated += await this.handOff(await this.cu.evaluate(processId, lock.lost ? undefined : first.to));
+      }
       return { processId, evaluated };
     } catch (error) {
       if (isAoError(error) && error.kind === 'permanent') {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+const ACQUIRE = `if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then if KEYS[2] then redis.call('del', KEYS[2]) end return 1 else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const EXTEND = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
@@ -22,11 +23,12 @@ export class ProcessLocks {
     private readonly ttlMs = 10_000,
   ) {}
 
-  async tryAcquire(name: string): Promise<HeldLock | undefined> {
+  /** Takes the lock if it is free; `clear`: a key deleted in the same step, only if the lock was taken. */
+  async tryAcquire(name: string, clear?: string): Promise<HeldLock | undefined> {
     const key = `${this.prefix}:lock:${name}`;
     const token = randomUUID();
-    const ok = await this.redis.set(key, token, 'PX', this.ttlMs, 'NX');
-    if (ok !== 'OK') return undefined;
+    const ok = await this.redis.eval(ACQUIRE, clear ? 2 : 1, key, ...(clear ? [clear] : []), token, String(this.ttlMs));
+    if (ok !== 1) return undefined;
     let lost = false;
     const timer = setInterval(() => {
       this.redis

@@ -12,6 +12,17 @@ export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
 export type PushJob = z.infer<typeof pushJobSchema>;
 
 /**
+ * The key a kick sets before it asks for an evaluation: an evaluate job clears it when it takes the
+ * process's lock and reads it after releasing its deduplication key, to learn whether a kick it
+ * absorbed came in after its first read of the log (see EvaluateProcessor). It expires so that
+ * idle processes leave nothing behind; a job that outlives it is caught by the sweeper.
+ */
+export function evaluationKickKey(prefix: string, processId: string): string {
+  return `${prefix}:kick:${processId}`;
+}
+export const EVALUATION_KICK_TTL_MS = 600_000;
+
+/**
  * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process and
  * one pending crank per process (each deduplicated until its processor releases it).
  */
@@ -21,10 +32,12 @@ export class PipelineQueues {
   readonly upload: Queue;
   readonly cron: Queue;
   private readonly connection: ReturnType<typeof createRedis>;
+  private readonly prefix: string;
 
   constructor(env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX'>) {
     const connection = createRedis(env.REDIS_URL, 'producer');
     this.connection = connection;
+    this.prefix = env.REDIS_PREFIX;
     const opts = { connection, prefix: env.REDIS_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS };
     this.evaluate = new Queue(QUEUE_NAMES.evaluate, opts);
     this.push = new Queue(QUEUE_NAMES.push, opts);
@@ -38,9 +51,13 @@ export class PipelineQueues {
     await this.cron.add('tick', tick, { jobId: `cron-${tick.processId}-${interval}-${tick.tick}` });
   }
 
-  /** Asks for a process to be evaluated up to its log head; coalesces with a pending request. */
+  /**
+   * Asks for a process to be evaluated up to its log head; coalesces with a pending request. The
+   * kick key is set first, on the same connection, so a job that absorbs this request sees it.
+   */
   async kickEvaluate(processId: string): Promise<void> {
     const data: EvaluateJob = { processId };
+    await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
   }
 

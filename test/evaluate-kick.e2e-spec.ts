@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { DelayedError, type Job } from 'bullmq';
+import { once } from 'node:events';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EvaluationReport, Messenger } from '@ao/core';
+import { PipelineQueues, ProcessLocks, createRedis, evaluationKickKey, type Env, type Evaluator } from '@ao/infra';
+import { EvaluateProcessor } from '../apps/worker/src/processors/evaluate.processor.js';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * The evaluate job's second pass, against real Redis: it looks at the log again only when a kick
+ * came in after it took the process's lock (a kick it absorbed may be for a message its first read
+ * missed), not on every job.
+ */
+describe('EvaluateProcessor: a second pass only after a kick it may have missed (real Redis)', () => {
+  const prefix = `test-kick-${randomUUID()}`;
+  const redis = createRedis(REDIS_URL, 'producer');
+  const pipeline = new PipelineQueues({ REDIS_URL, REDIS_PREFIX: prefix });
+  const locks = new ProcessLocks(redis, prefix);
+  const env = { REDIS_PREFIX: prefix, WORKER_QUEUES: 'evaluate' } as unknown as Env;
+  const processId = 'P'.repeat(43);
+
+  /** A Compute Unit that evaluates nothing; `during` runs inside its first pass. */
+  const fakeCu = (during?: () => Promise<void>) => {
+    const calls: (number | undefined)[] = [];
+    const cu: Evaluator = {
+      async evaluate(id: string, committedHead?: number): Promise<EvaluationReport> {
+        calls.push(committedHead);
+        if (calls.length === 1) await during?.();
+        return { processId: id, from: 8, to: 7, evaluated: 0, relays: 0, errors: 0 };
+      },
+      close() {},
+    };
+    return { cu, calls };
+  };
+  const job = () => ({ data: { processId }, removeDeduplicationKey: async () => 1, moveToDelayed: async () => undefined }) as unknown as Job;
+  const processor = (cu: Evaluator) => new EvaluateProcessor(cu, locks, pipeline, redis, env, {} as Messenger);
+
+  beforeAll(async () => {
+    if (redis.status !== 'ready') await once(redis, 'ready');
+  });
+  beforeEach(async () => {
+    await redis.del(evaluationKickKey(prefix, processId), `${prefix}:lock:eval:${processId}`);
+  });
+  afterAll(async () => {
+    await pipeline.evaluate.obliterate({ force: true });
+    await pipeline.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('makes one pass when nothing was kicked while it held the lock', async () => {
+    const { cu, calls } = fakeCu();
+    await processor(cu).process(job());
+    expect(calls).toEqual([undefined]);
+  });
+
+  it('makes one pass for a kick that came before it took the lock (its message was committed before the first read)', async () => {
+    await pipeline.kickEvaluate(processId);
+    expect(await redis.exists(evaluationKickKey(prefix, processId))).toBe(1);
+    const { cu, calls } = fakeCu();
+    await processor(cu).process(job());
+    expect(calls).toEqual([undefined]);
+  });
+
+  it('looks again, from the head its first pass left, after a kick during that pass', async () => {
+    const { cu, calls } = fakeCu(() => pipeline.kickEvaluate(processId));
+    await processor(cu).process(job());
+    expect(calls).toEqual([undefined, 7]);
+  });
+
+  it('leaves the kick key alone when another worker holds the lock', async () => {
+    await pipeline.kickEvaluate(processId);
+    const held = await locks.tryAcquire(`eval:${processId}`);
+    expect(held).toBeDefined();
+    const { cu, calls } = fakeCu();
+    await expect(processor(cu).process(job(), 'token')).rejects.toBeInstanceOf(DelayedError);
+    expect(calls).toEqual([]);
+    expect(await redis.exists(evaluationKickKey(prefix, processId))).toBe(1);
+    await held!.release();
+  });
+});
