@@ -81,6 +81,16 @@ describe('pipeline: MU → SU → CU → MU', () => {
     await send(pid, 'Inc');
     const get = await send(pid, 'Get');
     expect(get.result.Output.data).toContain('count=2');
+    // GET /cu/result is answered by the API's fast path; a conditional request goes through Nest's
+    // route instead: both answer the same.
+    const url = `/cu/result/${get.id}?process-id=${pid}`;
+    const fast = await http().get(url).expect(200);
+    const nest = await http().get(url).set('if-none-match', '"none"').expect(200);
+    expect(fast.body).toEqual(get.result);
+    expect(nest.body).toEqual(fast.body);
+    expect(nest.headers.etag).toBeDefined();
+    expect(fast.headers.etag).toBeUndefined();
+    expect(fast.headers['content-type']).toBe(nest.headers['content-type']);
     const page = (await http().get(`/cu/results/${pid}`).query({ limit: 2 }).expect(200)).body;
     expect(page.pageInfo.hasNextPage).toBe(true);
     expect(page.edges).toHaveLength(2);
@@ -191,7 +201,11 @@ describe('pipeline: MU → SU → CU → MU', () => {
     const noProcess = await http().post('/cu/dry-run').query({ 'process-id': unknown }).send({ Target: unknown, Owner: owner.address, Tags: [] });
     expect(noProcess.status).toBe(404);
     expect(noProcess.body.code).toBe('NOT_FOUND');
-    expect((await http().get(`/cu/result/${unknown}`).query({ 'process-id': pid })).status).toBe(404);
+    for (const conditional of [{}, { 'if-none-match': '"none"' }]) {
+      const missing = await http().get(`/cu/result/${unknown}`).query({ 'process-id': pid }).set(conditional);
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ code: 'NOT_FOUND', error: expect.any(String) });
+    }
     expect((await http().get(`/cu/results/${unknown}`)).status).toBe(404);
     // A Lua syntax error in Eval is an Error in the result, not a failed request or a dead worker.
     const broken = await send(pid, 'Eval', [], 'this is not lua');

@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Env } from '@ao/infra';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { resultAnswer } from './cu/cu.controller.js';
+import { CuService } from './cu/cu.service.js';
 import { IngressFastPath } from './ingress/ingress-fast-path.js';
 import { MuController } from './mu/mu.controller.js';
 import { SuController } from './su/su.controller.js';
@@ -38,14 +40,24 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   return app;
 }
 
-/** POST /su/ and POST /mu/ with a raw item skip express and Nest's per-request machinery (see IngressFastPath). */
+/**
+ * POST /su/ and POST /mu/ with a raw item, and GET /cu/result/{id}?process-id={id}, skip express and
+ * Nest's per-request machinery (see IngressFastPath).
+ */
 function installIngressFastPath(app: INestApplication, env: Env): void {
   const su = app.get(SuController);
   const mu = app.get(MuController);
+  const cu = app.get(CuService);
   const suRoute = { status: 200, handle: (body: Buffer) => su.post(body, {}) };
   const muRoute = { status: 202, handle: (body: Buffer) => mu.post(body, {}) };
   new IngressFastPath({
     routes: { '/su': suRoute, '/su/': suRoute, '/mu': muRoute, '/mu/': muRoute },
+    reads: [
+      {
+        url: /^\/cu\/result\/([A-Za-z0-9_-]{43})\?process-id=([A-Za-z0-9_-]{43})$/,
+        handle: async ([, messageId, processId]) => resultAnswer(await cu.result(processId, messageId)),
+      },
+    ],
     maxBytes: env.MAX_ITEM_BYTES,
     rawTypes: RAW_ITEM_TYPES,
     exposeErrors: env.EXPOSE_ERRORS,

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { AoError } from '@ao/core';
 import { Inject } from '@nestjs/common';
 import { WALLETS, type PlatformWallets } from '@ao/infra';
-import { CuService } from './cu.service.js';
+import { CuService, type ResultLookup } from './cu.service.js';
 import { DryRunDto, ProcessIdQueryDto, ResultsQueryDto } from './cu.dto.js';
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
@@ -12,6 +12,12 @@ const requireId = (value: string, what: string) => {
   if (!ID.test(value)) throw new AoError('INVALID_REQUEST', `${what} must be a 43-character base64url id`, { [what]: value });
   return value;
 };
+
+/** How GET /cu/result answers a lookup (also used by the API's fast path for that route). */
+export function resultAnswer(lookup: ResultLookup): { status: number; body: unknown; headers?: Record<string, string> } {
+  if (lookup.status === 'pending') return { status: 202, body: { status: 'pending', nonce: lookup.nonce }, headers: { 'Retry-After': '1' } };
+  return { status: 200, body: lookup.result };
+}
 
 /** The Compute Unit's HTTP surface, wire-compatible with the ao reference CU, mounted at /cu. */
 @ApiTags('cu')
@@ -31,12 +37,10 @@ export class CuController {
   @Get('result/:messageId')
   @ApiOperation({ summary: 'The result of a message, waiting for its evaluation; 202 when still busy after RESULT_TIMEOUT_MS' })
   async result(@Param('messageId') messageId: string, @Query() query: ProcessIdQueryDto, @Res({ passthrough: true }) res: Response) {
-    const lookup = await this.cu.result(query['process-id'], requireId(messageId, 'message id'));
-    if (lookup.status === 'pending') {
-      res.status(202).setHeader('Retry-After', '1');
-      return { status: 'pending', nonce: lookup.nonce };
-    }
-    return lookup.result;
+    const answer = resultAnswer(await this.cu.result(query['process-id'], requireId(messageId, 'message id')));
+    res.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    return answer.body;
   }
 
   @Get('results/:processId')

@@ -49,6 +49,15 @@ describe('IngressFastPath', () => {
           },
         },
       },
+      reads: [
+        {
+          url: /^\/r\/([a-z]+)\?k=([a-z]+)$/,
+          handle: async ([, a, b]) => {
+            if (a === 'missing') throw new AoError('NOT_FOUND', `no ${b}`);
+            return a === 'busy' ? { status: 202, body: { status: 'pending' }, headers: { 'Retry-After': '1' } } : { status: 200, body: { a, b } };
+          },
+        },
+      ],
       maxBytes: 100,
       rawTypes: ['application/octet-stream'],
       exposeErrors: false,
@@ -80,10 +89,23 @@ describe('IngressFastPath', () => {
     expect(res.headers['retry-after']).toBe('1');
   });
 
+  it('answers a GET whose whole URL matches a read route, with its status, headers and errors', async () => {
+    expect(await send(port, 'GET', '/r/abc?k=de', {})).toMatchObject({ status: 200, body: { a: 'abc', b: 'de' } });
+    const busy = await send(port, 'GET', '/r/busy?k=de', {});
+    expect(busy).toMatchObject({ status: 202, body: { status: 'pending' } });
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(busy.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(await send(port, 'GET', '/r/missing?k=de', {})).toMatchObject({ status: 404, body: { code: 'NOT_FOUND', error: 'no de' } });
+  });
+
   it('leaves to the regular listener what it cannot answer exactly as Nest would', async () => {
     const item = raw('hello item');
     const cases: [string, string, Record<string, string>, Buffer[]][] = [
       ['GET', '/su/', {}, []],
+      ['GET', '/r/abc?k=de&other=1', {}, []],
+      ['GET', '/r/ABC?k=de', {}, []],
+      ['GET', '/r/abc?k=de', { 'if-none-match': 'W/"x"' }, []],
+      ['POST', '/r/abc?k=de', item.headers, item.chunks],
       ['POST', '/su/?assign=x', item.headers, item.chunks],
       ['POST', '/elsewhere', item.headers, item.chunks],
       ['POST', '/su/', { ...item.headers, 'content-type': 'application/json' }, item.chunks],

@@ -8,9 +8,24 @@ export interface IngressRoute {
   handle(body: Buffer): Promise<unknown>;
 }
 
+/** What a read route answers: a status, a JSON body and extra headers. */
+export interface ReadAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A hot read route: a GET whose whole URL (path and query string) matches `url`. */
+export interface ReadRoute {
+  url: RegExp;
+  handle(match: RegExpExecArray): Promise<ReadAnswer>;
+}
+
 export interface IngressFastPathOptions {
   /** Paths (without query) to the route answering them, e.g. `/su` and `/su/`. */
   routes: Record<string, IngressRoute>;
+  /** GET routes, tried in order; a URL none matches exactly goes to express. */
+  reads?: ReadRoute[];
   /** Bodies above this go the regular way (express's raw parser answers them 413). */
   maxBytes: number;
   /** Media types the regular raw body parser reads. */
@@ -31,6 +46,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * same controller method Nest would, and maps errors with the same function as the exception filter,
  * so status and body are those of the Nest route. Everything else (assignments by query, other media
  * types, chunked or compressed or oversized bodies) goes to express unchanged.
+ *
+ * Read routes do the same for a GET whose whole URL matches a route's pattern (the pattern admits
+ * only what the Nest route's validation admits, e.g. `GET /cu/result/{id}?process-id={id}`, which
+ * every client waiting for a result sends). Conditional requests (If-None-Match, which express
+ * answers 304 from its ETag) go to express.
  */
 export class IngressFastPath {
   private readonly logger = new Logger('HTTP');
@@ -46,9 +66,36 @@ export class IngressFastPath {
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       const route = this.route(req);
-      if (route) this.answer(route, req, res);
-      else for (const listener of regular) listener.call(server, req, res);
+      if (route) return this.answer(route, req, res);
+      const read = this.read(req);
+      if (read) return this.answerRead(read.route, read.match, res);
+      for (const listener of regular) listener.call(server, req, res);
     });
+  }
+
+  /** The read route matching a plain GET's URL, with the match. */
+  private read(req: IncomingMessage): { route: ReadRoute; match: RegExpExecArray } | undefined {
+    if (req.method !== 'GET' || !this.options.reads || req.headers['if-none-match'] !== undefined) return undefined;
+    const url = req.url ?? '';
+    for (const route of this.options.reads) {
+      const match = route.url.exec(url);
+      if (match) return { route, match };
+    }
+    return undefined;
+  }
+
+  private answerRead(route: ReadRoute, match: RegExpExecArray, res: ServerResponse): void {
+    route
+      .handle(match)
+      .then((answer) => send(res, answer.status, answer.body, answer.headers))
+      .catch((error: unknown) => this.fail(res, error));
+  }
+
+  /** Answers an error as the exception filter does. */
+  private fail(res: ServerResponse, error: unknown): void {
+    const { status, body, headers } = toErrorResponse(error, this.options.exposeErrors);
+    if (status >= 500) this.logger.error((error as Error)?.stack ?? String(error));
+    send(res, status, body, headers);
   }
 
   /** The route for a request the fast path can answer exactly as Nest would, else undefined. */
@@ -78,11 +125,7 @@ export class IngressFastPath {
       route
         .handle(body)
         .then((result) => send(res, route.status, result))
-        .catch((error: unknown) => {
-          const { status, body: errorBody, headers } = toErrorResponse(error, this.options.exposeErrors);
-          if (status >= 500) this.logger.error((error as Error)?.stack ?? String(error));
-          send(res, status, errorBody, headers);
-        });
+        .catch((error: unknown) => this.fail(res, error));
     });
   }
 }
