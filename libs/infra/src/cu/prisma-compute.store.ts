@@ -1,6 +1,17 @@
 import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, ProcessRecord, SchedulerStore } from '@ao/core';
 import type { PrismaClient } from '../database/prisma.js';
 
+/** Commits joined in one group-commit statement at most (bounds its size). */
+const MAX_GROUP_COMMIT = 64;
+
+interface PendingCommit {
+  processId: string;
+  results: CommittedResult[];
+  stateHash: string | undefined;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
 /** The CU's view of Postgres: the SU log it reads (same database) and the results it commits. */
 export class PrismaComputeStore implements ComputeStore {
   constructor(
@@ -23,28 +34,59 @@ export class PrismaComputeStore implements ComputeStore {
     return r ? { nonce: Number(r.nonce), ...(r.error ? { error: r.error } : {}) } : { nonce: -1 };
   }
 
-  async commit(processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void> {
-    if (results.length === 0) return;
-    const last = results[results.length - 1].nonce;
-    const nonces = results.map((r) => r.nonce);
-    const messageIds = results.map((r) => r.messageId);
-    const json = results.map((r) => JSON.stringify(r.result));
-    const gas = results.map((r) => r.result.GasUsed ?? 0);
-    const errors = results.map((r) => r.result.Error ?? null);
-    const crank = results.map((r) =>
-      !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length) ? 'pending' : 'none',
-    );
-    // One statement (atomic on its own): the results, and the head moved past them.
+  /**
+   * Commits go out as one statement per round trip (group commit): the first goes at once, and
+   * those that arrive while a statement is in flight (other processes evaluated by this thread)
+   * follow together in the next. Each process's results and head move in the same statement, so
+   * each commit stays atomic; if a joint statement fails, its commits are retried one by one, so
+   * one bad commit fails no other.
+   */
+  commit(processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void> {
+    if (results.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ processId, results, stateHash, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private readonly waiting: PendingCommit[] = [];
+  private flushing = false;
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_GROUP_COMMIT);
+      try {
+        await this.commitMany(batch);
+        for (const c of batch) c.resolve();
+      } catch (error) {
+        if (batch.length === 1) batch[0].reject(error as Error);
+        else for (const c of batch) await this.commitMany([c]).then(c.resolve, c.reject);
+      }
+    }
+    this.flushing = false;
+  }
+
+  /** One statement (atomic on its own): every commit's results, and each process's head moved past them. */
+  private async commitMany(commits: PendingCommit[]): Promise<void> {
+    const rows = commits.flatMap((c) => c.results.map((r) => ({ processId: c.processId, ...r })));
+    const crank = (r: CommittedResult) =>
+      !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length) ? 'pending' : 'none';
+    // A process's calls are serialized by its lock, so it has one commit here.
+    const heads = commits.map((c) => ({ processId: c.processId, nonce: c.results[c.results.length - 1].nonce, stateHash: c.stateHash ?? null }));
     await this.prisma.$executeRaw`
       WITH inserted AS (
         INSERT INTO results (process_id, nonce, message_id, result, gas_used, error, crank_status)
-        SELECT ${processId}, n, m, r::jsonb, g, e, c
-        FROM unnest(${nonces}::bigint[], ${messageIds}::text[], ${json}::text[], ${gas}::bigint[], ${errors}::text[], ${crank}::text[])
-             AS t(n, m, r, g, e, c)
+        SELECT p, n, m, r::jsonb, g, e, c
+        FROM unnest(${rows.map((r) => r.processId)}::text[], ${rows.map((r) => r.nonce)}::bigint[], ${rows.map((r) => r.messageId)}::text[],
+                    ${rows.map((r) => JSON.stringify(r.result))}::text[], ${rows.map((r) => r.result.GasUsed ?? 0)}::bigint[],
+                    ${rows.map((r) => r.result.Error ?? null)}::text[], ${rows.map(crank)}::text[])
+             AS t(p, n, m, r, g, e, c)
         ON CONFLICT (process_id, nonce) DO NOTHING
       )
       INSERT INTO cu_processes (process_id, nonce, state_hash, state_hash_nonce, updated_at)
-      VALUES (${processId}, ${last}, ${stateHash ?? null}, ${stateHash ? last : null}, now())
+      SELECT p, n, h, CASE WHEN h IS NULL THEN NULL ELSE n END, now()
+      FROM unnest(${heads.map((h) => h.processId)}::text[], ${heads.map((h) => h.nonce)}::bigint[], ${heads.map((h) => h.stateHash)}::text[]) AS t(p, n, h)
       ON CONFLICT (process_id) DO UPDATE SET nonce = GREATEST(cu_processes.nonce, EXCLUDED.nonce),
         state_hash = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash ELSE cu_processes.state_hash END,
         state_hash_nonce = CASE WHEN EXCLUDED.state_hash IS NOT NULL AND EXCLUDED.nonce >= cu_processes.nonce THEN EXCLUDED.state_hash_nonce ELSE cu_processes.state_hash_nonce END,
