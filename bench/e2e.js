@@ -17,6 +17,8 @@ const PROCESSES = Number(process.env.BENCH_E2E_PROCESSES ?? 100);
 const USERS = 20;
 const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 64);
 const DRAIN_TIMEOUT_MS = 90_000;
+/** Saturation rounds that warm up an added worker process before it is measured. */
+const WARM_UP_ROUNDS = 3;
 
 /** Follows messages until their result's outbox is pushed, polling the results table (every 20 ms). */
 class CrankWatcher {
@@ -249,9 +251,11 @@ export const bench = {
         if (platform.workers < workers) {
           while (platform.workers < workers) await platform.addWorker();
           // A new worker process starts cold (JIT, its evaluation threads, live instances of the
-          // processes it gets): warm it up too, as the first one was, before measuring.
-          log(`warm-up with ${workers} worker processes`);
-          await saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS);
+          // processes it gets): warm it up too before measuring. Jobs go to either worker at random,
+          // so it meets every process only after several rounds, and each first meeting is a cold
+          // start (the process booted and replayed); one round left half of them cold.
+          log(`warm-up with ${workers} worker processes: ${WARM_UP_ROUNDS} rounds`);
+          for (let i = 0; i < WARM_UP_ROUNDS; i += 1) await saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS);
         }
         log(`saturation, ${workers} worker process(es): ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
         saturated.push({ workers, runs: await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log }) });
