@@ -234,6 +234,13 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
       await done;
     }
     if (!alive(worker)) startWorker();
+    const { Queue } = await import('bullmq');
+    const queues = ['cu-evaluate', 'mu-push'].map((name) => new Queue(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix: t.env.REDIS_PREFIX }));
+    // Jobs a SIGKILLed worker held in the test before stay active until their lock expires and the
+    // stall checker hands them back (lockDuration 10 s + stalledInterval 5 s): wait them out, so
+    // that "nothing active" below is about the worker asked to stop here.
+    const leftovers = Date.now() + 60_000;
+    while ((await Promise.all(queues.map((q) => q.getActiveCount()))).some((n) => n > 0) && Date.now() < leftovers) await new Promise((r) => setTimeout(r, 250));
     const p = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], PINGER, info.modules['lua-5.4-aos']);
     await mu(p.raw).expect(202);
     const sent: string[] = [];
@@ -249,11 +256,9 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
     dying.kill('SIGTERM');
     expect(await exited, workerLog.slice(-2_000)).toBe(0);
     expect(workerLog).toContain('stopped cleanly');
-    const { Queue } = await import('bullmq');
-    for (const name of ['cu-evaluate', 'mu-push']) {
-      const queue = new Queue(name, { connection: { host: '127.0.0.1', port: 6379 }, prefix: t.env.REDIS_PREFIX });
+    for (const queue of queues) {
       // Nothing was left mid-flight for the stall checker to find.
-      expect(await queue.getActiveCount(), name).toBe(0);
+      expect(await queue.getActiveCount(), queue.name).toBe(0);
       await queue.close();
     }
     // A new worker picks up whatever was still waiting; every message gets its result, once.

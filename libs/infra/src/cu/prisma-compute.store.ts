@@ -72,7 +72,8 @@ export class PrismaComputeStore implements ComputeStore {
     const rows = commits.flatMap((c) => c.results.map((r) => ({ processId: c.processId, ...r })));
     const crank = (r: CommittedResult) =>
       !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length) ? 'pending' : 'none';
-    // A process's calls are serialized by its lock, so it has one commit here.
+    // A process's calls are serialized by its lock, so it has one commit here (were there two, the
+    // upsert would refuse to touch its row twice, and the commits would go one by one).
     const heads = commits.map((c) => ({ processId: c.processId, nonce: c.results[c.results.length - 1].nonce, stateHash: c.stateHash ?? null }));
     await this.prisma.$executeRaw`
       WITH inserted AS (
