@@ -1,7 +1,7 @@
 import { cappedAllocator, type CappedAllocator } from './capped-allocator.js';
 import type { LuaStack } from './flat-result.js';
 import { withFrozenClock } from './frozen-clock.js';
-import { JsonArgWriter } from './json-arg.js';
+import { JsonArgWriter, bigInt } from './json-arg.js';
 import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
 
 /**
@@ -318,14 +318,14 @@ export class LuaVm implements LuaStack {
     try {
       return withFrozenClock(() => {
         lua.lua_settop(L, 0);
-        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(fnRef));
+        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, bigInt(fnRef));
         // pushing allocates outside any protected call: an allocation refused there would abort
         // the VM, so arguments are pushed uncapped (their size is bounded by the message's)
         const max = this.memoryMax;
         this.memoryMax = Number.POSITIVE_INFINITY;
         for (const arg of args) {
           if (typeof arg === 'string') this.pushString(arg);
-          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(arg.ref));
+          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, bigInt(arg.ref));
           else this.args.push(arg.json);
         }
         this.memoryMax = max;
