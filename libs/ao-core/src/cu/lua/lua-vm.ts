@@ -244,10 +244,19 @@ export class LuaVm implements LuaStack {
    * (a LuaStack) and the number of results, at stack indices 1..count, before they are dropped.
    */
   callReading<T>(fnRef: number, args: readonly CallArg[], gas: number, read: (stack: LuaStack, count: number, gasUsed: number) => T): CallOutcome<T> {
-    return this.invoke(fnRef, args, gas, LUA_MULTRET, (gasUsed) => read(this, this.lua.lua_gettop(this.L), gasUsed));
+    return this.invoke(fnRef, args, gas, LUA_MULTRET, (gasUsed) => {
+      // reading a number as text allocates its string, outside any protected call: uncapped
+      const max = this.memoryMax;
+      this.memoryMax = Number.POSITIVE_INFINITY;
+      try {
+        return read(this, this.lua.lua_gettop(this.L), gasUsed);
+      } finally {
+        this.memoryMax = max;
+      }
+    });
   }
 
-  // LuaStack: reading results (no Lua code runs, nothing is allocated in the VM)
+  // LuaStack: reading results (no Lua code runs; see callReading for numbers read as text)
 
   type(index: number): number {
     return this.lua.lua_type(this.L, index);
