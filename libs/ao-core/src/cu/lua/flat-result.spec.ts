@@ -16,6 +16,7 @@ function stack(values: Value[]): [LuaStack, number] {
       type: (i) => typeOf(at(i)),
       // a number read as text: what lua_tolstring gives for these integers
       string: (i) => String(at(i)),
+      text: (i) => (typeof at(i) === 'string' || typeof at(i) === 'number' ? String(at(i)) : undefined),
       number: (i) => at(i) as number,
       boolean: (i) => at(i) as boolean,
     },

@@ -11,6 +11,8 @@ export interface LuaStack {
   type(index: number): number;
   /** A string value, or a number as Lua's `tostring` writes it (the caller checked the type). */
   string(index: number): string;
+  /** A string, or a number as `tostring` writes it; undefined for any other type (one look instead of two). */
+  text(index: number): string | undefined;
   number(index: number): number;
   boolean(index: number): boolean;
 }
@@ -114,8 +116,9 @@ class FlatReader {
   /** Text (see readFlatResult), or undefined for nil. */
   text(what: string): string | undefined {
     const i = this.next();
+    const text = this.stack.text(i);
+    if (text !== undefined) return text;
     const type = this.stack.type(i);
-    if (type === STRING || type === NUMBER) return this.stack.string(i);
     if (type === NIL) return undefined;
     throw new NotText(`${what} must be a string, not a ${TYPE_NAMES[type] ?? 'userdata'}`);
   }

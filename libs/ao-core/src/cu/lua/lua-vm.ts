@@ -266,6 +266,12 @@ export class LuaVm implements LuaStack {
     return this.readString(index);
   }
 
+  text(index: number): string | undefined {
+    const { lua, glue } = this;
+    const p = lua.lua_tolstring(this.L, index, this.scratch); // NULL unless a string or a number
+    return p === 0 ? undefined : this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
+  }
+
   number(index: number): number {
     return this.lua.lua_tonumberx(this.L, index, 0);
   }
@@ -420,8 +426,10 @@ export class LuaVm implements LuaStack {
   private readString(idx: number): string {
     const { lua, glue } = this;
     const p = lua.lua_tolstring(this.L, idx, this.scratch);
-    const len = glue.HEAPU32[this.scratch >> 2];
-    const heap = glue.HEAPU8;
+    return this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
+  }
+
+  private decodeText(heap: Uint8Array, p: number, len: number): string {
     const end = p + len;
     if (len <= 24) {
       let s = '';
