@@ -9,7 +9,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { Ed25519ItemSigner, InMemorySchedulerStore, Scheduler, aosModuleData, aosModuleTags, createDataItem } from '@ao/core';
@@ -21,8 +21,12 @@ const FORMAT = 1;
 const USERS = 100;
 const PREFIX = 'ao-bench-token-log-';
 
-/** The .js and .lua files under these paths (files or directories), sorted, hashed with their names. */
+/**
+ * The .js and .lua files under these paths (files or directories), sorted, hashed with their names
+ * relative to the repository (checkouts of the same code in other directories share the cache).
+ */
 async function fingerprint(paths) {
+  const root = dirname(dirname(fileURLToPath(import.meta.url)));
   const hash = createHash('sha256').update(`format ${FORMAT}\n`);
   const files = async (p) => {
     const entries = await readdir(p, { withFileTypes: true }).catch(() => null);
@@ -32,7 +36,7 @@ async function fingerprint(paths) {
   };
   const all = (await Promise.all(paths.map(files))).flat().filter((f) => f.endsWith('.js') || f.endsWith('.lua')).sort();
   // A path that went away (code moved) changes the fingerprint too.
-  for (const f of all) hash.update(`${f}\n`).update(await readFile(f).catch(() => 'absent'));
+  for (const f of all) hash.update(`${relative(root, f)}\n`).update(await readFile(f).catch(() => 'absent'));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -53,7 +53,7 @@ local function collectTags(tags, msg)
   local n = #tags
   local keys, k = {}, 0
   for key, value in pairs(msg) do
-    if type(key) == "string" and not notTags[key] and type(value) ~= "function" then
+    if not notTags[key] and type(key) == "string" and type(value) ~= "function" then
       k = k + 1
       keys[k] = key
     end
@@ -61,8 +61,10 @@ local function collectTags(tags, msg)
   if k > 1 then sort(keys) end
   for i = 1, k do
     local key = keys[i]
+    local value = msg[key]
+    if type(value) ~= "string" then value = tagValue(key, value) end -- strings (the most) without a call
     n = n + 1
-    tags[n] = { name = key, value = tagValue(key, msg[key]) }
+    tags[n] = { name = key, value = value }
   end
   local extra = msg.Tags
   if type(extra) == "table" then
@@ -102,9 +104,12 @@ end
 --- Queues a message in the outbox; returns it (the outbox entry) with onReply(handler) /
 -- onReply(from, handler).
 function ao.send(msg)
-  assert(type(msg) == "table", "msg should be a table")
-  local ref, refString = nextReference()
-  local data = prepareData(msg)
+  if type(msg) ~= "table" then error("msg should be a table", 0) end -- assert's message, without a call to assert
+  local ref = ao.reference + 1
+  ao.reference = ref
+  local refString = tostring(ref)
+  local data = msg.Data
+  if data ~= nil and type(data) ~= "string" then data = prepareData(msg) end
   local tags = collectTags({
     { name = "Data-Protocol", value = "ao" },
     { name = "Variant", value = "ao.TN.1" },
@@ -113,7 +118,8 @@ function ao.send(msg)
   }, msg)
   local target = msg.Target
   if target ~= nil and type(target) ~= "string" then target = tostring(target) end
-  local out = { Target = target, Data = data, Anchor = format("%032d", ref), Tags = tags }
+  -- onReply has its slot from the start: added afterwards, it made the table grow (a rehash)
+  local out = { Target = target, Data = data, Anchor = format("%032d", ref), Tags = tags, onReply = false }
   out.onReply = function(...)
     local from, resolver = out.Target, ...
     if select("#", ...) >= 2 then from, resolver = ... end

@@ -73,6 +73,18 @@ describe('readMessageFields', () => {
     expect((fast(anchored) as MessageFields).anchor).toBe(Buffer.alloc(32, 0xc3).toString('base64url'));
   });
 
+  it('reads repeated and colliding short tag strings exactly (they are reused from a table of 4,096 slots)', () => {
+    // 20,000 distinct values of every short length share the slots many times over; each is read
+    // again after others took its slot, and the same bytes read twice give the same text
+    const values = Array.from({ length: 20_000 }, (_, i) => `v${i}`.padEnd(1 + (i % 64), String.fromCharCode(33 + (i % 90))));
+    const items = Array.from({ length: 500 }, (_, k) =>
+      item(2, values.slice(k * 40, k * 40 + 40).map((value, j) => ({ name: `N${j % 7}`, value })), ''),
+    );
+    for (const pass of [1, 2]) {
+      for (const raw of items) expect(fast(raw), `pass ${pass}`).toEqual(reference(raw));
+    }
+  });
+
   it('agrees with parseDataItem on damaged bytes: the same fields or the same error', () => {
     for (const raw of SAMPLES.slice(0, 5)) {
       for (let cut = 0; cut < raw.length; cut += 7) {

@@ -80,15 +80,14 @@ function readCommon(b: Buffer, knownId: string | undefined): MessageFields | und
     anchor = asciiText(b, anchorAt, anchorAt + 32);
     if (anchor === undefined) return undefined; // not ASCII: parseDataItem's text-or-base64url rule
   }
-  return {
-    id: knownId ?? hash('sha256', signature, 'base64url'),
-    ownerAddress: addressOf(b, signatureEnd, ownerEnd),
-    ...(targetAt >= 0 ? { target: b.toString('base64url', targetAt, targetAt + 32) } : {}),
-    ...(anchor !== undefined ? { anchor } : {}),
-    tags,
-    signature,
-    data: b.subarray(dataStart),
-  };
+  // optional fields added in place, not spread in (one object, a shape per combination)
+  const fields: MessageFields = { id: knownId ?? hash('sha256', signature, 'base64url'), ownerAddress: addressOf(b, signatureEnd, ownerEnd) } as MessageFields;
+  if (targetAt >= 0) fields.target = b.toString('base64url', targetAt, targetAt + 32);
+  if (anchor !== undefined) fields.anchor = anchor;
+  fields.tags = tags;
+  fields.signature = signature;
+  fields.data = b.subarray(dataStart);
+  return fields;
 }
 
 /** base64url(SHA-256(owner)), the address of a type 1 or 2 owner. */
@@ -145,13 +144,45 @@ function avroString(b: Buffer, cursor: { at: number }, end: number, maxBytes: nu
   if (len < 0 || len > maxBytes || cursor.at + len > end) return undefined;
   const start = cursor.at;
   cursor.at += len;
-  const ascii = asciiText(b, start, start + len);
+  const ascii = len <= INTERN_MAX_LENGTH ? internedAscii(b, start, start + len) : asciiText(b, start, start + len);
   if (ascii !== undefined) return ascii;
   try {
     return strictUtf8.decode(b.subarray(start, start + len));
   } catch {
     return undefined;
   }
+}
+
+// Tag names and most tag values repeat from message to message (protocol tags, actions, the
+// accounts a process hears from): short ASCII ones are kept in a small table indexed by a hash
+// of their bytes and reused when the bytes match, instead of a new string per tag.
+const INTERN_MAX_LENGTH = 64;
+const INTERN_SLOTS = 4096;
+const interned: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
+
+/** asciiText, answering the string kept for the same bytes when there is one. */
+function internedAscii(b: Buffer, start: number, end: number): string | undefined {
+  let h = end - start;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c >= 0x80) return undefined;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
+  const kept = interned[slot];
+  if (kept !== undefined && kept.length === end - start) {
+    let same = true;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      if (kept.charCodeAt(j) !== b[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return kept;
+  }
+  const text = b.toString('latin1', start, end);
+  interned[slot] = text;
+  return text;
 }
 
 /** The bytes as text when they are all ASCII (then UTF-8 and Latin-1 agree), else undefined. */

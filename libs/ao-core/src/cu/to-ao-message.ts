@@ -1,4 +1,3 @@
-import { getTag } from '../tags.js';
 import type { LogEntry } from '../su/ports.js';
 import type { AoMessage } from './evaluator.js';
 import { readMessageFields } from './message-fields.js';
@@ -12,28 +11,35 @@ const utf8 = new TextDecoder();
  */
 export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId: string; trustedPushers: ReadonlySet<string> }): AoMessage {
   const item = readMessageFields(entry.message, entry.messageId);
-  const fromProcess = getTag(item.tags, 'From-Process');
-  const pushed = fromProcess !== undefined && ctx.trustedPushers.has(item.ownerAddress);
+  const { tags, ownerAddress } = item;
+  // one pass for the two tags the host reads (the first of each name, as getTag)
+  let fromProcess: string | undefined;
+  let cron: string | undefined;
+  for (let i = 0; i < tags.length; i++) {
+    const { name, value } = tags[i];
+    if (name === 'From-Process') fromProcess ??= value;
+    else if (name === 'Cron') cron ??= value;
+  }
+  const trusted = ctx.trustedPushers.has(ownerAddress);
+  const pushed = fromProcess !== undefined && trusted;
   // The key order is the order the fields reach the Lua table: keep it (it shapes the VM's heap).
-  return {
-    Id: item.id,
-    Owner: item.ownerAddress,
-    From: pushed ? fromProcess : item.ownerAddress,
-    ...(pushed ? { 'Forwarded-By': item.ownerAddress } : {}),
-    Target: item.target || ctx.processId,
-    ...(item.anchor ? { Anchor: item.anchor } : {}),
-    Data: item.data.length === 0 ? '' : utf8.decode(item.data),
-    Tags: item.tags,
-    Nonce: entry.nonce,
-    Epoch: 0,
-    Timestamp: entry.timestamp,
-    'Block-Height': entry.blockHeight,
-    'Hash-Chain': entry.hashChain,
-    Cron: getTag(item.tags, 'Cron') === 'true' && ctx.trustedPushers.has(item.ownerAddress),
-    'Read-Only': false,
-    Module: ctx.moduleId,
-    Signature: item.signature.toString('base64url'),
-  };
+  // Optional fields are added in place, not spread in: one object, one shape per combination.
+  const msg: AoMessage = { Id: item.id, Owner: ownerAddress, From: pushed ? fromProcess! : ownerAddress } as AoMessage;
+  if (pushed) msg['Forwarded-By'] = ownerAddress;
+  msg.Target = item.target || ctx.processId;
+  if (item.anchor) msg.Anchor = item.anchor;
+  msg.Data = item.data.length === 0 ? '' : utf8.decode(item.data);
+  msg.Tags = tags;
+  msg.Nonce = entry.nonce;
+  msg.Epoch = 0;
+  msg.Timestamp = entry.timestamp;
+  msg['Block-Height'] = entry.blockHeight;
+  msg['Hash-Chain'] = entry.hashChain;
+  msg.Cron = cron === 'true' && trusted;
+  msg['Read-Only'] = false;
+  msg.Module = ctx.moduleId;
+  msg.Signature = item.signature.toString('base64url');
+  return msg;
 }
 
 /** The addresses a process trusts to push on behalf of other processes. */

@@ -14,7 +14,9 @@ function stack(values: Value[]): [LuaStack, number] {
   return [
     {
       type: (i) => typeOf(at(i)),
-      string: (i) => at(i) as string,
+      // a number read as text: what lua_tolstring gives for these integers
+      string: (i) => String(at(i)),
+      text: (i) => (typeof at(i) === 'string' || typeof at(i) === 'number' ? String(at(i)) : undefined),
       number: (i) => at(i) as number,
       boolean: (i) => at(i) as boolean,
     },
@@ -79,9 +81,35 @@ describe('the flat result of the aos runtime', () => {
     expect(read(['hi', 'aos> ', true, 3])).toMatchObject({ Output: OUTPUT, Error: 'the module returned an Error that is not a string' });
   });
 
+  it('reads numbers where text is expected as Lua writes them (the runtime leaves the conversion to the host)', () => {
+    const result = read(['', 'aos> ', false, null, 1, 7, null, 42, 1, 'Count', 3, 0, 1, 1, 9, 10]);
+    expect(result).toMatchObject({
+      Messages: [{ Target: '7', Data: '42', Tags: [{ name: 'Count', value: '3' }] }],
+      Assignments: [{ Processes: ['9'], Message: '10' }],
+    });
+    expect(result!.Error).toBeUndefined();
+  });
+
+  it.each([
+    ['a table for a tag value', [1, 't', null, null, 1, 'Action', { table: true }, 0, 0], 'a tag value must be a string, not a table'],
+    ['nil for a tag name', [1, 't', null, null, 1, null, 'v', 0, 0], 'a tag name must be a string, not a nil'],
+    ['a boolean for a Target', [1, true, null, null, 0, 0, 0], 'an outbox Target must be a string, not a boolean'],
+    ['a table for a Data', [1, 't', null, { table: true }, 0, 0, 0], 'an outbox Data must be a string, not a table'],
+    ['a table for a spawn Anchor', [0, 1, { table: true }, null, 0, 0], 'an outbox Anchor must be a string, not a table'],
+    ['nil for an assigned message id', [0, 0, 1, 1, 'p', null], 'an assigned message id must be a string, not a nil'],
+  ])('%s fails the message as the runtime\'s JSON path does (that error, no output)', (_name, tail, error) => {
+    expect(read(['hi', 'aos> ', true, null, ...(tail as Value[])])).toEqual({
+      Output: '',
+      Messages: [],
+      Spawns: [],
+      Assignments: [],
+      Error: error,
+      GasUsed: 7,
+    });
+  });
+
   it.each([
     ['a message without Target', [1, null, null, null, 0, 0, 0]],
-    ['a table for a tag value', [1, 't', null, null, 1, 'Action', { table: true }, 0, 0]],
     ['a count past the values left', [1, 't', null, null, 99, 'a', 'b', 0, 0]],
     ['a fractional count', [1.5, 't', null, null, 0, 0, 0]],
     ['a negative count', [-1, 0, 0]],

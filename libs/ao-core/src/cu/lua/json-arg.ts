@@ -12,24 +12,21 @@ const KNOWN_KEYS = ['Id', 'Owner', 'From', 'Target', 'Anchor', 'Data', 'Tags', '
   'Block-Height', 'Hash-Chain', 'Cron', 'Read-Only', 'Forwarded-By', 'Module', 'Signature', 'name', 'value'];
 const INT64_LIMIT = 2 ** 63;
 
-/** The UTF-16 length of all strings (keys included) under `value`. */
-function countChars(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (typeof value !== 'object' || value === null) return 0;
-  let n = 0;
-  if (Array.isArray(value)) {
-    for (const v of value) n += countChars(v);
-  } else {
-    const record = value as Record<string, unknown>;
-    for (const key in record) n += key.length + countChars(record[key]);
-  }
-  return n;
+// Strings are encoded into a staging block of this size (a longer one gets a block of its own):
+// pushed one at a time, they need no more, and nothing has to be measured before pushing.
+const STAGING_BYTES = 4096;
+// Small integers as BigInts (the C API takes lua_Integer as i64): array indices, counts, refs.
+const SMALL_BIGINTS = Array.from({ length: 256 }, (_, i) => BigInt(i));
+
+/** `n` (an integer below 2^63) as a BigInt, without allocating one for small values. */
+export function bigInt(n: number): bigint {
+  return n >= 0 && n < SMALL_BIGINTS.length ? SMALL_BIGINTS[n] : BigInt(n);
 }
 
 export class JsonArgWriter {
   private readonly keyPtrs = new Map<string, number>();
   private readonly encoder = new TextEncoder();
-  private cursor = 0;
+  private staging = 0;
 
   /** `cString` allocates a NUL-terminated copy that lives as long as the VM (field names). */
   constructor(
@@ -41,14 +38,13 @@ export class JsonArgWriter {
     for (const key of KNOWN_KEYS) this.keyPtrs.set(key, cString(key));
   }
 
-  /** Pushes a JSON-like value; its strings are encoded into one block freed afterwards. */
+  /** Pushes a JSON-like value; its strings go through a staging block freed afterwards. */
   push(value: object): void {
-    const block = this.lua.malloc(countChars(value) * 3 + 1);
-    this.cursor = block;
+    this.staging = this.lua.malloc(STAGING_BYTES);
     try {
       this.pushJson(value);
     } finally {
-      this.lua.free(block);
+      this.lua.free(this.staging);
     }
   }
 
@@ -60,7 +56,7 @@ export class JsonArgWriter {
         return true;
       case 'number':
         if (!Number.isFinite(value)) return false;
-        if (Number.isInteger(value) && Math.abs(value) < INT64_LIMIT) lua.lua_pushinteger(L, BigInt(value));
+        if (Number.isInteger(value) && Math.abs(value) < INT64_LIMIT) lua.lua_pushinteger(L, bigInt(value));
         else lua.lua_pushnumber(L, value);
         return true;
       case 'boolean':
@@ -71,7 +67,7 @@ export class JsonArgWriter {
         if (Array.isArray(value)) {
           lua.lua_createtable(L, value.length, 0);
           for (let i = 0; i < value.length; i++) {
-            if (this.pushJson(value[i])) lua.lua_rawseti(L, -2, BigInt(i + 1));
+            if (this.pushJson(value[i])) lua.lua_rawseti(L, -2, bigInt(i + 1));
           }
           return true;
         }
@@ -101,7 +97,21 @@ export class JsonArgWriter {
   }
 
   private pushBlockString(s: string): void {
-    const at = this.cursor;
+    const len = s.length;
+    if (len * 3 > STAGING_BYTES) {
+      const p = this.lua.malloc(len * 3);
+      try {
+        this.pushEncoded(s, p);
+      } finally {
+        this.lua.free(p);
+      }
+      return;
+    }
+    this.pushEncoded(s, this.staging);
+  }
+
+  /** Encodes `s` (UTF-8) at `at`, which has room for `3 * s.length` bytes, and pushes it. */
+  private pushEncoded(s: string, at: number): void {
     const heap = this.glue.HEAPU8;
     const len = s.length;
     let written = 0;
@@ -116,6 +126,5 @@ export class JsonArgWriter {
     }
     if (written < len) written = this.encoder.encodeInto(s, heap.subarray(at, at + len * 3)).written;
     this.lua.lua_pushlstring(this.L, at, written);
-    this.cursor = at + written;
   }
 }

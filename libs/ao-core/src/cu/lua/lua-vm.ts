@@ -1,7 +1,7 @@
 import { cappedAllocator, type CappedAllocator } from './capped-allocator.js';
 import type { LuaStack } from './flat-result.js';
 import { withFrozenClock } from './frozen-clock.js';
-import { JsonArgWriter } from './json-arg.js';
+import { JsonArgWriter, bigInt } from './json-arg.js';
 import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
 
 /**
@@ -244,10 +244,19 @@ export class LuaVm implements LuaStack {
    * (a LuaStack) and the number of results, at stack indices 1..count, before they are dropped.
    */
   callReading<T>(fnRef: number, args: readonly CallArg[], gas: number, read: (stack: LuaStack, count: number, gasUsed: number) => T): CallOutcome<T> {
-    return this.invoke(fnRef, args, gas, LUA_MULTRET, (gasUsed) => read(this, this.lua.lua_gettop(this.L), gasUsed));
+    return this.invoke(fnRef, args, gas, LUA_MULTRET, (gasUsed) => {
+      // reading a number as text allocates its string, outside any protected call: uncapped
+      const max = this.memoryMax;
+      this.memoryMax = Number.POSITIVE_INFINITY;
+      try {
+        return read(this, this.lua.lua_gettop(this.L), gasUsed);
+      } finally {
+        this.memoryMax = max;
+      }
+    });
   }
 
-  // LuaStack: reading results (no Lua code runs, nothing is allocated in the VM)
+  // LuaStack: reading results (no Lua code runs; see callReading for numbers read as text)
 
   type(index: number): number {
     return this.lua.lua_type(this.L, index);
@@ -255,6 +264,12 @@ export class LuaVm implements LuaStack {
 
   string(index: number): string {
     return this.readString(index);
+  }
+
+  text(index: number): string | undefined {
+    const { lua, glue } = this;
+    const p = lua.lua_tolstring(this.L, index, this.scratch); // NULL unless a string or a number
+    return p === 0 ? undefined : this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
   }
 
   number(index: number): number {
@@ -318,14 +333,14 @@ export class LuaVm implements LuaStack {
     try {
       return withFrozenClock(() => {
         lua.lua_settop(L, 0);
-        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(fnRef));
+        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, bigInt(fnRef));
         // pushing allocates outside any protected call: an allocation refused there would abort
         // the VM, so arguments are pushed uncapped (their size is bounded by the message's)
         const max = this.memoryMax;
         this.memoryMax = Number.POSITIVE_INFINITY;
         for (const arg of args) {
           if (typeof arg === 'string') this.pushString(arg);
-          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(arg.ref));
+          else if ('ref' in arg) lua.lua_rawgeti(L, LUA_REGISTRYINDEX, bigInt(arg.ref));
           else this.args.push(arg.json);
         }
         this.memoryMax = max;
@@ -411,8 +426,10 @@ export class LuaVm implements LuaStack {
   private readString(idx: number): string {
     const { lua, glue } = this;
     const p = lua.lua_tolstring(this.L, idx, this.scratch);
-    const len = glue.HEAPU32[this.scratch >> 2];
-    const heap = glue.HEAPU8;
+    return this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
+  }
+
+  private decodeText(heap: Uint8Array, p: number, len: number): string {
     const end = p + len;
     if (len <= 24) {
       let s = '';

@@ -20,6 +20,13 @@ Handlers.add("many", "Many", function(msg)
 end)
 Handlers.add("fail", "Fail", function() print("before"); Send({ Target = "lost" }); error({ code = 7 }) end)
 Handlers.add("mutate", "Mutate", function() local m = Send({ Target = "t" }); m.Data = { 1 } end)
+Handlers.add("numbers", "Numbers", function()
+  local m = Send({ Target = "t", Data = "d" })
+  m.Target, m.Data, m.Anchor = 7, 2^53, 1.5
+  m.Tags[1].value, m.Tags[2].name = 3, -4
+  Assign({ Processes = { "p" }, Message = "m" })
+  ao.outbox.Assignments[1].Processes[1], ao.outbox.Assignments[1].Message = 5, 0.25
+end)
 Handlers.add("wide", "Wide", function(msg)
   local tags = {}
   for i = 1, tonumber(msg.N) do tags[i] = { name = "T" .. i, value = tostring(i) } end
@@ -57,6 +64,7 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     compared.push(await run({ Action: 'Unhandled' }, { Data: 'to the inbox' }));
     compared.push(await run({ Action: 'Eval' }, { Data: 'return #Inbox' }));
     compared.push(await run({ Action: 'Eval' }, { Data: 'this is not lua' }));
+    compared.push(await run({ Action: 'Numbers' }));
     for (const [a, b] of compared) expect(withoutGas(a)).toEqual(withoutGas(b));
 
     const [many] = compared[0];
@@ -68,6 +76,11 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     expect(many.Assignments).toEqual([{ Processes: ['p1', 'p2'], Message: expect.any(String) }]);
     expect(many.Output).toMatchObject({ prompt: 'custom> ', print: true });
     expect(compared[5][0]).toMatchObject({ Messages: [], Error: expect.stringContaining('code') });
+    // numbers put into the outbox after Send are text as Lua's tostring writes them, either way
+    const [numbers] = compared[9];
+    expect(numbers.Messages[0]).toMatchObject({ Target: '7', Data: '9.007199254741e+15', Anchor: '1.5' });
+    expect(numbers.Messages[0].Tags.slice(0, 2)).toEqual([{ name: 'Data-Protocol', value: '3' }, { name: '-4', value: 'ao.TN.1' }]);
+    expect(numbers.Assignments).toEqual([{ Processes: ['5'], Message: '0.25' }]);
     expect(await flat.process.stateHash()).toBe(await json.process.stateHash());
     flat.process.close();
     json.process.close();
