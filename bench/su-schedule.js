@@ -5,7 +5,7 @@
 // POST /su/ to the API process, as an ao client schedules. Anchor: verifyDataItem alone.
 import { Ed25519ItemSigner, Scheduler, createDataItem, parseDataItem, verifyDataItem } from '@ao/core';
 import { PrismaSchedulerStore, createItemVerifier, createPrismaClient, parseEnv } from '@ao/infra';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { aoTags, benchStorage, httpRequest, mainIfScript, percentile, randomAnchor, repeat, row, summarize, transferTags } from './lib.js';
@@ -177,6 +177,17 @@ async function overHttp({ runs, count, clients, log }) {
   }
 }
 
+/** The anchor: verifyDataItem alone over parsed items on this thread, items/s per run. */
+async function verifyAnchor(parsed, runs, log) {
+  log('anchor: verifyDataItem alone');
+  const rates = await repeat(runs, async () => {
+    const started = performance.now();
+    for (const item of parsed) if (!(await verifyDataItem(item))) throw new Error('an item did not verify');
+    return parsed.length / ((performance.now() - started) / 1000);
+  });
+  return summarize(rates);
+}
+
 /** The rows of the HTTP part (beside the anchor when the in-process part measured it). */
 function httpRows(http, anchor = {}) {
   const pick = (key) => summarize(http.map((r) => r[key]));
@@ -199,8 +210,13 @@ export const bench = {
     // BENCH_SU_ONLY=http|in-process runs one part (e.g. to profile the API alone).
     const only = process.env.BENCH_SU_ONLY;
     if (only === 'http') {
-      const http = only === 'in-process' ? [] : await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
-      return { rows: httpRows(http), details: { runs, spreadCount, httpClient: HTTP_CLIENT, saturationClients: SATURATION_CLIENTS, http } };
+      const http = await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
+      // The anchor of this run too (on items of the same kind), so HTTP-only runs compare across a noisy machine.
+      const users = Array.from({ length: USERS }, signer);
+      const targets = Array.from({ length: PROCESSES }, () => randomBytes(32).toString('base64url'));
+      const verify = await verifyAnchor((await messages(users, targets, spreadCount)).map((raw) => parseDataItem(raw)), runs, log);
+      const anchor = { anchor: 'verifyDataItem alone (1 core)', anchorFigure: verify };
+      return { rows: httpRows(http, anchor), details: { runs, spreadCount, httpClient: HTTP_CLIENT, saturationClients: SATURATION_CLIENTS, http, verify } };
     }
     const storage = await benchStorage();
     const prisma = createPrismaClient(storage.databaseUrl);
@@ -250,14 +266,7 @@ export const bench = {
 
       const http = only === 'in-process' ? [] : await overHttp({ runs, count: spreadCount, clients: SATURATION_CLIENTS, log });
 
-      log('anchor: verifyDataItem alone');
-      const parsed = spreadItems.slice(1).flat().map((raw) => parseDataItem(raw));
-      const verifyRates = await repeat(runs, async () => {
-        const started = performance.now();
-        for (const item of parsed) if (!(await verifyDataItem(item))) throw new Error('an item did not verify');
-        return parsed.length / ((performance.now() - started) / 1000);
-      });
-      const verify = summarize(verifyRates);
+      const verify = await verifyAnchor(spreadItems.slice(1).flat().map((raw) => parseDataItem(raw)), runs, log);
       const anchor = { anchor: 'verifyDataItem alone (1 core)', anchorFigure: verify };
       const pick = (list, key) => summarize(list.map((r) => r[key]));
       const note = `Ed25519 items and SU wallet; ${CLIENTS} concurrent clients (closed loop); Scheduler.schedule = parse + verify (ITEM_VERIFY_THREADS=${threads}${threads === 0 ? ', on the event loop' : ' worker threads'}) + row-locked append + signed assignment; PrismaSchedulerStore, appends on a pg pool of 10 connections`;
