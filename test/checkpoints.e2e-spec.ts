@@ -59,7 +59,7 @@ describe('CU checkpoints: saved every interval, published, listed, restored afte
 
   it('lists the checkpoints newest first, each with its Checkpoint item id once published', async () => {
     const list = await until('both checkpoints listed and published', async () => {
-      const body = (await http().get(`/cu/checkpoints/${pid}`).expect(200)).body as { nonce: number; gatewayId: string | null }[];
+      const body = (await http().get(`/cu/checkpoints/${pid}`).expect(200)).body as { nonce: number; gatewayId: string | null; size: number }[];
       return body.length >= 2 && body.every((c) => c.gatewayId) ? body : undefined;
     }, 60_000);
     expect(list).toBeDefined();

@@ -33,7 +33,7 @@ const unit = (store: ComputeStore, modules: ModuleLoader) =>
 describe('ComputeUnit: a module that cannot load', () => {
   it('records a permanent module failure on the process, and later evaluations answer it with its code', async () => {
     const store = new FakeStore();
-    const mod: ModuleDef = { id: MODULE_ID, owner: 'o', tags: [], format: 'cobol-85', source: '' };
+    const mod: ModuleDef = { id: MODULE_ID, owner: 'o', tags: [], format: 'cobol-85', source: new Uint8Array() };
     const cu = unit(store, { load: async () => mod });
     await expect(cu.evaluate(PID)).rejects.toSatisfy((e: unknown) => isAoError(e, 'UNKNOWN_MODULE_FORMAT'));
     expect(store.head).toEqual({ nonce: -1, error: expect.stringMatching(/^UNKNOWN_MODULE_FORMAT: no evaluator for module format "cobol-85"/) });

@@ -66,7 +66,7 @@ async function twoProcesses() {
   /** The Action tags of a process's log after its Process message, in nonce order. */
   const actions = async (processId: string) => {
     const { entries } = await log.readLog(processId, { limit: 100 });
-    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId))!.tags, 'Action')));
+    return Promise.all(entries.slice(1).map(async (e) => getTag((await log.getItem(e.messageId!))!.tags, 'Action')));
   };
   return { log, scheduler, sender, target, actions };
 }

@@ -77,7 +77,7 @@ describe('concurrent calls', () => {
   it('are run one at a time, in call order, so a rollback never loses another message', async () => {
     const concurrent = await bootAos({ bootCode: COUNTER });
     const sequential = await bootAos({ bootCode: COUNTER });
-    const plan = Array.from({ length: 60 }, (_, i) => (i % 5 === 4 ? { Action: 'Fail' } : { Action: 'Add', Amount: String(i) }));
+    const plan = Array.from({ length: 60 }, (_, i): Record<string, string> => (i % 5 === 4 ? { Action: 'Fail' } : { Action: 'Add', Amount: String(i) }));
     const results = await Promise.all(
       plan.flatMap((tags, i) => [
         concurrent.process.evaluate(concurrent.msgs.message(tags)),

@@ -97,7 +97,7 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     expect(withoutGas(a)).toEqual(withoutGas(b));
     // The runtime gathers a flat result in a table it keeps between messages: shorter results
     // after long ones (past its reuse limit, then within it) must carry nothing of the earlier ones.
-    for (const next of [{ Action: 'Wide', N: '3000' }, { Action: 'Wide', N: '2' }, { Action: 'Many', N: '9' }, { Action: 'Unhandled' }]) {
+    for (const next of <Record<string, string>[]>[{ Action: 'Wide', N: '3000' }, { Action: 'Wide', N: '2' }, { Action: 'Many', N: '9' }, { Action: 'Unhandled' }]) {
       const x = await flat.process.evaluate(flat.msgs.message(next));
       const y = await json.process.evaluate(json.msgs.message(next));
       expect(withoutGas(x)).toEqual(withoutGas(y));
@@ -110,7 +110,7 @@ describe('the runtime entry points: step (flat) and handle (JSON)', () => {
     const flat = await boot(true);
     const kib = async (): Promise<number> => {
       const r = await flat.process.evaluate(flat.msgs.message({ Action: 'Eval' }, { Data: 'collectgarbage("collect"); return collectgarbage("count")' }));
-      return Number(r.Output.data);
+      return Number((r.Output as { data: string }).data);
     };
     const before = await kib();
     const big = await flat.process.evaluate(flat.msgs.message({ Action: 'Eval' }, { Data: 'Send({ Target = "t", Data = string.rep("x", 4 * 1024 * 1024) })' }));
