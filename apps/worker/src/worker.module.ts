@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { Messenger, Scheduler, coalescedKicks } from '@ao/core';
 import {
   GATEWAY,
@@ -11,9 +12,11 @@ import {
   PrismaSchedulerStore,
   ProcessLocks,
   REDIS,
+  SQL_POOL,
   WALLETS,
   createComputeUnit,
   createItemSigner,
+  sqlOn,
   type ArweaveGateway,
   type Env,
   type Evaluator,
@@ -40,8 +43,8 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [InfraModule.forRoot(env, 'worker')],
       providers: [
-        // Appends run on a pg pool of the store's own (closed at shutdown by Nest).
-        { provide: SCHEDULER_STORE, inject: [PRISMA], useFactory: (prisma: PrismaClient) => new PrismaSchedulerStore(prisma, { databaseUrl: env.DATABASE_URL }) },
+        // Appends and hot reads run on the shared pg pool.
+        { provide: SCHEDULER_STORE, inject: [PRISMA, SQL_POOL], useFactory: (prisma: PrismaClient, pool: pg.Pool) => new PrismaSchedulerStore(prisma, { pool }) },
         {
           provide: SCHEDULER,
           inject: [SCHEDULER_STORE, WALLETS, GATEWAY, PIPELINE],
@@ -66,10 +69,10 @@ export class WorkerModule {
         },
         {
           provide: MESSENGER,
-          inject: [PRISMA, SCHEDULER_STORE, SCHEDULER, WALLETS, PIPELINE],
-          useFactory: (prisma: PrismaClient, log: PrismaSchedulerStore, scheduler: Scheduler, wallets: PlatformWallets, pipeline: PipelineQueues) =>
+          inject: [SQL_POOL, SCHEDULER_STORE, SCHEDULER, WALLETS, PIPELINE],
+          useFactory: (pool: pg.Pool, log: PrismaSchedulerStore, scheduler: Scheduler, wallets: PlatformWallets, pipeline: PipelineQueues) =>
             new Messenger({
-              store: new PrismaPushStore(prisma),
+              store: new PrismaPushStore(sqlOn(pool)),
               log,
               scheduler,
               signer: createItemSigner(wallets.signing),

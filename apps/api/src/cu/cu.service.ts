@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AoError, stoppedError, type CheckpointStore, type CheckpointSummary, type EvalResult, type SchedulerStore } from '@ao/core';
-import { ENV, PIPELINE, PRISMA, type Env, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
+import type pg from 'pg';
+import { ENV, PIPELINE, PRISMA, SQL_POOL, sqlOn, type Env, type Sql, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
 import { SCHEDULER_STORE } from '../su/su.tokens.js';
 import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.tokens.js';
 
@@ -16,6 +17,8 @@ export type ResultLookup = { status: 'done'; result: EvalResult } | { status: 'p
 @Injectable()
 export class CuService implements OnApplicationShutdown {
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** The result reads (two per GET /cu/result) skip the ORM. */
+  private readonly sql: Sql;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -25,14 +28,17 @@ export class CuService implements OnApplicationShutdown {
     @Inject(API_COMPUTE_UNIT) private readonly cu: ReadOnlyComputeUnit,
     @Inject(CHECKPOINT_STORE) private readonly checkpointStore: CheckpointStore,
     @Inject(EVALUATION_EVENTS) private readonly events: EvaluationEvents,
-  ) {}
+    @Inject(SQL_POOL) pool: pg.Pool,
+  ) {
+    this.sql = sqlOn(pool);
+  }
 
   /** The result of a message, waiting (bounded) for its evaluation. */
   async result(processId: string, messageId: string): Promise<ResultLookup> {
     // The message's slot, its result if any, and how far the process is evaluated: one query.
     const read = async () =>
       (
-        await this.prisma.$queryRaw<{ nonce: bigint; result: EvalResult | null; head_nonce: bigint | null; head_error: string | null }[]>`
+        await this.sql.$queryRaw<{ nonce: bigint | string; result: EvalResult | null; head_nonce: bigint | string | null; head_error: string | null }[]>`
           SELECT a.nonce, r.result, c.nonce AS head_nonce, c.error AS head_error
           FROM assignments a
           LEFT JOIN results r ON r.process_id = a.process_id AND r.nonce = a.nonce
@@ -49,15 +55,18 @@ export class CuService implements OnApplicationShutdown {
       const nonce = Number(row.nonce);
       watch.until(nonce);
       const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
-      let kicked = false;
+      // The evaluation is asked for once: at once, as the reference CU evaluates on read (a message
+      // posted to /su/ had no kick), or after a recheck's wait when this API kicked one already
+      // after scheduling the message (POST /mu/), in case that job failed for good meanwhile.
+      let kickAt: number | undefined = this.pipeline.kickedAfter(messageId) ? Date.now() + RESULT_RECHECK_MS : 0;
       for (;;) {
         if (row.result) return { status: 'done', result: row.result };
         if (row.head_error && row.head_nonce !== null && Number(row.head_nonce) < nonce) {
           // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
           throw stoppedError(row.head_error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
         }
-        if (!kicked) {
-          kicked = true;
+        if (kickAt !== undefined && Date.now() >= kickAt) {
+          kickAt = undefined;
           await this.pipeline.kickEvaluate(processId);
         }
         const left = deadline - Date.now();

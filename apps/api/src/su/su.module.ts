@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import type pg from 'pg';
 import { Scheduler, coalescedKicks, type ItemVerifier } from '@ao/core';
 import {
   ENV,
@@ -6,6 +7,7 @@ import {
   PIPELINE,
   PRISMA,
   PrismaSchedulerStore,
+  SQL_POOL,
   WALLETS,
   createItemSigner,
   createItemVerifier,
@@ -26,7 +28,7 @@ import { ITEM_VERIFIER, SCHEDULER_STORE } from './su.tokens.js';
   controllers: [SuController],
   providers: [
     // Appends run on a pg pool of the store's own (closed at shutdown by Nest).
-    { provide: SCHEDULER_STORE, inject: [PRISMA, ENV], useFactory: (prisma: PrismaClient, env: Env) => new PrismaSchedulerStore(prisma, { databaseUrl: env.DATABASE_URL }) },
+    { provide: SCHEDULER_STORE, inject: [PRISMA, SQL_POOL], useFactory: (prisma: PrismaClient, pool: pg.Pool) => new PrismaSchedulerStore(prisma, { pool }) },
     // Parse + signature check of posted items on worker threads (closed by Nest at shutdown).
     { provide: ITEM_VERIFIER, inject: [ENV], useFactory: (env: Env) => createItemVerifier(env.ITEM_VERIFY_THREADS) },
     {

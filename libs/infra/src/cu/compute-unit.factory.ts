@@ -1,6 +1,7 @@
 import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type CheckpointEvents, type SchedulerStore } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import type { PrismaClient } from '../database/prisma.js';
+import type { Sql } from '../database/sql-pool.js';
 import type { Env } from '../env/env.schema.js';
 import type { PlatformWallets } from '../wallets/wallets.js';
 import { gzipCheckpointCodec } from './gzip-checkpoint.codec.js';
@@ -31,6 +32,7 @@ function checkpointLog(env: Env): CheckpointEvents {
 /**
  * A Compute Unit on Postgres with the configured limits and checkpoints (used by the worker and,
  * read-only, by the API: `saveCheckpoints: false` restores from checkpoints but never writes one).
+ * `sql`: where the per-message statements (head, commit) run; Prisma when absent.
  */
 export function createComputeUnit(
   env: Env,
@@ -38,10 +40,10 @@ export function createComputeUnit(
   log: SchedulerStore,
   gateway: ArweaveGateway,
   wallets: PlatformWallets,
-  options: { saveCheckpoints?: boolean } = {},
+  options: { saveCheckpoints?: boolean; sql?: Sql } = {},
 ): ComputeUnit {
   return new ComputeUnit(
-    new PrismaComputeStore(prisma, log),
+    new PrismaComputeStore(options.sql ?? prisma, log),
     new StoreModuleLoader(log, gateway),
     createEvaluators(),
     {

@@ -3,6 +3,7 @@ import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { isAoError } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createPrismaClient } from '../database/prisma.js';
+import { createSqlPool, sqlOn } from '../database/sql-pool.js';
 import { gatewayUrl } from '../env/env.js';
 import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
 import { loadWallets } from '../wallets/wallets.js';
@@ -16,10 +17,13 @@ import { HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type 
  * commits is per batch and atomic. A read-only thread (the API's) never saves a checkpoint.
  */
 const { env, saveCheckpoints } = workerData as ThreadData;
-const prisma = createPrismaClient(env.DATABASE_URL);
+// Prisma for the rare statements (checkpoints, module items); the per-message ones (log reads,
+// head, commits) go straight to the pg driver. Small pools: every thread of every process has its own.
+const prisma = createPrismaClient(env.DATABASE_URL, 4);
+const pool = createSqlPool(env.DATABASE_URL, 4);
 const wallets = await loadWallets(env);
 const gateway = new ArweaveGateway(gatewayUrl(env), wallets.upload.jwk as unknown as JWKInterface);
-const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma), gateway, wallets, { saveCheckpoints });
+const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma, { pool }), gateway, wallets, { saveCheckpoints, sql: sqlOn(pool) });
 
 function run(call: ThreadCall): Promise<unknown> {
   switch (call.type) {
@@ -41,7 +45,7 @@ parentPort!.on('message', (request: ThreadRequest) => {
     // Checkpoints still being saved finish first (each is one insert); then the connection goes.
     void cu
       .flush()
-      .then(() => prisma.$disconnect())
+      .then(() => Promise.all([prisma.$disconnect(), pool.end()]))
       .finally(() => parentPort!.close());
     return;
   }

@@ -1,5 +1,6 @@
 import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, ProcessRecord, SchedulerStore } from '@ao/core';
-import type { PrismaClient } from '../database/prisma.js';
+import { GroupWriter } from '../database/group-writer.js';
+import type { Sql } from '../database/sql-pool.js';
 
 /** Commits joined in one group-commit statement at most (bounds its size). */
 const MAX_GROUP_COMMIT = 64;
@@ -8,14 +9,13 @@ interface PendingCommit {
   processId: string;
   results: CommittedResult[];
   stateHash: string | undefined;
-  resolve(): void;
-  reject(error: Error): void;
 }
 
 /** The CU's view of Postgres: the SU log it reads (same database) and the results it commits. */
 export class PrismaComputeStore implements ComputeStore {
   constructor(
-    private readonly prisma: PrismaClient,
+    /** Prisma, or the pg driver through sqlOn (the evaluation threads' hot path). */
+    private readonly db: Sql,
     private readonly log: SchedulerStore,
   ) {}
 
@@ -28,44 +28,24 @@ export class PrismaComputeStore implements ComputeStore {
   }
 
   async evaluationHead(processId: string): Promise<EvaluationHead> {
-    const rows = await this.prisma.$queryRaw<{ nonce: bigint; error: string | null }[]>`
+    const rows = await this.db.$queryRaw<{ nonce: bigint; error: string | null }[]>`
       SELECT nonce, error FROM cu_processes WHERE process_id = ${processId}`;
     const r = rows[0];
     return r ? { nonce: Number(r.nonce), ...(r.error ? { error: r.error } : {}) } : { nonce: -1 };
   }
 
   /**
-   * Commits go out as one statement per round trip (group commit): the first goes at once, and
-   * those that arrive while a statement is in flight (other processes evaluated by this thread)
-   * follow together in the next. Each process's results and head move in the same statement, so
-   * each commit stays atomic; if a joint statement fails, its commits are retried one by one, so
-   * one bad commit fails no other.
+   * Commits go out as one statement per round trip (group commit, see GroupWriter): those that
+   * arrive while a statement is in flight (other processes evaluated by this thread) follow
+   * together in the next. Each process's results and head move in the same statement, so each
+   * commit stays atomic.
    */
   commit(processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void> {
     if (results.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ processId, results, stateHash, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.commits.submit({ processId, results, stateHash });
   }
 
-  private readonly waiting: PendingCommit[] = [];
-  private flushing = false;
-
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_GROUP_COMMIT);
-      try {
-        await this.commitMany(batch);
-        for (const c of batch) c.resolve();
-      } catch (error) {
-        if (batch.length === 1) batch[0].reject(error as Error);
-        else for (const c of batch) await this.commitMany([c]).then(c.resolve, c.reject);
-      }
-    }
-    this.flushing = false;
-  }
+  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group), MAX_GROUP_COMMIT);
 
   /** One statement (atomic on its own): every commit's results, and each process's head moved past them. */
   private async commitMany(commits: PendingCommit[]): Promise<void> {
@@ -75,7 +55,7 @@ export class PrismaComputeStore implements ComputeStore {
     // A process's calls are serialized by its lock, so it has one commit here (were there two, the
     // upsert would refuse to touch its row twice, and the commits would go one by one).
     const heads = commits.map((c) => ({ processId: c.processId, nonce: c.results[c.results.length - 1].nonce, stateHash: c.stateHash ?? null }));
-    await this.prisma.$executeRaw`
+    await this.db.$executeRaw`
       WITH inserted AS (
         INSERT INTO results (process_id, nonce, message_id, result, gas_used, error, crank_status)
         SELECT p, n, m, r::jsonb, g, e, c
@@ -95,7 +75,7 @@ export class PrismaComputeStore implements ComputeStore {
   }
 
   async markBroken(processId: string, nonce: number, error: string): Promise<void> {
-    await this.prisma.$executeRaw`
+    await this.db.$executeRaw`
       INSERT INTO cu_processes (process_id, nonce, error, updated_at) VALUES (${processId}, ${nonce - 1}, ${error}, now())
       ON CONFLICT (process_id) DO UPDATE SET error = EXCLUDED.error, updated_at = now()`;
   }

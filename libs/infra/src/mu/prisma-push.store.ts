@@ -1,5 +1,6 @@
 import type { CrankBatch, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
-import { Prisma, type PrismaClient } from '../database/prisma.js';
+import { GroupWriter } from '../database/group-writer.js';
+import type { Sql } from '../database/sql-pool.js';
 
 interface PushRow {
   id: string;
@@ -13,6 +14,13 @@ interface PushRow {
   depth: number;
   status: string;
   error: string | null;
+}
+
+/** A crank's finish: its results' outcomes and the pushes it recorded. */
+interface Finish {
+  processId: string;
+  outcomes: CrankOutcome[];
+  pushes: PushRecord[];
 }
 
 /** A pushes row (as Postgres or its json_agg gives it) as a PushRecord. */
@@ -32,61 +40,78 @@ function toPushRecord(row: PushRow): PushRecord {
   };
 }
 
-/** A row of the crank queries: a result with its context (see `batch`). */
-type BatchRow = { nonce: bigint; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null };
+/**
+ * A row of the crank queries: a result (nonce, message_id, result) with its recorded pushes, the
+ * hops of the message it answers, and that message's Pushed-For tag.
+ */
+type BatchRow = { nonce: bigint | string; message_id: string; result: EvalResult; pushed_for: string | null; depth: number | null; pushes: PushRow[] | null };
+
+function toBatch(rows: BatchRow[]): CrankBatch {
+  const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
+  for (const row of rows) {
+    batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });
+    if (row.pushed_for !== null) batch.pushedFor.set(row.message_id, row.pushed_for);
+    if (row.depth !== null) batch.depths.set(row.message_id, Number(row.depth));
+    for (const p of row.pushes ?? []) batch.pushes.set(p.id, toPushRecord(p));
+  }
+  return batch;
+}
 
 /**
  * The MU's records in Postgres: pushes under their deterministic ids, and each result's crank
- * status. Every method is one statement, whatever the number of results or pushes it covers.
+ * status. Every method is one statement, whatever the number of results or pushes it covers, and
+ * concurrent finishes share one.
  */
 export class PrismaPushStore implements PushStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** `db`: Prisma, or the pg driver through sqlOn (the worker's hot path). */
+  constructor(private readonly db: Sql) {}
 
-  pendingCranks(processId: string, limit: number): Promise<CrankBatch> {
+  async pendingCranks(processId: string, limit: number): Promise<CrankBatch> {
     // 'pending' is a literal, not a parameter: a statement prepared once per connection keeps a
     // plan that may use the partial index results_crank_pending_process_idx.
-    return this.batch(
-      processId,
-      Prisma.sql`SELECT nonce, message_id, result FROM results
-        WHERE process_id = ${processId} AND crank_status = 'pending' ORDER BY nonce LIMIT ${limit}`,
+    return toBatch(
+      await this.db.$queryRaw<BatchRow[]>`
+        WITH r AS (SELECT nonce, message_id, result FROM results WHERE process_id = ${processId} AND crank_status = 'pending' ORDER BY nonce LIMIT ${limit})
+        SELECT r.nonce, r.message_id, r.result,
+          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+        FROM r ORDER BY r.nonce`,
     );
   }
 
-  crankOf(processId: string, nonce: number): Promise<CrankBatch> {
-    return this.batch(processId, Prisma.sql`SELECT nonce, message_id, result FROM results WHERE process_id = ${processId} AND nonce = ${nonce}`);
-  }
-
-  /**
-   * One query: the results `results` selects (nonce, message_id, result), each with its recorded
-   * pushes, the hops of the message it answers, and that message's Pushed-For tag, as a batch.
-   */
-  private async batch(processId: string, results: Prisma.Sql): Promise<CrankBatch> {
-    const rows = await this.prisma.$queryRaw<BatchRow[]>`
-      WITH r AS (${results})
-      SELECT r.nonce, r.message_id, r.result,
-        (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
-         WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
-        (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
-        (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
-      FROM r ORDER BY r.nonce`;
-    const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
-    for (const row of rows) {
-      batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });
-      if (row.pushed_for !== null) batch.pushedFor.set(row.message_id, row.pushed_for);
-      if (row.depth !== null) batch.depths.set(row.message_id, Number(row.depth));
-      for (const p of row.pushes ?? []) batch.pushes.set(p.id, toPushRecord(p));
-    }
-    return batch;
+  async crankOf(processId: string, nonce: number): Promise<CrankBatch> {
+    // The same context as pendingCranks (see toBatch), for one result whatever its crank status.
+    return toBatch(
+      await this.db.$queryRaw<BatchRow[]>`
+        WITH r AS (SELECT nonce, message_id, result FROM results WHERE process_id = ${processId} AND nonce = ${nonce})
+        SELECT r.nonce, r.message_id, r.result,
+          (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+           WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+          (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+          (SELECT json_agg(p) FROM pushes p WHERE p.from_process = ${processId} AND p.from_nonce = r.nonce) AS pushes
+        FROM r`,
+    );
   }
 
   async recordPushes(pushes: PushRecord[]): Promise<void> {
     await this.finishCranks('', [], pushes);
   }
 
+  /** Joined with other cranks' finishes in flight (see GroupWriter): one statement for them all. */
   async finishCranks(processId: string, outcomes: CrankOutcome[], pushes: PushRecord[] = []): Promise<void> {
     if (outcomes.length === 0 && pushes.length === 0) return;
-    // One statement: the pushes (once each), then the results' crank status.
-    await this.prisma.$executeRaw`
+    await this.finishes.submit({ processId, outcomes, pushes });
+  }
+
+  private readonly finishes = new GroupWriter<Finish>((group) => this.finishMany(group));
+
+  /** One statement: the pushes (once each), then the results' crank status. */
+  private async finishMany(group: Finish[]): Promise<void> {
+    const pushes = group.flatMap((f) => f.pushes);
+    const outcomes = group.flatMap((f) => f.outcomes.map((o) => ({ processId: f.processId, ...o })));
+    await this.db.$executeRaw`
       WITH recorded AS (
         INSERT INTO pushes (id, from_process, from_nonce, kind, idx, item_id, target, pushed_for, depth, status, error)
         SELECT * FROM unnest(${pushes.map((p) => p.id)}::text[], ${pushes.map((p) => p.fromProcess)}::text[], ${pushes.map((p) => p.fromNonce)}::bigint[],
@@ -96,7 +121,8 @@ export class PrismaPushStore implements PushStore {
         ON CONFLICT (id) DO NOTHING
       )
       UPDATE results r SET crank_status = o.status, error = COALESCE(o.error, r.error)
-      FROM unnest(${outcomes.map((o) => o.nonce)}::bigint[], ${outcomes.map((o) => o.status)}::text[], ${outcomes.map((o) => o.error ?? null)}::text[]) AS o(nonce, status, error)
-      WHERE r.process_id = ${processId} AND r.nonce = o.nonce`;
+      FROM unnest(${outcomes.map((o) => o.processId)}::text[], ${outcomes.map((o) => o.nonce)}::bigint[], ${outcomes.map((o) => o.status)}::text[],
+                  ${outcomes.map((o) => o.error ?? null)}::text[]) AS o(process_id, nonce, status, error)
+      WHERE r.process_id = o.process_id AND r.nonce = o.nonce`;
   }
 }

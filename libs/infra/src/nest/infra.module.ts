@@ -2,32 +2,36 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import type { Redis } from 'ioredis';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { ArweaveGateway } from '../arweave/gateway.js';
+import type pg from 'pg';
 import { createPrismaClient, type PrismaClient } from '../database/prisma.js';
+import { createSqlPool } from '../database/sql-pool.js';
 import { gatewayUrl } from '../env/env.js';
 import type { Env } from '../env/env.schema.js';
 import { Heartbeats } from '../redis/heartbeats.js';
 import { createRedis } from '../redis/redis.js';
 import { loadWallets, type PlatformWallets } from '../wallets/wallets.js';
 import { PipelineQueues } from '../queues/pipeline-queues.js';
-import { ENV, GATEWAY, HEARTBEATS, PIPELINE, PRISMA, REDIS, WALLETS } from './tokens.js';
+import { ENV, GATEWAY, HEARTBEATS, PIPELINE, PRISMA, REDIS, SQL_POOL, WALLETS } from './tokens.js';
 
 class InfraLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    @Inject(SQL_POOL) private readonly pool: pg.Pool,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.pipeline.close().catch(() => undefined);
     await this.prisma.$disconnect().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
     this.redis.disconnect();
   }
 }
 
 /**
- * The shared adapters (env, Prisma, Redis, gateway, wallets, heartbeats), built once per process
- * from the parsed env. Each app's composition root imports `InfraModule.forRoot(env, role)`.
+ * The shared adapters (env, Prisma, a pg pool for the hot statements, Redis, gateway, wallets,
+ * heartbeats), built once per process from the parsed env. Each app's composition root imports `InfraModule.forRoot(env, role)`.
  */
 @Global()
 @Module({})
@@ -38,6 +42,8 @@ export class InfraModule {
       providers: [
         { provide: ENV, useValue: env },
         { provide: PRISMA, useFactory: () => createPrismaClient(env.DATABASE_URL) },
+        // The statements run per message (appends, log reads, result reads, cranks) skip the ORM.
+        { provide: SQL_POOL, useFactory: () => createSqlPool(env.DATABASE_URL) },
         { provide: REDIS, useFactory: () => createRedis(env.REDIS_URL, role) },
         { provide: WALLETS, useFactory: () => loadWallets(env) },
         {
@@ -54,7 +60,7 @@ export class InfraModule {
         { provide: PIPELINE, useFactory: () => new PipelineQueues(env) },
         InfraLifecycle,
       ],
-      exports: [ENV, PRISMA, REDIS, GATEWAY, WALLETS, HEARTBEATS, PIPELINE],
+      exports: [ENV, PRISMA, SQL_POOL, REDIS, GATEWAY, WALLETS, HEARTBEATS, PIPELINE],
     };
   }
 }

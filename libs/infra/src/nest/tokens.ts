@@ -6,3 +6,5 @@ export const GATEWAY = Symbol('GATEWAY');
 export const WALLETS = Symbol('WALLETS');
 export const HEARTBEATS = Symbol('HEARTBEATS');
 export const PIPELINE = Symbol('PIPELINE');
+/** A pg pool (createSqlPool) for the statements run per message. */
+export const SQL_POOL = Symbol('SQL_POOL');

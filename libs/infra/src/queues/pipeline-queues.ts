@@ -20,6 +20,9 @@ export type PushJob = z.infer<typeof pushJobSchema>;
 export function evaluationKickKey(prefix: string, processId: string): string {
   return `${prefix}:kick:${processId}`;
 }
+/** Messages remembered by `kickedAfter` (about 100 bytes each). */
+const KICKED_REMEMBERED = 10_000;
+
 export const EVALUATION_KICK_TTL_MS = 600_000;
 
 /**
@@ -54,12 +57,29 @@ export class PipelineQueues {
   /**
    * Asks for a process to be evaluated up to its log head; coalesces with a pending request. The
    * kick key is set first, on the same connection, so a job that absorbs this request sees it.
+   * `scheduled`: the message this kick follows (already in the log), remembered so that a reader
+   * waiting for its result need not kick again (see `kickedAfter`).
    */
-  async kickEvaluate(processId: string): Promise<void> {
+  async kickEvaluate(processId: string, scheduled?: string): Promise<void> {
     const data: EvaluateJob = { processId };
     await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
+    if (scheduled !== undefined) {
+      if (this.kicked.size >= KICKED_REMEMBERED) this.kicked.delete(this.kicked.keys().next().value!);
+      this.kicked.add(scheduled);
+    }
   }
+
+  /**
+   * Whether this process kicked an evaluation after `messageId` was in the log (recently: the last
+   * KICKED_REMEMBERED such messages). Such a kick is a promise that an evaluation pass will reach
+   * the message, so another kick would only cost Redis round trips.
+   */
+  kickedAfter(messageId: string): boolean {
+    return this.kicked.has(messageId);
+  }
+
+  private readonly kicked = new Set<string>();
 
   /** Asks for a process's results to have their outboxes relayed; coalesces with a pending request. */
   async enqueuePush(processId: string): Promise<void> {

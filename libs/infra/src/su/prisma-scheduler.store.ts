@@ -1,49 +1,14 @@
 import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredAssignment, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
 import pg from 'pg';
-import { parseDatabaseUrl } from '../database/database-url.js';
 import type { PrismaClient } from '../database/prisma.js';
+import { GroupWriter } from '../database/group-writer.js';
+import { createSqlPool, sqlOn, type Sql } from '../database/sql-pool.js';
 
 /** Process records kept in memory per store (about 1 KiB each). */
 const PROCESS_CACHE_SIZE = 10_000;
 
 /** What the store's SQL runs on: a Prisma transaction, or the pg driver through `sqlOn`. */
-interface Tx {
-  $queryRaw<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T>;
-  $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number>;
-}
-
-/** The same tagged-template SQL as Prisma's, on a pg client (values become $1, $2, ...). */
-function sqlOn(client: pg.Pool | pg.PoolClient): Tx {
-  const text = (strings: TemplateStringsArray) => strings.reduce((sql, part, i) => `${sql}$${i}${part}`);
-  return {
-    $queryRaw: async <T>(strings: TemplateStringsArray, ...values: unknown[]) => (await client.query(text(strings), values)).rows as T,
-    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => (await client.query(text(strings), values)).rowCount ?? 0,
-  };
-}
-
-/**
- * The appends' statements as named prepared statements: a template's strings array is the same
- * object on every call, so each statement is parsed and planned once per connection, not per batch.
- */
-const prepared = new WeakMap<TemplateStringsArray, { name: string; text: string }>();
-function preparedStatement(strings: TemplateStringsArray): { name: string; text: string } {
-  let statement = prepared.get(strings);
-  if (!statement) {
-    statement = { name: `su_append_${preparedCount++}`, text: strings.reduce((sql, part, i) => `${sql}$${i}${part}`) };
-    prepared.set(strings, statement);
-  }
-  return statement;
-}
-let preparedCount = 0;
-
-/** `sqlOn` with each call site's SQL prepared once per connection (for the append transactions). */
-function preparedSqlOn(client: pg.PoolClient): Tx {
-  const run = (strings: TemplateStringsArray, values: unknown[]) => client.query({ ...preparedStatement(strings), values });
-  return {
-    $queryRaw: async <T>(strings: TemplateStringsArray, ...values: unknown[]) => (await run(strings, values)).rows as T,
-    $executeRaw: async (strings: TemplateStringsArray, ...values: unknown[]) => (await run(strings, values)).rowCount ?? 0,
-  };
-}
+type Tx = Sql;
 
 /**
  * Many byte strings as one bytea parameter plus 1-based starts and lengths (for SQL `substring`):
@@ -70,6 +35,8 @@ export interface PrismaSchedulerStoreOptions {
    */
   databaseUrl?: string;
   poolSize?: number;
+  /** A pg pool to share instead (see createSqlPool); the caller closes it. */
+  pool?: pg.Pool;
 }
 
 interface SlotRow {
@@ -97,10 +64,13 @@ const toSlot = (r: SlotRow): Slot => ({
   messageId: r.message_id ?? undefined,
 });
 
+/** pg gives bytea as Buffers already (no copy); Prisma as Uint8Arrays. */
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
 const toEntry = (r: EntryRow): LogEntry => ({
   ...toSlot(r),
-  assignment: Buffer.from(r.raw),
-  message: Buffer.from(r.message_raw ?? new Uint8Array()),
+  assignment: asBuffer(r.raw),
+  message: asBuffer(r.message_raw ?? new Uint8Array()),
 });
 
 /** A row of the lock statement: a locked head (`i` null) or the answer to lookup `i` (1-based). */
@@ -177,16 +147,17 @@ function corked<T>(client: pg.PoolClient, send: () => T): T {
  */
 export class PrismaSchedulerStore implements SchedulerStore {
   private readonly pool?: pg.Pool;
+  private ownsPool = false;
   private readonly processCache = new Map<string, ProcessRecord>();
 
   constructor(
     private readonly prisma: PrismaClient,
     options: PrismaSchedulerStoreOptions = {},
   ) {
-    if (options.databaseUrl) {
-      const target = parseDatabaseUrl(options.databaseUrl);
-      this.pool = new pg.Pool({ connectionString: target.connectionString, max: options.poolSize ?? 10, options: `-c search_path="${target.schema}"`, pipeline: true });
-      this.pool.on('error', () => undefined); // an idle client's error surfaces on its next use
+    if (options.pool) this.pool = options.pool;
+    else if (options.databaseUrl) {
+      this.pool = createSqlPool(options.databaseUrl, options.poolSize ?? 10);
+      this.ownsPool = true;
     }
   }
 
@@ -197,7 +168,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
 
   /** Closes the appends' pool (Nest calls this at shutdown). */
   async onApplicationShutdown(): Promise<void> {
-    await this.pool?.end();
+    if (this.ownsPool) await this.pool?.end();
   }
 
   async getProcess(processId: string): Promise<ProcessRecord | undefined> {
@@ -262,7 +233,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
       );
     }
     const client = await this.pool.connect();
-    const tx = preparedSqlOn(client);
+    const tx = sqlOn(client);
     let broken: Error | undefined;
     try {
       // Pipelined (the pool's clients run in pipeline mode) and sent in one write: BEGIN with the
@@ -394,7 +365,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
    * connection, and a cached plan keeps the nonce range in its index condition only this way.
    */
   async readLog(processId: string, q: LogQuery): Promise<{ entries: LogEntry[]; hasNextPage: boolean }> {
-    const rows = await this.prisma.$queryRaw<EntryRow[]>`
+    const rows = await this.reader.$queryRaw<EntryRow[]>`
       SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id, a.raw, d.raw AS message_raw
       FROM assignments a LEFT JOIN data_items d ON d.id = a.message_id
       WHERE a.process_id = ${processId}
@@ -413,8 +384,15 @@ export class PrismaSchedulerStore implements SchedulerStore {
     return rows[0] ? toEntry(rows[0]) : undefined;
   }
 
+  /** Joined with other stores in flight (see GroupWriter): one statement for them all. */
   async storeStandalone(...items: StoredItem[]): Promise<void> {
     if (items.length === 0) return;
+    await this.standalone.submit(items);
+  }
+
+  private readonly standalone = new GroupWriter<StoredItem[]>((group) => this.storeMany(group.flat()));
+
+  private async storeMany(items: StoredItem[]): Promise<void> {
     await this.reader.$executeRaw`
       WITH items AS (
         INSERT INTO data_items (id, owner_address, target, signature_type, dedupe_key, tags, raw)

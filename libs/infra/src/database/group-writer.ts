@@ -1,0 +1,47 @@
+/** A write waiting for its group. */
+interface Waiting<T> {
+  entry: T;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Group commit for one kind of write: the first write goes out at once, and those submitted while
+ * a statement is in flight (other processes' writes from concurrent jobs) go out together in the
+ * next, up to `max` per statement. Under load a statement carries many writes for the round trip,
+ * parse, executor start and WAL flush of one. `write` must apply a group atomically (one
+ * statement); when a joint write fails, its entries are written one by one, so one bad entry fails
+ * no other.
+ */
+export class GroupWriter<T> {
+  private readonly waiting: Waiting<T>[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly write: (entries: T[]) => Promise<void>,
+    private readonly max = 64,
+  ) {}
+
+  /** Resolves once `entry` is written (alone or in a group). */
+  submit(entry: T): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ entry, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.waiting.length > 0) {
+      const group = this.waiting.splice(0, this.max);
+      try {
+        await this.write(group.map((w) => w.entry));
+        for (const w of group) w.resolve();
+      } catch (error) {
+        if (group.length === 1) group[0].reject(error as Error);
+        else for (const w of group) await this.write([w.entry]).then(w.resolve, w.reject);
+      }
+    }
+    this.flushing = false;
+  }
+}
