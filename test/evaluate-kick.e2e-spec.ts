@@ -81,4 +81,13 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
     expect(await redis.exists(evaluationKickKey(prefix, processId))).toBe(1);
     await held!.release();
   });
+  it('remembers the slot a kick followed, so a reader of its result needs neither a kick nor a lookup', async () => {
+    const messageId = 'M'.repeat(43);
+    expect(pipeline.kickedAfter(messageId)).toBeUndefined();
+    await pipeline.kickEvaluate(processId, { messageId, nonce: 12 });
+    expect(pipeline.kickedAfter(messageId)).toEqual({ processId, nonce: 12 });
+    // The kick itself is made as any other: its key set, its job queued.
+    expect(await redis.exists(evaluationKickKey(prefix, processId))).toBe(1);
+    expect(pipeline.kickedAfter('N'.repeat(43))).toBeUndefined();
+  });
 });

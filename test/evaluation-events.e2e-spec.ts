@@ -34,6 +34,16 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     watch.close();
   });
 
+  it('remembers the highest nonce announced per process, with or without waiters', async () => {
+    expect(events.announced('p-heads')).toBeUndefined();
+    await announce('p-heads', 3);
+    await announce('p-heads', 9);
+    // An older announcement arriving late does not move the head back.
+    await announce('p-heads', 4);
+    expect(events.announced('p-heads')).toBe(9);
+    expect(events.announced('p-other')).toBeUndefined();
+  });
+
   it('is not woken by an announcement short of its nonce or for another process', async () => {
     const watch = events.watch('p2', 7);
     const woken = watch.next(60_000).then(() => 'woken' as const);

@@ -48,17 +48,23 @@ export class CuService implements OnApplicationShutdown {
     // Watching from before the first read (any announcement for the process until the read gives
     // the message's nonce): an announcement that lands between a read and the wait still wakes it,
     // and the first read is the only one when nothing was evaluated meanwhile.
-    const watch = this.events.watch(processId, 0);
+    const kicked = this.pipeline.kickedAfter(messageId);
+    const known = kicked?.processId === processId ? kicked.nonce : undefined;
+    const watch = this.events.watch(processId, known ?? 0);
     try {
+      const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
+      // A message this API scheduled and kicked moments ago (POST /mu/, then GET /cu/result) is in
+      // the log at a known nonce: while no announcement has reached it, the first read would only
+      // find it pending, so it waits for the announcement first.
+      if (known !== undefined && (this.events.announced(processId) ?? -1) < known) await watch.next(Math.min(this.env.RESULT_TIMEOUT_MS, RESULT_RECHECK_MS));
       let row = await read();
       if (!row) throw new AoError('NOT_FOUND', `Message ${messageId} is not in the log of process ${processId}`, { messageId, processId });
       const nonce = Number(row.nonce);
       watch.until(nonce);
-      const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
       // The evaluation is asked for once: at once, as the reference CU evaluates on read (a message
       // posted to /su/ had no kick), or after a recheck's wait when this API kicked one already
       // after scheduling the message (POST /mu/), in case that job failed for good meanwhile.
-      let kickAt: number | undefined = this.pipeline.kickedAfter(messageId) ? Date.now() + RESULT_RECHECK_MS : 0;
+      let kickAt: number | undefined = known !== undefined ? Date.now() + RESULT_RECHECK_MS : 0;
       for (;;) {
         if (row.result) return { status: 'done', result: row.result };
         if (row.head_error && row.head_nonce !== null && Number(row.head_nonce) < nonce) {

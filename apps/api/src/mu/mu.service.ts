@@ -51,7 +51,7 @@ export class MuService {
     const item = await this.scheduler.verify(raw);
     const r = await this.scheduler.scheduleVerified(item);
     const type = getTag(item.tags, 'Type');
-    await this.pipeline.kickEvaluate(type === 'Process' ? item.id : r.processId, r.id);
+    await this.pipeline.kickEvaluate(type === 'Process' ? item.id : r.processId, { messageId: r.id, nonce: r.nonce });
     return { id: r.id, message: r.id };
   }
 

@@ -57,29 +57,29 @@ export class PipelineQueues {
   /**
    * Asks for a process to be evaluated up to its log head; coalesces with a pending request. The
    * kick key is set first, on the same connection, so a job that absorbs this request sees it.
-   * `scheduled`: the message this kick follows (already in the log), remembered so that a reader
-   * waiting for its result need not kick again (see `kickedAfter`).
+   * `scheduled`: the slot of the message this kick follows (already in the log), remembered so that
+   * a reader waiting for its result need not kick again, nor look it up (see `kickedAfter`).
    */
-  async kickEvaluate(processId: string, scheduled?: string): Promise<void> {
+  async kickEvaluate(processId: string, scheduled?: { messageId: string; nonce: number }): Promise<void> {
     const data: EvaluateJob = { processId };
     await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
     if (scheduled !== undefined) {
       if (this.kicked.size >= KICKED_REMEMBERED) this.kicked.delete(this.kicked.keys().next().value!);
-      this.kicked.add(scheduled);
+      this.kicked.set(scheduled.messageId, { processId, nonce: scheduled.nonce });
     }
   }
 
   /**
-   * Whether this process kicked an evaluation after `messageId` was in the log (recently: the last
-   * KICKED_REMEMBERED such messages). Such a kick is a promise that an evaluation pass will reach
-   * the message, so another kick would only cost Redis round trips.
+   * The slot of `messageId` if this process kicked an evaluation after it was in the log (recently:
+   * the last KICKED_REMEMBERED such messages). Such a kick is a promise that an evaluation pass will
+   * reach the message, so another kick would only cost Redis round trips.
    */
-  kickedAfter(messageId: string): boolean {
-    return this.kicked.has(messageId);
+  kickedAfter(messageId: string): { processId: string; nonce: number } | undefined {
+    return this.kicked.get(messageId);
   }
 
-  private readonly kicked = new Set<string>();
+  private readonly kicked = new Map<string, { processId: string; nonce: number }>();
 
   /** Asks for a process's results to have their outboxes relayed; coalesces with a pending request. */
   async enqueuePush(processId: string): Promise<void> {

@@ -11,6 +11,9 @@ export async function announceEvaluated(redis: Redis, prefix: string, processId:
   await redis.publish(evaluationChannel(prefix), `${processId} ${nonce}`);
 }
 
+/** Processes whose last announced nonce is remembered (about 100 bytes each). */
+const HEADS_REMEMBERED = 100_000;
+
 interface Waiter {
   nonce: number;
   wake(): void;
@@ -41,6 +44,8 @@ export interface EvaluationWatch {
 export class EvaluationEvents {
   private readonly subscriber: Redis;
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** The highest nonce announced per process since this subscription began (bounded, oldest out first). */
+  private readonly heads = new Map<string, number>();
   private readonly ready: Promise<unknown>;
 
   constructor(url: string, prefix: string) {
@@ -50,11 +55,25 @@ export class EvaluationEvents {
     this.subscriber.on('message', (from: string, text: string) => {
       if (from !== channel) return;
       const space = text.indexOf(' ');
-      const set = this.waiters.get(text.slice(0, space));
-      if (!set) return;
+      const processId = text.slice(0, space);
       const nonce = Number(text.slice(space + 1));
+      const known = this.heads.get(processId);
+      if (known === undefined || nonce > known) {
+        if (known === undefined && this.heads.size >= HEADS_REMEMBERED) this.heads.delete(this.heads.keys().next().value!);
+        this.heads.set(processId, nonce);
+      }
+      const set = this.waiters.get(processId);
+      if (!set) return;
       for (const w of set) if (nonce >= w.nonce) w.wake();
     });
+  }
+
+  /**
+   * The highest nonce announced for `processId` since this process subscribed, if any (a hint, like
+   * the announcements: absent or behind when one was lost).
+   */
+  announced(processId: string): number | undefined {
+    return this.heads.get(processId);
   }
 
   /** Starts watching `processId` for an announcement at or past `nonce`; close it when done. */
