@@ -1,4 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/** One evaluation thread per core but one (the worker's main thread), at least one, at most 8. */
+export function defaultEvaluationThreads(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(8, cores - 1));
+}
 
 const port = z.coerce.number().int().min(1).max(65535);
 const url = (protocols: string[]) =>
@@ -71,11 +77,20 @@ export const envSchema = z.object({
       return list as (typeof queues)[number][];
     }),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
-  /** Live process instances one CU keeps in memory (each ~16 MiB of WASM memory); the rest are replayed or restored. */
-  CU_MAX_LIVE: z.coerce.number().int().min(1).default(64),
+  /**
+   * Live process instances one CU (one evaluation thread) keeps in memory (about 2–6 MiB resident
+   * each, up to 16 MiB of WASM memory); the rest are replayed or restored. Keep it above the
+   * processes active at once per thread: past it, every job evicts one and cold-starts another.
+   */
+  CU_MAX_LIVE: z.coerce.number().int().min(1).default(128),
   /** Default and maximum Lua instructions per message (a process's Compute-Limit tag picks within the maximum). */
-  /** Evaluation threads per worker (processes are spread over them); 0 evaluates on the main thread, without the wall-clock backstop. */
-  CU_THREADS: z.coerce.number().int().min(0).max(64).default(2),
+  /**
+   * Evaluation threads per worker (processes are spread over them); 0 evaluates on the main thread,
+   * without the wall-clock backstop. By default one per core but one, at least one and at most 8: on
+   * two cores a second thread competed with the worker's main thread, the API and Postgres, and
+   * cost more CPU per message than it gained (see the README's Performance section).
+   */
+  CU_THREADS: z.coerce.number().int().min(0).max(64).default(defaultEvaluationThreads()),
   /** Wall-clock backstop: an evaluation running longer than this has its thread restarted and is retried, never committed. */
   CU_WALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Threads the API evaluates dry-runs and state hashes on (same backstop, read-only: no checkpoint saves); 0 runs them on the API's main thread, unprotected. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvError, parseEnv } from './env.js';
+import { defaultEvaluationThreads } from './env.schema.js';
 
 describe('parseEnv', () => {
   it('gives every variable a default that works on the embedded setup', () => {
@@ -11,6 +12,12 @@ describe('parseEnv', () => {
     expect(env.WALLET_TYPE).toBe('ed25519');
     expect(env.WORKER_QUEUES).toBe('all');
     expect(env.MAX_ITEM_BYTES).toBe(10 * 1024 * 1024);
+  });
+
+  it('sizes the evaluation threads from the cores: one per core but one, at least one, at most 8', () => {
+    expect([1, 2, 3, 4, 9, 64].map((cores) => defaultEvaluationThreads(cores))).toEqual([1, 1, 2, 3, 8, 8]);
+    expect(parseEnv({}).CU_THREADS).toBe(defaultEvaluationThreads());
+    expect(parseEnv({ CU_THREADS: '0' }).CU_THREADS).toBe(0);
   });
 
   it('types what it parses and treats empty strings as unset', () => {
