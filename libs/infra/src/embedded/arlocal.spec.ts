@@ -29,3 +29,33 @@ describe('useNativeEd25519', () => {
     expect(await curve.verify(Buffer.alloc(5), message, signature)).toBe(false);
   });
 });
+
+describe('startArlocal', () => {
+  it('keeps its SQLite index in write-ahead-log mode (not a disk sync per indexed tag)', async () => {
+    const { mkdtemp, open, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startArlocal } = await import('./arlocal.js');
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'arlocal-wal-'));
+    const gateway = await startArlocal({ port, dataDir: dir, mineIntervalMs: 0 });
+    try {
+      expect((await fetch(`${gateway.url}/info`)).ok).toBe(true);
+      // SQLite's header: bytes 18 and 19 (file format write/read versions) are 2 in WAL mode, 1 with a rollback journal.
+      const file = await open(join(dir, 'db.sqlite'), 'r');
+      const header = Buffer.alloc(20);
+      await file.read(header, 0, 20, 0);
+      await file.close();
+      expect([header[18], header[19]]).toEqual([2, 2]);
+    } finally {
+      await gateway.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
