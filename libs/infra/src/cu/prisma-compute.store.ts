@@ -28,7 +28,7 @@ export class PrismaComputeStore implements ComputeStore {
   }
 
   async evaluationHead(processId: string): Promise<EvaluationHead> {
-    const rows = await this.db.$queryRaw<{ nonce: bigint; error: string | null }[]>`
+    const rows = await this.db.$queryRaw<{ nonce: bigint | string; error: string | null }[]>`
       SELECT nonce, error FROM cu_processes WHERE process_id = ${processId}`;
     const r = rows[0];
     return r ? { nonce: Number(r.nonce), ...(r.error ? { error: r.error } : {}) } : { nonce: -1 };

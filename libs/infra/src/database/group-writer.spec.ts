@@ -57,4 +57,17 @@ describe('GroupWriter', () => {
     await Promise.all([writer.submit(2), w.openNext()]);
     expect(w.groups).toEqual([[1], [2]]);
   });
+
+  it('fails only the entry whose write throws synchronously, and keeps serving', async () => {
+    const groups: number[][] = [];
+    const writer = new GroupWriter<number>((entries) => {
+      groups.push(entries);
+      if (entries.length === 1 && entries[0] === 2) throw new Error('refused 2 at once');
+      return entries.includes(2) ? Promise.reject(new Error('joint refused')) : Promise.resolve();
+    });
+    const outcomes = [1, 2, 3].map((n) => writer.submit(n).then(() => 'ok', (e: Error) => e.message));
+    expect(await Promise.all(outcomes)).toEqual(['ok', 'refused 2 at once', 'ok']);
+    await writer.submit(4);
+    expect(groups).toEqual([[1], [2, 3], [2], [3], [4]]);
+  });
 });

@@ -39,7 +39,8 @@ export class GroupWriter<T> {
         for (const w of group) w.resolve();
       } catch (error) {
         if (group.length === 1) group[0].reject(error as Error);
-        else for (const w of group) await this.write([w.entry]).then(w.resolve, w.reject);
+        // A write that throws at once fails its own entry, like a rejected one (never the loop).
+        else for (const w of group) await Promise.resolve([w.entry]).then(this.write).then(w.resolve, w.reject);
       }
     }
     this.flushing = false;
