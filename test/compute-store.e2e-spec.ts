@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommittedResult, EvalResult } from '@ao/core';
-import { PrismaComputeStore, PrismaSchedulerStore, createPrismaClient, type PrismaClient } from '@ao/infra';
+import type pg from 'pg';
+import { PrismaComputeStore, PrismaSchedulerStore, createPrismaClient, createSqlPool, sqlOn, type PrismaClient } from '@ao/infra';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const id = () => randomBytes(32).toString('base64url');
@@ -14,18 +15,24 @@ const result = (output: string, messages = 0): EvalResult => ({
 });
 const committed = (nonce: number, output: string, messages = 0): CommittedResult => ({ nonce, messageId: id(), result: result(output, messages) });
 
-/** The CU's commits as an evaluation thread makes them: many processes at once, joined into one statement. */
-describe('PrismaComputeStore: group commit (real Postgres)', () => {
+/**
+ * The CU's commits as an evaluation thread makes them: many processes at once, joined into one
+ * statement; on the pg driver (as the evaluation threads run them) and on Prisma.
+ */
+describe.each(['pg', 'prisma'] as const)('PrismaComputeStore on %s: group commit (real Postgres)', (kind) => {
   let t: TestEnv;
   let prisma: PrismaClient;
+  let pool: pg.Pool | undefined;
   let store: PrismaComputeStore;
 
   beforeAll(async () => {
     t = await createTestEnv();
     prisma = createPrismaClient(t.env.DATABASE_URL);
-    store = new PrismaComputeStore(prisma, new PrismaSchedulerStore(prisma));
+    pool = kind === 'pg' ? createSqlPool(t.env.DATABASE_URL, 2) : undefined;
+    store = new PrismaComputeStore(pool ? sqlOn(pool) : prisma, new PrismaSchedulerStore(prisma, pool ? { pool } : {}));
   });
   afterAll(async () => {
+    await pool?.end();
     await prisma?.$disconnect();
     await t?.cleanup();
   });

@@ -29,9 +29,9 @@ function packBytes(parts: Buffer[]): { blob: Buffer; starts: number[]; lengths: 
 
 export interface PrismaSchedulerStoreOptions {
   /**
-   * The appends' transactions then run on a pg pool of their own instead of Prisma's interactive
-   * transactions (measured ~1.6× the throughput: one round trip per statement, no transaction
-   * bookkeeping in between). Readers keep using Prisma.
+   * The appends' transactions, the log reads and the standalone writes then run on a pg pool of
+   * the store's own instead of Prisma (appends measured ~1.6× the throughput: one round trip per
+   * statement, no transaction bookkeeping in between). Other readers keep using Prisma.
    */
   databaseUrl?: string;
   poolSize?: number;
