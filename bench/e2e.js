@@ -261,6 +261,14 @@ export const bench = {
         saturated.push({ workers, runs: await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log }) });
       }
 
+      // Where the gateway uploads stand once the load is over: the e2e figures count a message done
+      // when its notices are stored for upload, so a gateway that indexes slower than the platform
+      // produces shows here as a backlog, not in the throughput.
+      const uploads = Object.fromEntries(
+        (await platform.prisma.$queryRaw`SELECT status, count(*)::int AS n FROM upload_outbox GROUP BY status`).map((r) => [r.status, r.n]),
+      );
+      log(`upload outbox after the saturation runs: ${JSON.stringify(uploads)}`);
+
       log('anchor: raw BullMQ round trips');
       const anchors = await repeat(runs, () => bullmqAnchor(platform.env, { sequential: quick ? 200 : 1_000, total: quick ? 1_000 : 5_000, clients: SATURATION_CLIENTS }));
 
@@ -297,12 +305,12 @@ export const bench = {
         row(`e2e: saturation, 2 worker processes, ${SATURATION_CLIENTS} clients`, pick(two.runs, 'rate'), 'msg/s', {
           anchor: 'saturation with 1 worker process',
           anchorFigure: pick(one.runs, 'rate'),
-          note: `closed loop; latency p50 ${pick(two.runs, 'p50').median?.toFixed(0)} ms, p99 ${pick(two.runs, 'p99').median?.toFixed(0)} ms; the ratio is the scaling from 1 to 2 worker processes on this machine's cores`,
+          note: `closed loop; latency p50 ${pick(two.runs, 'p50').median?.toFixed(0)} ms, p99 ${pick(two.runs, 'p99').median?.toFixed(0)} ms; the ratio is the scaling from 1 to 2 worker processes on this machine's cores; upload outbox right after: ${['pending', 'uploaded', 'confirmed', 'failed'].map((k) => `${uploads[k] ?? 0} ${k}`).join(', ')}`,
         }),
       );
       return {
         rows,
-        details: { runs, rates, seconds, saturationCount, fixed, saturated, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
+        details: { runs, rates, seconds, saturationCount, fixed, saturated, uploads, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
       };
     } finally {
       watcher.stop();
