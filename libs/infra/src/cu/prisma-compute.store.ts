@@ -2,9 +2,6 @@ import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, ProcessRe
 import { GroupWriter } from '../database/group-writer.js';
 import type { Sql } from '../database/sql-pool.js';
 
-/** Commits joined in one group-commit statement at most (bounds its size). */
-const MAX_GROUP_COMMIT = 64;
-
 interface PendingCommit {
   processId: string;
   results: CommittedResult[];
@@ -45,7 +42,7 @@ export class PrismaComputeStore implements ComputeStore {
     return this.commits.submit({ processId, results, stateHash });
   }
 
-  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group), MAX_GROUP_COMMIT);
+  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group));
 
   /** One statement (atomic on its own): every commit's results, and each process's head moved past them. */
   private async commitMany(commits: PendingCommit[]): Promise<void> {

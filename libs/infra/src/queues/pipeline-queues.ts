@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { z } from 'zod';
+import { setBounded } from '../bounded-map.js';
 import type { Env } from '../env/env.schema.js';
 import { createRedis } from '../redis/redis.js';
 import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
@@ -64,10 +65,7 @@ export class PipelineQueues {
     const data: EvaluateJob = { processId };
     await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
-    if (scheduled !== undefined) {
-      if (this.kicked.size >= KICKED_REMEMBERED) this.kicked.delete(this.kicked.keys().next().value!);
-      this.kicked.set(scheduled.messageId, { processId, nonce: scheduled.nonce });
-    }
+    if (scheduled !== undefined) setBounded(this.kicked, scheduled.messageId, { processId, nonce: scheduled.nonce }, KICKED_REMEMBERED);
   }
 
   /**

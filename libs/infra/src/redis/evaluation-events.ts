@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { setBounded } from '../bounded-map.js';
 import { createRedis } from './redis.js';
 
 /** The channel evaluators announce progress on: `<processId> <nonce>` after each commit. */
@@ -58,10 +59,7 @@ export class EvaluationEvents {
       const processId = text.slice(0, space);
       const nonce = Number(text.slice(space + 1));
       const known = this.heads.get(processId);
-      if (known === undefined || nonce > known) {
-        if (known === undefined && this.heads.size >= HEADS_REMEMBERED) this.heads.delete(this.heads.keys().next().value!);
-        this.heads.set(processId, nonce);
-      }
+      if (known === undefined || nonce > known) setBounded(this.heads, processId, nonce, HEADS_REMEMBERED);
       const set = this.waiters.get(processId);
       if (!set) return;
       for (const w of set) if (nonce >= w.nonce) w.wake();

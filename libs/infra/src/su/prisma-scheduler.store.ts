@@ -1,6 +1,7 @@
 import { AoError, AppendBuffer, type BufferedSlot, type LockedLogs, type LogEntry, type LogHead, type LogQuery, type ProcessRecord, type SchedulerStore, type Slot, type SlotQuery, type StoredAssignment, type StoredItem, type Tag, type UploadStatus } from '@ao/core';
 import pg from 'pg';
 import type { PrismaClient } from '../database/prisma.js';
+import { setBounded } from '../bounded-map.js';
 import { GroupWriter } from '../database/group-writer.js';
 import { createSqlPool, sqlOn, type Sql } from '../database/sql-pool.js';
 
@@ -195,8 +196,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     for (const r of rows) {
       const record: ProcessRecord = { id: r.id, owner: r.owner, module: r.module, scheduler: r.scheduler, tags: r.tags, timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) };
       found.set(r.id, record);
-      if (this.processCache.size >= PROCESS_CACHE_SIZE) this.processCache.delete(this.processCache.keys().next().value!);
-      this.processCache.set(r.id, record);
+      setBounded(this.processCache, r.id, record, PROCESS_CACHE_SIZE);
     }
     return found;
   }
