@@ -1,1 +1,3 @@
-export { tokenBlueprint, tokenBootCode, luaString, type TokenConfig } from './blueprints/token.js';
+export * from './blueprint.js';
+export * from './catalogue.js';
+export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';

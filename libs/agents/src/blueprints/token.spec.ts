@@ -171,7 +171,7 @@ describe('token blueprint', () => {
 
   it('reloading the blueprint keeps balances and config', async () => {
     await token({ [ALICE]: '7' });
-    await evalOk(booted, tokenBlueprint);
+    await evalOk(booted, tokenBlueprint.source);
     expect(await balance(ALICE)).toBe('7');
     expect(await evalOk(booted, 'return Ticker, Name, Denomination')).toBe('TST\tTest Coin\t6');
     expect(outputText(await send({ Action: 'Info' }))).toBe('');
