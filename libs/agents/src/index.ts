@@ -1,3 +1,5 @@
 export * from './blueprint.js';
 export * from './catalogue.js';
+export * from './lib/config-spec.js';
+export * from './lib/lua-libs.js';
 export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';
