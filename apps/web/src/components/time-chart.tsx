@@ -21,10 +21,13 @@ function colours() {
   };
 }
 
-/** One point per second (the chart's time resolution), the last value of each second kept. */
+/**
+ * One point per second (the chart's time resolution), the last value of each second kept. The
+ * library draws its times as UTC: shifting each by the local offset shows the user's clock.
+ */
 function toData(points: ChartSeries['points']) {
   const bySecond = new Map<number, number>();
-  for (const p of points) bySecond.set(Math.floor(p.at / 1000), p.value);
+  for (const p of points) bySecond.set(Math.floor((p.at - new Date(p.at).getTimezoneOffset() * 60_000) / 1000), p.value);
   return [...bySecond].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time: time as UTCTimestamp, value }));
 }
 
@@ -39,7 +42,7 @@ export default function TimeChart({ series, label, height = 220, unit }: { serie
 
   useEffect(() => {
     if (!box.current) return;
-    const c = createChart(box.current, { autoSize: true, ...colours(), timeScale: { timeVisible: true, secondsVisible: true }, localization: { locale: navigator.language } });
+    const c = createChart(box.current, { autoSize: true, ...colours(), layout: { ...colours().layout, attributionLogo: false }, timeScale: { timeVisible: true, secondsVisible: true }, localization: { locale: navigator.language } });
     chart.current = c;
     const stop = theme.subscribe(() => c.applyOptions(colours()));
     const owned = lines.current;
@@ -76,6 +79,10 @@ export default function TimeChart({ series, label, height = 220, unit }: { serie
             {unit ? ` (${unit})` : ''}
           </span>
         ))}
+        {/* The library's own logo link would sit inside the chart's image role; its attribution is here instead. */}
+        <span className="attribution">
+          Chart: <a href="https://www.tradingview.com/lightweight-charts/">TradingView Lightweight Charts</a>
+        </span>
       </figcaption>
     </figure>
   );

@@ -26,16 +26,23 @@ export function Id({ id, explore = false, full = false }: { id: string; explore?
     }
   };
   return (
-    <span className="id">
+    <span className={full ? 'id full' : 'id'}>
       {explore && ID_PATTERN.test(id) ? (
-        <Link href={`/explorer/${id}`} title={id} aria-label={`Explore process ${id}`}>
+        <Link href={`/explorer/${id}`} title={`Explore process ${id}`}>
           <code>{text}</code>
         </Link>
       ) : (
         <code title={id}>{text}</code>
       )}
       <button type="button" className="copy" onClick={copy} aria-label={`Copy ${id}`} title="Copy">
-        {copied ? '✓' : '⧉'}
+        {copied ? (
+          '✓'
+        ) : (
+          <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+            <rect x="5" y="5" width="9" height="9" rx="1.5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+            <path d="M11 5V3.5A1.5 1.5 0 0 0 9.5 2h-6A1.5 1.5 0 0 0 2 3.5v6A1.5 1.5 0 0 0 3.5 11H5" fill="none" stroke="currentColor" strokeWidth="1.5" />
+          </svg>
+        )}
       </button>
     </span>
   );

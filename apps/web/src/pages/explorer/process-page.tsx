@@ -45,8 +45,8 @@ function ProcessFacts({ process }: { process: SuProcess }) {
       </dd>
       <dt>On Arweave</dt>
       <dd>
-        {formatNumber(u.confirmed)} of {formatNumber(total)} entries confirmed
-        {u.last_confirmed_nonce !== null && ` (contiguous to nonce ${u.last_confirmed_nonce})`}
+        {formatNumber(u.confirmed)} of {formatNumber(total)} items confirmed (each entry is a message and its assignment)
+        {u.last_confirmed_nonce !== null && `, the log up to nonce ${u.last_confirmed_nonce} complete`}
         {u.failed > 0 && <span className="badge bad">{u.failed} failed</span>}
       </dd>
       {tagValue(process.tags, 'Cron-Interval') && (
@@ -113,9 +113,12 @@ export default function ProcessPage({ pid }: { pid: string }) {
           <Id id={pid} full />
         </p>
         {missing ? (
-          <Empty title="This scheduler has no such process.">
-            Check the id, or <Link href="/explorer">look up another one</Link>.
-          </Empty>
+          <>
+            <Empty title="This scheduler has no such process.">
+              Check the id, or <Link href="/explorer">look up another one</Link>. A process of another scheduler can still be verified from Arweave.
+            </Empty>
+            <VerifyPanel pid={pid} onFailure={setFailureNonce} />
+          </>
         ) : (
           <ErrorNote error={process.error} retry={() => void process.refetch()} context="Process" />
         )}

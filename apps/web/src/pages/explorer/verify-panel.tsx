@@ -4,7 +4,7 @@ import { api, body } from '../../api/client';
 import { ApiError } from '../../api/errors';
 import type { SuProcess, VerifyAnswer } from '../../api/views';
 import { ErrorNote } from '../../components/status';
-import { formatCount, formatDuration } from '../../lib/format';
+import { formatCount, formatDuration, formatNumber } from '../../lib/format';
 
 /**
  * Verify: the API re-executes the process from what the gateway (Arweave) holds alone, checking
@@ -38,7 +38,7 @@ export function VerifyPanel({ pid, process, onFailure }: { pid: string; process?
       <p className="muted">
         Re-executes the process from the gateway alone: signatures, contiguous nonces, the hash chain, each message bound to its assignment, then
         a fresh replay.
-        {uploads && ` ${formatCount(uploads.confirmed, 'entry', 'entries')} of this log confirmed on the gateway, ${uploads.pending + uploads.uploaded} on the way.`}
+        {uploads && ` ${formatCount(uploads.confirmed, 'item')} of this log (messages and assignments) confirmed on the gateway, ${formatNumber(uploads.pending + uploads.uploaded)} on the way.`}
       </p>
       <div className="row wrap">
         <label className="check-label">
