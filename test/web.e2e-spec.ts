@@ -325,7 +325,7 @@ describe('the dashboard in Chromium', () => {
       await expect.poll(() => phone.locator('main h1').count()).toBe(1);
       await phone.waitForLoadState('networkidle').catch(() => undefined);
       expect([path, await sidewaysOverflow(phone)]).toEqual([path, []]);
-      await screenshot(phone, `phone${path.replace(/\?.*/, '').replace(/\//g, '-') || '-overview'}`);
+      await screenshot(phone, `phone-${path.split(/[/?]/)[1] || 'overview'}`);
     }
     await phone.close();
   });

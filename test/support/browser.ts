@@ -33,9 +33,10 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fresh user-data dir (removed on close). */
+/** Launches Chromium with a fresh user-data dir (removed on close); the last run's screenshots and traces go. */
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
+  await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
   const profile = await mkdtemp(join(tmpdir(), 'ao-chromium-'));
   // launchPersistentContext is how Playwright takes a user-data dir; further contexts come from its browser.

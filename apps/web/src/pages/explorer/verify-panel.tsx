@@ -42,11 +42,12 @@ export function VerifyPanel({ pid, process, onFailure }: { pid: string; process?
       </p>
       <div className="row wrap">
         <label className="check-label">
-          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} /> Also compare every result with this platform's
+          <input type="checkbox" checked={compare} onChange={(e) => setCompare(e.target.checked)} />
+          <span>Also compare every result with this platform's</span>
         </label>
         <label className="check-label">
-          <input type="checkbox" checked={fromCheckpoint} onChange={(e) => setFromCheckpoint(e.target.checked)} /> Start from the newest signed
-          checkpoint
+          <input type="checkbox" checked={fromCheckpoint} onChange={(e) => setFromCheckpoint(e.target.checked)} />
+          <span>Start from the newest signed checkpoint</span>
         </label>
       </div>
       <button type="button" className="button primary" onClick={() => verify.mutate()} disabled={verify.isPending} aria-describedby={`${ids}-outcome`}>
