@@ -26,6 +26,8 @@ Handlers.add("Get", "Get", function(msg) print("count=" .. Count) end)
 `;
 const LOCALE = 'de-DE';
 const ZONE = 'Asia/Tokyo';
+/** expect.poll with room for a machine shared with other builds (its default waits 1 s). */
+const eventually = <T>(probe: () => T | Promise<T>, timeout = 15_000) => expect.poll(probe, { timeout, interval: 100 });
 const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.url));
 
 /**
@@ -72,7 +74,7 @@ describe('the dashboard in Chromium', () => {
   const pressByKeyboard = async (name: RegExp) => {
     await page.locator('body').focus();
     const target = page.getByRole('button', { name });
-    await expect.poll(async () => target.count()).toBe(1);
+    await eventually(async () => target.count()).toBe(1);
     for (let i = 0; i < 200; i += 1) {
       await page.keyboard.press('Tab');
       if (await target.evaluate((el) => el === document.activeElement)) {
@@ -180,11 +182,11 @@ describe('the dashboard in Chromium', () => {
 
   it('overview: services, pipeline figures and queues from /health and /metrics', async () => {
     await page.goto(base);
-    await expect.poll(() => page.getByRole('heading', { name: /Services/ }).textContent(), { timeout: 30_000 }).toContain('all up');
+    await eventually(() => page.getByRole('heading', { name: /Services/ }).textContent(), 30_000).toContain('all up');
     const figures = page.getByTestId('figures');
-    await expect.poll(() => figures.textContent()).toContain('Processes');
+    await eventually(() => figures.textContent()).toContain('Processes');
     // Rates need two scrapes 5 s apart; the throughput chart follows.
-    await expect.poll(() => page.locator('figure.chart canvas').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await eventually(() => page.locator('figure.chart canvas').count(), 20_000).toBeGreaterThan(0);
     expect(await figures.textContent()).toMatch(/Failed jobs\s*\d+\s*jobs/);
     expect(await page.getByRole('row', { name: /evaluate/ }).count()).toBe(1);
     await expectAccessible('overview');
@@ -194,13 +196,13 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/explorer`);
     await page.getByLabel('Process id').fill('not-an-id');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('43 characters');
+    await eventually(() => page.getByRole('alert').first().textContent()).toContain('43 characters');
     await page.getByLabel('Process id').fill(counter);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${base}/explorer/${counter}`);
     const table = page.getByTestId('log-table');
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(4);
-    await expect.poll(() => table.locator('.link-ok').count()).toBe(4);
+    await eventually(() => table.locator('tbody tr').count()).toBe(4);
+    await eventually(() => table.locator('.link-ok').count()).toBe(4);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('counter');
 
     // Times are the user's: German format, Tokyo time.
@@ -211,7 +213,7 @@ describe('the dashboard in Chromium', () => {
 
     await pressByKeyboard(/Show the message at nonce 2/);
     const detail = page.getByTestId('entry-detail');
-    await expect.poll(() => detail.getByTestId('result').textContent()).toContain('No error');
+    await eventually(() => detail.getByTestId('result').textContent()).toContain('No error');
     expect(await detail.textContent()).toContain('Action');
     // The reply to the second Inc carries Data "2".
     expect(await detail.getByTestId('result').locator('pre').first().textContent()).toBe('2');
@@ -220,7 +222,7 @@ describe('the dashboard in Chromium', () => {
 
     // A deep link opens the same entry.
     await page.goto(`${base}/explorer/${counter}?nonce=1`);
-    await expect.poll(() => page.getByTestId('entry-detail').getByRole('heading', { level: 2 }).textContent()).toBe('Nonce 1');
+    await eventually(() => page.getByTestId('entry-detail').getByRole('heading', { level: 2 }).textContent()).toBe('Nonce 1');
   });
 
   it('dry run: shows why before sending what the API would refuse, then the answer of the latest state', async () => {
@@ -231,12 +233,12 @@ describe('the dashboard in Chromium', () => {
     await dry.getByRole('button', { name: 'Add a tag' }).click();
     await dry.getByLabel('Tag 1 value').fill('orphan');
     await dry.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => dry.locator('.field-error').textContent()).toBe('A tag needs a name.');
+    await eventually(() => dry.locator('.field-error').textContent()).toBe('A tag needs a name.');
     expect(posts).toEqual([]);
     await dry.getByRole('button', { name: 'Remove tag 1' }).click();
     await dry.getByLabel('Action').fill('Get');
     await dry.getByRole('button', { name: 'Run' }).click();
-    await expect.poll(() => dry.getByTestId('result').textContent()).toContain('count=3');
+    await eventually(() => dry.getByTestId('result').textContent()).toContain('count=3');
     expect(posts).toEqual([`${base}/cu/dry-run?process-id=${counter}`]);
     // Nothing was stored: the log is as long as before.
     expect((await http().get(`/su/processes/${counter}`).expect(200)).body.latest.nonce).toBe(3);
@@ -248,7 +250,7 @@ describe('the dashboard in Chromium', () => {
     await panel.getByLabel(/compare every result/).check();
     await pressByKeyboard(/^Verify$/);
     const outcome = panel.getByTestId('verify-outcome');
-    await expect.poll(() => outcome.textContent(), { timeout: 60_000 }).toContain('Verified');
+    await eventually(() => outcome.textContent(), 60_000).toContain('Verified');
     const state = (await http().get(`/cu/state/${counter}`).expect(200)).body;
     expect(await outcome.textContent()).toContain(state.stateHash);
     expect(await outcome.textContent()).toMatch(/4 log entries re-executed from the gateway, up to nonce 3, 4 results equal/);
@@ -257,10 +259,10 @@ describe('the dashboard in Chromium', () => {
 
   it('verify: a log broken on the gateway fails at the nonce where its chain breaks', async () => {
     await page.goto(`${base}/explorer/${tampered}`);
-    await expect.poll(() => page.getByText('This scheduler has no such process.').count()).toBe(1);
+    await eventually(() => page.getByText('This scheduler has no such process.').count()).toBe(1);
     await page.getByTestId('verify-panel').getByRole('button', { name: 'Verify' }).click();
     const outcome = page.getByTestId('verify-outcome');
-    await expect.poll(() => outcome.textContent(), { timeout: 60_000 }).toContain('Fails at nonce 3');
+    await eventually(() => outcome.textContent(), 60_000).toContain('Fails at nonce 3');
     expect(await outcome.textContent()).toContain('BAD_HASH_CHAIN');
     await expectAccessible('verify-failed');
   });
@@ -269,15 +271,15 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${base}/dead-letters`);
     await page.getByLabel('Admin token').fill('wrong-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('refused the token');
+    await eventually(() => page.getByRole('alert').first().textContent()).toContain('refused the token');
     await page.getByLabel('Admin token').fill(ADMIN);
     await page.keyboard.press('Enter');
     const row = page.getByTestId('dead-letters').locator('tbody tr', { hasText: 'evaluate' }).first();
-    await expect.poll(() => row.textContent()).toContain('processId');
+    await eventually(() => row.textContent()).toContain('processId');
     const before = (await http().get('/mu/failed').set('authorization', `Bearer ${ADMIN}`).expect(200)).body.find((j: { id: string }) => j.id === stuck);
     await expectAccessible('dead-letters');
     await pressByKeyboard(/^Retry job /);
-    await expect.poll(() => page.getByText('Queued again').count()).toBe(1);
+    await eventually(() => page.getByText('Queued again').count()).toBe(1);
     // The job really ran again: it failed anew (its module still does not exist).
     await until('the retried job to fail again', async () => {
       const failed = (await http().get('/mu/failed').set('authorization', `Bearer ${ADMIN}`).expect(200)).body as { id: string; failedAt: number }[];
@@ -289,32 +291,32 @@ describe('the dashboard in Chromium', () => {
   it('cron: the registration with its interval, paused and resumed from the page', async () => {
     await page.goto(`${base}/cron`);
     const row = page.getByTestId('cron-table').locator(`tr[data-process="${ticker}"]`);
-    await expect.poll(() => row.textContent()).toContain('10-minutes');
+    await eventually(() => row.textContent()).toContain('10-minutes');
     expect(await row.textContent()).toContain('active');
     await expectAccessible('cron');
     await pressByKeyboard(new RegExp(`Pause the ticks of ${ticker}`));
-    await expect.poll(() => row.textContent()).toContain('paused');
+    await eventually(() => row.textContent()).toContain('paused');
     const status = async () => ((await http().get('/admin/cron').set('authorization', `Bearer ${ADMIN}`).expect(200)).body as { processId: string; status: string }[]).find((r) => r.processId === ticker)?.status;
     expect(await status()).toBe('paused');
     await row.getByRole('button', { name: /Resume/ }).click();
-    await expect.poll(() => row.textContent()).toContain('active');
+    await eventually(() => row.textContent()).toContain('active');
     expect(await status()).toBe('active');
   });
 
   it('API down: a banner that retries by itself, and the page comes back when the API answers', async () => {
     await page.goto(base);
-    await expect.poll(() => page.getByTestId('figures').count(), { timeout: 20_000 }).toBe(1);
+    await eventually(() => page.getByTestId('figures').count(), 20_000).toBe(1);
     // The network between browser and API fails (the API process itself stays up).
     await page.route(/\/(health|metrics)$/, (route) => route.abort('connectionrefused'));
     const banner = page.getByTestId('api-down');
-    await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(1);
+    await eventually(() => banner.count(), 20_000).toBe(1);
     expect(await banner.textContent()).toContain('The API is not answering');
     expect(await page.getByRole('heading', { name: 'Overview' }).count()).toBe(1);
     await screenshot(page, 'api-down');
     await page.unroute(/\/(health|metrics)$/);
     await banner.getByRole('button', { name: 'Retry now' }).click();
-    await expect.poll(() => banner.count(), { timeout: 20_000 }).toBe(0);
-    await expect.poll(() => page.getByRole('heading', { name: /Services/ }).count()).toBe(1);
+    await eventually(() => banner.count(), 20_000).toBe(0);
+    await eventually(() => page.getByRole('heading', { name: /Services/ }).count()).toBe(1);
   });
 
   it('fits a phone-width screen: no page scrolls sideways', async () => {
@@ -322,7 +324,7 @@ describe('the dashboard in Chromium', () => {
     await phone.setViewportSize({ width: 375, height: 740 });
     for (const path of ['/', `/explorer/${counter}?nonce=1`, '/dead-letters', '/cron']) {
       await phone.goto(`${base}${path}`);
-      await expect.poll(() => phone.locator('main h1').count()).toBe(1);
+      await eventually(() => phone.locator('main h1').count()).toBe(1);
       await phone.waitForLoadState('networkidle').catch(() => undefined);
       expect([path, await sidewaysOverflow(phone)]).toEqual([path, []]);
       await screenshot(phone, `phone-${path.split(/[/?]/)[1] || 'overview'}`);
