@@ -8,7 +8,7 @@ describe('module boundaries', () => {
   beforeAll(() => {
     execFileSync('npx', ['nx', 'show', 'projects'], { env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
     eslint = new ESLint();
-  });
+  }, 120_000); // nx computes the project graph first: seconds alone, longer on a loaded machine
 
   const lint = async (path: string, code: string) => {
     const [result] = await eslint.lintText(code, { filePath: path });

@@ -172,7 +172,7 @@ describe('the dashboard in Chromium', () => {
     const js = await fetch(`${base}${asset}`, { headers: { 'accept-encoding': 'br' } });
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(js.headers.get('content-encoding')).toBe('br');
-    expect(await (await fetch(`${base}/explorer/${counter}`)).text()).toBe(html);
+    expect(await (await fetch(`${base}/explorer/${counter}`, { headers: { accept: 'text/html' } })).text()).toBe(html);
     for (const path of ['/health', '/info', '/metrics', '/docs/json', `/su/processes/${counter}`]) {
       const res = await fetch(`${base}${path}`);
       expect([path, res.headers.get('content-type')]).toEqual([path, expect.not.stringContaining('text/html')]);

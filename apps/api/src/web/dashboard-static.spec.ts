@@ -78,10 +78,13 @@ describe('DashboardStatic: the built dashboard served by the API', () => {
     expect(res.headers.etag).toMatch(/^W\/"[A-Za-z0-9_-]{22}"$/);
   });
 
-  it('answers a deep link of the app (explorer, agent pages) with index.html', async () => {
+  it("answers a browser's deep link of the app (explorer, agent pages) with index.html, and a client that does not ask for HTML with the API", async () => {
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
     for (const path of [`/explorer/${'a'.repeat(43)}`, '/dead-letters', '/agents/42?tab=config']) {
-      const res = await app.get(path);
+      const res = await app.get(path, html);
       expect([path, res.status, res.body.toString()]).toEqual([path, 200, INDEX]);
+      expect([path, (await app.get(path, { accept: 'application/json' })).status]).toEqual([path, 418]);
+      expect([path, (await app.get(path)).status]).toEqual([path, 418]);
     }
   });
 
@@ -125,7 +128,7 @@ describe('DashboardStatic: the built dashboard served by the API', () => {
   });
 
   it('says the dashboard is not built when the build is missing, and the API keeps answering', async () => {
-    const res = await unbuilt.get('/');
+    const res = await unbuilt.get('/', { accept: 'text/html' });
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body.toString())).toMatchObject({ code: 'NOT_FOUND', error: expect.stringContaining('npm run build') });
     expect((await unbuilt.get('/health')).status).toBe(418);

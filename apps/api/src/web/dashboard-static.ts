@@ -54,7 +54,7 @@ type Next = (error?: unknown) => void;
 
 /**
  * Serves the built dashboard: the files of `dir` by their path, `index.html` for any other GET
- * outside the API's prefixes (deep links such as `/explorer/<pid>` are the app's routes), with
+ * that accepts HTML outside the API's prefixes (deep links such as `/explorer/<pid>` are the app's routes), with
  * caching headers, ETag revalidation and the build's precompressed variants. Only files found in
  * `dir` when it is first read are served (no path ever reaches the file system from a request).
  * Everything it does not answer goes to `next` (Nest's routes and their JSON 404).
@@ -71,9 +71,10 @@ export class DashboardStatic {
     if (path === undefined || API_PREFIXES.includes(path.split('/')[1] ?? '')) return next();
     this.load()
       .then((files) => {
-        const file = files.get(path === '/' ? '/index.html' : path) ?? (isAppRoute(path) ? files.get('/index.html') : undefined);
+        const appRoute = isAppRoute(path) && acceptsHtml(req);
+        const file = files.get(path === '/' ? '/index.html' : path) ?? (appRoute ? files.get('/index.html') : undefined);
         if (file) return send(req, res, file);
-        if (files.size === 0 && isAppRoute(path)) return notBuilt(res, this.dir);
+        if (files.size === 0 && appRoute) return notBuilt(res, this.dir);
         next();
       })
       .catch(next);
@@ -99,6 +100,15 @@ function pathname(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A browser navigating to a deep link asks for HTML; a script or API client asking for an unknown
+ * path does not, and gets the API's JSON 404 instead of the app.
+ */
+function acceptsHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return typeof accept === 'string' && accept.includes('text/html');
 }
 
 /** A path the single-page app routes itself: not an asset, not a file name. */
