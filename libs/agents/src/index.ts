@@ -1,3 +1,4 @@
 export * from './blueprint.js';
 export * from './catalogue.js';
 export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';
+export { MEDIA_CODEC_MODULE, MEDIA_CODEC_VERSION, mediaCodecModule, mediaCodecTags, mediaCodecWasm } from './media-verifier/codec.js';

@@ -103,8 +103,8 @@ export interface IndexedItem {
  * `lookup` and checks every byte `raw` returns against the id (signature and deep hash).
  */
 export interface ArweaveItemSource {
-  /** The block height the source has indexed up to. */
-  height(): Promise<number>;
+  /** Whether the source has indexed every block up to `height` (nothing is decided about a later message before). */
+  reached(height: number): Promise<boolean>;
   /** The item as indexed, or undefined when the source does not know it. */
   lookup(id: string): Promise<IndexedItem | undefined>;
   /** The item's ANS-104 bytes, or undefined when the source cannot serve them. */

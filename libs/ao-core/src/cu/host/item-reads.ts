@@ -38,6 +38,9 @@ export interface ReadRules {
   maxItems: number;
 }
 
+/** The platform CU's Read-Limit default and maximum (CU_READ_LIMIT_*): a verifier must use the same. */
+export const PLATFORM_READ_LIMITS = { defaultBytes: 16 * 1024 * 1024, maxBytes: 64 * 1024 * 1024 } as const;
+
 /** Default tag naming readable items, bytes per message and items per message. */
 export const READ_DEFAULTS = { tags: ['Read'], limitBytes: 16 * 1024 * 1024, maxItems: 8 } as const;
 
@@ -70,9 +73,8 @@ export async function resolveReads(msg: AoMessage, rules: ReadRules, source: Arw
   const out = new Map<string, ReadOutcome>();
   if (ids.length === 0) return out;
   const height = msg['Block-Height'];
-  const indexed = await source.height();
-  if (indexed < height) {
-    throw new AoError('GATEWAY_UNAVAILABLE', `the gateway has indexed up to block ${indexed}, the message reads at block ${height}`, { height, indexed }, 'transient');
+  if (!(await source.reached(height))) {
+    throw new AoError('GATEWAY_UNAVAILABLE', `the gateway has not indexed up to block ${height}, where the message reads`, { height }, 'transient');
   }
   let budget = rules.limitBytes;
   for (const [i, id] of ids.entries()) {

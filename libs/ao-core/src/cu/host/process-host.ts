@@ -15,7 +15,7 @@ export const HOST_GAS = {
   /** Each `ao.wasm` call, besides its fuel and input bytes. */
   call: 10_000,
   /** WebAssembly fuel (instructions, see the WASM section of the README) bought by one gas. */
-  fuelPerGas: 16,
+  fuelPerGas: 64,
 } as const;
 
 /** The Process tag naming a `wasm32-ao-call-1` library the process may call (repeatable). */

@@ -13,9 +13,9 @@ export class MemoryItemSource implements ArweaveItemSource {
     this.items.set(id, { raw, meta: { id, blockHeight, dataSize, bundled } });
   }
 
-  async height(): Promise<number> {
+  async reached(height: number): Promise<boolean> {
     this.calls.push('height');
-    return this.indexedHeight;
+    return this.indexedHeight >= height;
   }
 
   async lookup(id: string): Promise<IndexedItem | undefined> {
