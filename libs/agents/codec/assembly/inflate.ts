@@ -266,6 +266,7 @@ export class Inflater {
       const sym = this.decode(this.lit);
       if (sym < 256) {
         if (sym < 0) return this.fail("bad code");
+        if (this.phantom > 0 && this.overrun()) return this.fail("truncated image data");
         store<u8>(out + <usize>this.op, <u8>sym);
         this.op++;
         continue;
