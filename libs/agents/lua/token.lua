@@ -2,8 +2,8 @@
 -- Burn) for the aos runtime. Load it with an Eval or as On-Boot code; globals already set win
 -- (Name, Ticker, Logo, Denomination, Balances, TotalSupply), so a re-load keeps the state.
 --
--- Amounts are non-negative integer strings of up to 78 digits (2^256), computed exactly: native
--- 64-bit integers while both sides have at most 17 digits, decimal chunks of 15 digits beyond.
+-- Amounts are non-negative integer strings of up to 78 digits (2^256), computed exactly by the
+-- shared Amount library (lib/amount.lua): native 64-bit integers while the operands are short.
 --
 --   Transfer {Recipient, Quantity}   Debit-Notice to the sender (a reply), Credit-Notice to the
 --                                    recipient; X- tags of the request are copied onto both;
@@ -17,81 +17,8 @@
 --   Info                             Name, Ticker, Logo, Denomination, Total-Supply tags.
 --   Total-Supply                     Data = the supply.
 
-local find, sub, format = string.find, string.sub, string.format
-local tonumber, tostring, type = tonumber, tostring, type
-
-local BASE = 1000000000000000 -- 10^15: two chunks and a carry stay far below 2^63
-local CHUNK = 15
-local MAX_DIGITS = 78
-
-local Amount = {}
-
---- The canonical form of an amount string (no leading zeros), or nil when it is not one.
-function Amount.parse(s)
-  if type(s) ~= "string" then return nil end
-  if #s <= 18 and find(s, "^[1-9]%d*$") then return s end -- the common case, in one call
-  if #s == 0 or #s > MAX_DIGITS + 20 or not find(s, "^%d+$") then return nil end
-  local first = find(s, "[1-9]")
-  if not first then return "0" end
-  s = sub(s, first)
-  if #s > MAX_DIGITS then return nil end
-  return s
-end
-
---- -1, 0 or 1 for canonical amounts a, b.
-function Amount.cmp(a, b)
-  if #a ~= #b then return #a < #b and -1 or 1 end
-  if a == b then return 0 end
-  return a < b and -1 or 1
-end
-
-local function chunks(s)
-  local out, n = {}, 0
-  for i = #s, 1, -CHUNK do
-    n = n + 1
-    out[n] = tonumber(sub(s, i - CHUNK + 1 > 0 and i - CHUNK + 1 or 1, i))
-  end
-  return out, n
-end
-
-local function join(out, n)
-  while n > 1 and out[n] == 0 do n = n - 1 end
-  local parts = { tostring(out[n]) }
-  for i = n - 1, 1, -1 do parts[#parts + 1] = format("%015d", out[i]) end
-  return table.concat(parts)
-end
-
---- a + b for canonical amounts.
-function Amount.add(a, b)
-  if #a <= 17 and #b <= 17 then return tostring(tonumber(a) + tonumber(b)) end
-  local x, nx = chunks(a)
-  local y, ny = chunks(b)
-  local out, carry = {}, 0
-  local n = nx > ny and nx or ny
-  for i = 1, n do
-    local s = (x[i] or 0) + (y[i] or 0) + carry
-    if s >= BASE then s, carry = s - BASE, 1 else carry = 0 end
-    out[i] = s
-  end
-  if carry > 0 then n = n + 1; out[n] = carry end
-  return join(out, n)
-end
-
---- a - b for canonical amounts with a >= b.
-function Amount.sub(a, b)
-  if #a <= 18 then return tostring(tonumber(a) - tonumber(b)) end
-  local x, nx = chunks(a)
-  local y = chunks(b)
-  local out, borrow = {}, 0
-  for i = 1, nx do
-    local s = x[i] - (y[i] or 0) - borrow
-    if s < 0 then s, borrow = s + BASE, 1 else borrow = 0 end
-    out[i] = s
-  end
-  return join(out, nx)
-end
-
-TokenAmount = Amount
+local sub, type = string.sub, type
+local Amount = Amount -- lib/amount.lua, loaded before this file
 
 Denomination = Denomination or 12
 Balances = Balances or {}

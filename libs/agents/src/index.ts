@@ -1,4 +1,6 @@
 export * from './blueprint.js';
 export * from './catalogue.js';
+export * from './lib/config-spec.js';
+export * from './lib/lua-libs.js';
 export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';
 export { MEDIA_CODEC_MODULE, MEDIA_CODEC_VERSION, mediaCodecModule, mediaCodecTags, mediaCodecWasm } from './media-verifier/codec.js';

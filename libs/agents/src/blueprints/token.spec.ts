@@ -131,13 +131,13 @@ describe('token blueprint', () => {
     const pairs: Array<[bigint, bigint]> = [];
     for (let d = 1; d <= 78; d += 7) for (let e = 1; e <= d; e += 11) pairs.push([rnd(d), rnd(e)]);
     const code = pairs
-      .map(([a, b]) => `print(TokenAmount.add(${luaString(a.toString())}, ${luaString(b.toString())}), TokenAmount.sub(${luaString(a.toString())}, ${luaString(b.toString())}), TokenAmount.cmp(${luaString(a.toString())}, ${luaString(b.toString())}))`)
+      .map(([a, b]) => `print(Amount.add(${luaString(a.toString())}, ${luaString(b.toString())}), Amount.sub(${luaString(a.toString())}, ${luaString(b.toString())}), Amount.cmp(${luaString(a.toString())}, ${luaString(b.toString())}))`)
       .join('\n');
     const lines = (await evalOk(booted, code)).split('\n');
     pairs.forEach(([a, b], i) => {
       expect(lines[i]).toBe(`${a + b}\t${a - b}\t${a === b ? 0 : a > b ? 1 : -1}`);
     });
-    expect(await evalOk(booted, 'return TokenAmount.parse("000120"), TokenAmount.parse("0000"), TokenAmount.parse("12a"), TokenAmount.parse(5)')).toBe('120\t0\tnil\tnil');
+    expect(await evalOk(booted, 'return Amount.parse("000120"), Amount.parse("0000"), Amount.parse("12a"), Amount.parse(5)')).toBe('120\t0\tnil\tnil');
   });
 
   it('Mint is for the Owner (or the process itself) only, and raises the supply', async () => {

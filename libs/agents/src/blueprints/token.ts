@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { luaString, param, parseConfig, type Blueprint } from '../blueprint.js';
+import { blueprintLua, bundleLua } from '../lib/lua-libs.js';
 
 /**
- * The token blueprint's Lua source (libs/agents/lua/token.lua): load it into an aos process with
- * an Eval from the owner or as On-Boot code. Resolved relative to this module, so it works the
- * same from src/blueprints and dist/blueprints.
+ * The token blueprint's Lua source: the shared Amount library, then libs/agents/lua/token.lua.
+ * Load it into an aos process with an Eval from the owner or as On-Boot code.
  */
-export const tokenSource: string = readFileSync(new URL('../../lua/token.lua', import.meta.url), 'utf8');
+export const tokenSource: string = bundleLua(['amount'], blueprintLua('token.lua'));
 
 const AMOUNT = /^\d{1,78}$/;
 
@@ -52,7 +51,7 @@ export function tokenBootCode(input: TokenConfig = {}): string {
 /** The ao Standard Token. */
 export const tokenBlueprint: Blueprint<typeof tokenConfigSchema> = {
   name: 'token',
-  version: '1.0.0',
+  version: '1.1.0',
   kind: 'token',
   title: 'Token (ao Standard Token)',
   description:
