@@ -4,3 +4,4 @@ export * from './lib/config-spec.js';
 export * from './lib/lua-libs.js';
 export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';
 export { MEDIA_CODEC_MODULE, MEDIA_CODEC_VERSION, mediaCodecModule, mediaCodecTags, mediaCodecWasm } from './media-verifier/codec.js';
+export { mediaVerifierBlueprint, mediaVerifierBootCode, mediaVerifierProcessTags, mediaVerifierSource, type MediaVerifierConfig } from './media-verifier/media-verifier.js';

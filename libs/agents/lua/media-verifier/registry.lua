@@ -176,4 +176,3 @@ function R.variance(grid)
 end
 
 MediaRegistry = R
-return R

@@ -1,7 +1,8 @@
 -- media-verifier: reads a piece of media from Arweave (ao.read), decodes and hashes it in the
 -- media codec library (ao.wasm), and tells whether it is original or a copy of media seen before.
 -- Needs Amount, Subscriptions, Agent (libs/agents/lua/lib) and MediaRegistry (registry.lua).
--- Globals from the boot code: Config, CodecId (the codec library's item id), ConfigSpec.
+-- Globals from the boot code: Config, ConfigSpec. The codec is the library the Process item
+-- names in its Wasm-Library tag.
 --
 -- Handlers (besides the management contract and subscriptions):
 --   Verify-Media {Media-Id}            anyone, while Running (Config.feeToken set: pay instead)
@@ -17,6 +18,7 @@ local type, tostring, tonumber, ipairs, pairs = type, tostring, tonumber, ipairs
 local sort = table.sort
 
 local BLUEPRINT, VERSION = "media-verifier", "1.0.0"
+CodecId = ao.env.Process.Tags["Wasm-Library"]
 local ALGO = "dhash64+ahash64/L24/area-int/v1"
 local KEEP_RESULTS = 10000
 local VERDICTS = { "original", "identical", "near-duplicate", "low-detail", "unsupported", "too-large" }
