@@ -37,7 +37,8 @@ export class WasmLibrary {
     const fail = (why: string) => new AoError('MODULE_LOAD_FAILED', `library ${def.id}: ${why}`, { module: def.id });
     if (getTag(def.tags, 'Module-Format') !== WASM_LIBRARY_FORMAT) throw fail(`its Module-Format is not ${WASM_LIBRARY_FORMAT}`);
     try {
-      const mod = await instrumentModule(def.source, {
+      // a copy: an item's data is often a view into its whole raw item, which wabt would not honour
+      const mod = await instrumentModule(Uint8Array.from(def.source), {
         maxPages: Math.max(1, Math.floor(memoryBytes / PAGE)),
         maxCallDepth: 1000,
         startFuel: START_FUEL,
