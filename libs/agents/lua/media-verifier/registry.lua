@@ -9,12 +9,14 @@
 --   Media[id] = { id, author, sha256, dhash, ahash (hex), format, width, height, size,
 --                 blockHeight, seq, kind = "original" | "reference", label }
 --   MediaOrder = { id, ... } in registration order; MediaBySha[sha256] = { id, ... };
---   MediaBands[1..4][key] = { seq, ... }
+--   MediaBands[1..4][key] = { seq, hash, seq, hash, ... } (the dHash as an integer beside each seq)
+--   MediaHashes[seq] = the dHash as an integer (false without one), for scans past the index
 
 Media = Media or {}
 MediaOrder = MediaOrder or {}
 MediaBySha = MediaBySha or {}
 MediaBands = MediaBands or { {}, {}, {}, {} }
+MediaHashes = MediaHashes or {}
 
 local type, ipairs, byte = type, ipairs, string.byte
 local sort = table.sort
@@ -57,28 +59,27 @@ local function band(h, b)
   return (h >> (16 * (4 - b))) & 0xffff
 end
 
--- the 16-bit keys within `r` bits of `key`, in a fixed order
-local function neighbours(key, r)
-  local out, n = { key }, 1
-  if r >= 1 then
-    for i = 0, 15 do
-      local k1 = key ~ (1 << i)
-      n = n + 1; out[n] = k1
-      if r >= 2 then
-        for j = i + 1, 15 do
-          local k2 = k1 ~ (1 << j)
-          n = n + 1; out[n] = k2
-          if r >= 3 then
-            for l = j + 1, 15 do n = n + 1; out[n] = k2 ~ (1 << l) end
-          end
-        end
+-- XOR masks of the 16-bit keys within r bits (r = 0..3), in a fixed order; built once
+local masks = {}
+local function masksFor(r)
+  local m = masks[r]
+  if m then return m end
+  m = { 0 }
+  for i = 0, 15 do
+    if r >= 1 then m[#m + 1] = 1 << i end
+    for j = i + 1, 15 do
+      if r >= 2 then m[#m + 1] = (1 << i) | (1 << j) end
+      for l = j + 1, 15 do
+        if r >= 3 then m[#m + 1] = (1 << i) | (1 << j) | (1 << l) end
       end
     end
   end
-  return out
+  masks[r] = m
+  return m
 end
 
 --- Adds an entry (a table with at least id and dhash); indexes its dHash when it has one.
+-- Buckets hold (seq, hash) pairs, so a search checks candidates without touching their entries.
 function R.add(entry)
   if Media[entry.id] then return Media[entry.id] end
   entry.seq = #MediaOrder + 1
@@ -90,12 +91,15 @@ function R.add(entry)
     MediaBySha[entry.sha256] = list
   end
   local h = R.parse(entry.dhash)
+  MediaHashes[entry.seq] = h or false
   if h then
     for b = 1, 4 do
       local key = band(h, b)
       local bucket = MediaBands[b][key]
       if not bucket then bucket = {}; MediaBands[b][key] = bucket end
-      bucket[#bucket + 1] = entry.seq
+      local n = #bucket
+      bucket[n + 1] = entry.seq
+      bucket[n + 2] = h
     end
   end
   return entry
@@ -109,29 +113,33 @@ function R.search(hex, maxDistance, accept, limit)
   if not q or maxDistance < 0 then return {} end
   if maxDistance > 32 then maxDistance = 32 end
   local r = maxDistance // 4
-  local seen, found, n = {}, {}, 0
+  local found, n = {}, 0
+  local function consider(seq, d)
+    local e = Media[MediaOrder[seq]]
+    if not accept or accept(e) then n = n + 1; found[n] = { entry = e, distance = d } end
+  end
   if r > 3 then
     -- past 3 bits a band, probing costs more than scanning everything
-    for seq, id in ipairs(MediaOrder) do
-      local e = Media[id]
-      local h = R.parse(e.dhash)
+    for seq = 1, #MediaHashes do
+      local h = MediaHashes[seq]
       if h then
         local d = popcount(q ~ h)
-        if d <= maxDistance and (not accept or accept(e)) then n = n + 1; found[n] = { entry = e, distance = d } end
+        if d <= maxDistance then consider(seq, d) end
       end
     end
   else
+    local seen = {}
+    local flips = masksFor(r)
     for b = 1, 4 do
-      local index = MediaBands[b]
-      for _, key in ipairs(neighbours(band(q, b), r)) do
-        local bucket = index[key]
+      local index, qb = MediaBands[b], band(q, b)
+      for f = 1, #flips do
+        local bucket = index[qb ~ flips[f]]
         if bucket then
-          for _, seq in ipairs(bucket) do
-            if not seen[seq] then
-              seen[seq] = true
-              local e = Media[MediaOrder[seq]]
-              local d = popcount(q ~ R.parse(e.dhash))
-              if d <= maxDistance and (not accept or accept(e)) then n = n + 1; found[n] = { entry = e, distance = d } end
+          for i = 1, #bucket, 2 do
+            local d = popcount(q ~ bucket[i + 1])
+            if d <= maxDistance then
+              local seq = bucket[i]
+              if not seen[seq] then seen[seq] = true; consider(seq, d) end
             end
           end
         end
