@@ -1,5 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WasmLibrary } from '@ao/core';
+import {
+  DEFAULT_TEST_LIMITS,
+  Ed25519ItemSigner,
+  LuaProcess,
+  MemoryItemSource,
+  MessageFactory,
+  WasmLibrary,
+  aosModuleDef,
+  createDataItem,
+  generateEd25519Key,
+  testEnv,
+} from '@ao/core';
 import { mediaCodecModule } from './codec.js';
 import { encodeJpeg, encodePng, encodeProgressiveJpeg, rawPng, syntheticPhoto } from './fixtures.js';
 
@@ -64,5 +75,40 @@ describe('media codec fuzz', () => {
     expect(outcomes.decoded).toBeGreaterThan(0);
     expect(outcomes['refused:corrupt']).toBeGreaterThan(0);
     expect(outcomes['out of fuel'] ?? 0).toBe(0);
+  }, 120_000);
+});
+
+describe('media codec fuzz inside a process', () => {
+  it('keeps the evaluator serving after mutated files, each message ending with an answer or an Error', async () => {
+    const CODEC = 'C'.repeat(43);
+    const items = new MemoryItemSource();
+    const signer = new Ed25519ItemSigner(generateEd25519Key());
+    const photo = syntheticPhoto(40, 30, 4);
+    const seeds = [encodePng(photo, { interlace: true, colorType: 2 }), encodeJpeg(photo, 60), await encodeProgressiveJpeg(photo, 50)];
+    const rnd = lcg(99);
+    const ids: string[] = [];
+    for (let i = 0; i < 45; i++) {
+      const data = mutate(seeds[i % seeds.length], rnd);
+      const item = await createDataItem({ data }, signer);
+      items.add(item.id, item.raw, 10, data.length);
+      ids.push(item.id);
+    }
+    const env = testEnv([{ name: 'On-Boot', value: 'Data' }, { name: 'Wasm-Library', value: CODEC }]);
+    const modules = { load: async () => mediaCodecModule(CODEC, 'owner') };
+    const process = await LuaProcess.create(aosModuleDef(), env, { ...DEFAULT_TEST_LIMITS, gas: 200_000_000 }, { host: { items, modules } });
+    const msgs = new MessageFactory(env);
+    const boot = `Handlers.add("a", "Analyze", function(msg)
+      local out, code, why = ao.wasm("${CODEC}", "analyze", "maxPixels=1000000", { Id = msg.Read })
+      msg.reply({ Data = out or (code .. ": " .. tostring(why)) })
+    end)`;
+    expect((await process.evaluate(msgs.processMessage(boot))).Error).toBeUndefined();
+    let answered = 0;
+    for (const id of ids) {
+      const r = await process.evaluate(msgs.message({ Action: 'Analyze', Read: id }));
+      if (r.Error === undefined && r.Messages.length === 1) answered++;
+    }
+    expect(answered).toBe(ids.length);
+    const after = await process.evaluate(msgs.message({ Action: 'Eval' }, { Data: 'return 1 + 1' }));
+    expect(after.Error).toBeUndefined();
   }, 120_000);
 });
