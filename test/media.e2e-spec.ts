@@ -25,7 +25,7 @@ interface LegacyAo {
   message(args: { process: string; signer: unknown; tags?: Tag[]; data?: string }): Promise<string>;
   result(args: { process: string; message: string }): Promise<Result>;
 }
-const tagsOf = (tags: Tag[]) => Object.fromEntries(tags.map((t) => [t.name, t.value]));
+const tagsOf = (tags: Tag[]): Record<string, string> => Object.fromEntries(tags.map((t) => [t.name, t.value]));
 const newWallet = async () => (await promisify(generateKeyPair)('rsa', { modulusLength: 4096, publicExponent: 65537 })).privateKey.export({ format: 'jwk' });
 
 describe('media verifier end to end', () => {
@@ -51,7 +51,7 @@ describe('media verifier end to end', () => {
   const replyOf = (r: Result, action: string) => {
     const m = r.Messages.find((x) => tagsOf(x.Tags).Action === action);
     if (!m) throw new Error(`no ${action} among ${JSON.stringify(r.Messages.map((x) => tagsOf(x.Tags).Action))}`);
-    return { ...tagsOf(m.Tags), target: m.Target, data: m.Data };
+    return { ...tagsOf(m.Tags), target: m.Target, data: m.Data } as Record<string, string>;
   };
 
   beforeAll(async () => {

@@ -86,14 +86,14 @@ async function bootVerifier(config: MediaVerifierConfig = {}) {
   return { process, send, log, env };
 }
 
-const tags = (m: { Tags: Tag[] }) => Object.fromEntries(m.Tags.map((t) => [t.name, t.value]));
+const tags = (m: { Tags: Tag[] }): Record<string, string> => Object.fromEntries(m.Tags.map((t) => [t.name, t.value]));
 const from = (address: string): Partial<AoMessage> => ({ From: address, Owner: address });
 const reply = (r: EvalResult, action: string) => {
   const m = r.Messages.find((x) => tags(x).Action === action);
   if (!m) throw new Error(`no ${action} in ${JSON.stringify(r.Messages.map((x) => tags(x).Action))}`);
   return tags(m);
 };
-const notices = (r: EvalResult) => r.Messages.filter((m) => tags(m).Action === 'Notify-On-Topic').map((m) => ({ target: m.Target, ...tags(m) }));
+const notices = (r: EvalResult): Record<string, string>[] => r.Messages.filter((m) => tags(m).Action === 'Notify-On-Topic').map((m) => ({ target: m.Target, ...tags(m) }));
 
 describe('media verifier: golden scenarios', () => {
   it('judges the photo set: the original, its copies by another author, an unrelated photo, and bad items', async () => {
@@ -122,7 +122,7 @@ describe('media verifier: golden scenarios', () => {
     expect((await verdict('empty')).r).toMatchObject({ Verdict: 'unsupported', Reason: expect.stringMatching(/^empty: the image has no pixels/) });
     expect(await verdict('big')).toMatchObject({ verdict: 'too-large' });
 
-    const info = JSON.parse((await v.send({ Action: 'Info' })).Messages[0].Data);
+    const info = JSON.parse((await v.send({ Action: 'Info' })).Messages[0].Data!);
     expect(info).toMatchObject({ registry: 2, verdicts: { original: 2, 'near-duplicate': 5, identical: 1, 'low-detail': 1, unsupported: 3, 'too-large': 2 } });
   }, 120_000);
 
@@ -135,7 +135,7 @@ describe('media verifier: golden scenarios', () => {
       expect(reply(r, 'Verify-Media-Error')).toMatchObject({ Error: code });
       expect(notices(r)).toEqual([]);
     }
-    expect(JSON.parse((await v.send({ Action: 'Info' })).Messages[0].Data).registry).toBe(1);
+    expect(JSON.parse((await v.send({ Action: 'Info' })).Messages[0].Data!).registry).toBe(1);
     await v.send({ Action: 'Stop' });
     expect(reply(await v.send({ Action: 'Verify-Media', 'Media-Id': media.unrelated.id }), 'Verify-Media-Error')).toMatchObject({ Error: 'not-running' });
   }, 60_000);
@@ -149,7 +149,7 @@ describe('media verifier: golden scenarios', () => {
     const second = notices(await v.send({ Action: 'Verify-Media', 'Media-Id': media.halfJpeg.id }));
     expect(second.map((n) => [n.target, n.Topic])).toEqual([[SUBSCRIBER, 'verifications'], [SUBSCRIBER, 'duplicate-alerts']]);
     expect(Number(second[1]['Event-Seq'])).toBe(Number(second[0]['Event-Seq']) + 1);
-    const alert = JSON.parse(v.log.length ? (await v.send({ Action: 'Get-Result', 'Request-Id': v.log.at(-1)!.Id })).Messages[0].Data : '{}');
+    const alert = JSON.parse(v.log.length ? (await v.send({ Action: 'Get-Result', 'Request-Id': v.log.at(-1)!.Id })).Messages[0].Data! : '{}');
     expect(alert).toMatchObject({ verdict: 'near-duplicate', nearestAuthor: alice.address, author: bob.address });
   }, 60_000);
 
@@ -157,7 +157,7 @@ describe('media verifier: golden scenarios', () => {
     const v = await bootVerifier({ attestors: [bob.address] });
     await v.send({ Action: 'Start' });
     const r = reply(await v.send({ Action: 'Verify-Media', 'Media-Id': media.original.id }), 'Verification-Result');
-    const similar = JSON.parse((await v.send({ Action: 'Find-Similar', Hash: r.DHash, 'Max-Distance': '3' })).Messages[0].Data);
+    const similar = JSON.parse((await v.send({ Action: 'Find-Similar', Hash: r.DHash, 'Max-Distance': '3' })).Messages[0].Data!);
     expect(similar).toEqual([expect.objectContaining({ id: media.original.id, author: alice.address, distance: 0, kind: 'original' })]);
     expect(reply(await v.send({ Action: 'Find-Similar', Hash: 'xyz' }), 'Find-Similar-Error')).toMatchObject({ Error: 'bad-request' });
     expect(reply(await v.send({ Action: 'Get-Result', 'Request-Id': r['Request-Id'] }), 'Verification-Result')).toMatchObject({ Verdict: 'original', 'Media-Id': media.original.id });

@@ -122,7 +122,8 @@ describe('ao.read: deterministic reads of Arweave items', () => {
     const run = async () => {
       const { process, msgs } = await boot(source());
       const results: EvalResult[] = [];
-      for (const tags of [{ Read: photo.id }, { Read: late.id }, { Read: big.id }, { Read: photo.id, Meta: '1' }, { Other: photo.id }]) {
+      const cases: Record<string, string>[] = [{ Read: photo.id }, { Read: late.id }, { Read: big.id }, { Read: photo.id, Meta: '1' }, { Other: photo.id }];
+      for (const tags of cases) {
         results.push(await process.evaluate(msgs.message({ Action: 'Look', ...tags })));
       }
       return { results, hash: await process.stateHash() };
