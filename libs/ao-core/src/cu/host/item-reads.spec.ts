@@ -111,10 +111,20 @@ describe('ao.read: deterministic reads of Arweave items', () => {
     await expect(process.evaluate(msgs.message({ Action: 'Look', Read: photo.id }))).rejects.toSatisfy((e) => e instanceof AoError && e.kind === 'transient');
   });
 
-  it('asks the gateway nothing for messages that name no item', async () => {
+  it('reads in dry-runs too, and a dry-run changes nothing', async () => {
+    const { process, msgs } = await boot(source());
+    const dry = await process.dryRun({ ...msgs.message({ Action: 'Look', Read: photo.id }), 'Read-Only': true });
+    expect(reply(dry)).toMatchObject({ Action: 'Seen', Author: author.address });
+    const after = await process.evaluate(msgs.message({ Action: 'Eval' }, { Data: 'return tostring(Seen)' }));
+    expect(JSON.stringify(after.Output)).toContain('nil');
+  });
+
+  it('asks the gateway nothing for messages that name no item, or no id at all', async () => {
     const items = source();
     const { process, msgs } = await boot(items);
     await process.evaluate(msgs.message({ Action: 'Look' }));
+    items.indexedHeight = 0; // a gateway that is behind (or down) does not matter to these
+    expect(reply(await process.evaluate(msgs.message({ Action: 'Look', Read: 'not an id' })))).toMatchObject({ Code: 'invalid-id' });
     expect(items.calls).toEqual([]);
   });
 

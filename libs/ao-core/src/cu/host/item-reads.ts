@@ -73,7 +73,8 @@ export async function resolveReads(msg: AoMessage, rules: ReadRules, source: Arw
   const out = new Map<string, ReadOutcome>();
   if (ids.length === 0) return out;
   const height = msg['Block-Height'];
-  if (!(await source.reached(height))) {
+  // a message whose Read tags hold no id at all needs no gateway (its answers are all invalid-id)
+  if (ids.slice(0, rules.maxItems).some(isId) && !(await source.reached(height))) {
     throw new AoError('GATEWAY_UNAVAILABLE', `the gateway has not indexed up to block ${height}, where the message reads`, { height }, 'transient');
   }
   let budget = rules.limitBytes;
