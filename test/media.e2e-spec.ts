@@ -6,7 +6,7 @@ import { connect, createDataItemSigner } from '@permaweb/aoconnect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDataItem, type ItemSigner } from '@ao/core';
 import { encodePng, mediaVerifierBootCode, mediaVerifierProcessTags, photoSet } from '@ao/agents';
-import { ArweaveGateway, loadOrCreateWallet } from '@ao/infra';
+import { ArweaveGateway, createPrismaClient, loadOrCreateWallet } from '@ao/infra';
 import { messageItem, newUser } from './support/items.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
@@ -147,6 +147,18 @@ describe('media verifier end to end', () => {
     expect(all).toHaveLength(5);
     expect(new Set(all.map((n) => n['Event-Seq'])).size).toBe(5);
   }, 120_000);
+
+  it('keeps the items it read in Postgres, once each', async () => {
+    const prisma = createPrismaClient(t.env.DATABASE_URL, 1);
+    try {
+      const rows = await prisma.cuReadItem.findMany({ select: { id: true, blockHeight: true } });
+      const read = [media.original.id, media.copy.id, media.unrelated.id, media.text.id, media.truncated.id];
+      expect(rows.map((r) => r.id).sort()).toEqual([...read].sort());
+      expect(rows.every((r) => r.blockHeight > 0n)).toBe(true);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
 
   it('is reproduced from the gateway alone, its reads included, by npm run verify and GET /cu/verify', async () => {
     const deadline = Date.now() + 120_000;
