@@ -18,6 +18,7 @@ const BENCHMARKS = [
   { name: 'cron', about: 'tick lag with many cron processes: cron service claims, worker emits through the SU' },
   { name: 'verify', about: 'verifying a 100,000-message log (fetch, check, evaluate) vs the ComputeUnit replaying it' },
   { name: 'media', about: 'media verifier: images verified/s (PNG, JPEG, 256² and 1024²) vs pngjs/jpeg-js in Node; search over 100,000 hashes' },
+  { name: 'web', about: "the dashboard's first load in headless Chromium (bytes, JS, time to first data) vs Swagger UI at /docs" },
 ];
 
 // A benchmark that runs longer than this is hung: it is killed and counted as crashed. Far above

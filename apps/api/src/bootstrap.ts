@@ -10,6 +10,7 @@ import { CuService } from './cu/cu.service.js';
 import { IngressFastPath } from './ingress/ingress-fast-path.js';
 import { MuController } from './mu/mu.controller.js';
 import { SuController } from './su/su.controller.js';
+import { DashboardStatic, dashboardDir } from './web/dashboard-static.js';
 
 /** The media types a signed data item arrives as (the raw body parser's and the ingress fast path's). */
 const RAW_ITEM_TYPES = ['application/octet-stream', 'application/x-ans104'];
@@ -27,6 +28,9 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter(env.EXPOSE_ERRORS));
   installIngressFastPath(app, env);
+  // The dashboard at / (before Nest's routes, which it never shadows: see API_PREFIXES).
+  const web = dashboardDir(env.WEB_DIR);
+  if (web) app.use(new DashboardStatic(web).middleware);
 
   const document = SwaggerModule.createDocument(
     app,

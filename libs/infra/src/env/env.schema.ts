@@ -137,6 +137,8 @@ export const envSchema = z.object({
   ADMIN_TOKEN: z.string().default(''),
   /** Debug aid: expose stack traces in 500 answers. Never in production. */
   EXPOSE_ERRORS: bool.default(false),
+  /** The built dashboard the API serves at `/` (apps/web's `vite build` output). Empty: apps/web/dist of this checkout; `off`: serve none. */
+  WEB_DIR: z.string().default(''),
 });
 
 export type Env = z.infer<typeof envSchema>;

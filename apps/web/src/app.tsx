@@ -1,0 +1,49 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { Route, Switch, useLocation } from 'wouter';
+import { ConnectionBanner } from './components/connection-banner';
+import { Header } from './components/header';
+import { Loading } from './components/status';
+import { Overview } from './pages/overview';
+
+const ExplorerSearch = lazy(() => import('./pages/explorer/explorer-search'));
+const ProcessPage = lazy(() => import('./pages/explorer/process-page'));
+const DeadLetters = lazy(() => import('./pages/dead-letters'));
+const CronPage = lazy(() => import('./pages/cron'));
+const NotFound = lazy(() => import('./pages/not-found'));
+
+/** After a navigation, focus goes to the new page's main region (screen readers announce it). */
+function useFocusOnNavigate(): void {
+  const [location] = useLocation();
+  useEffect(() => {
+    const main = document.getElementById('main');
+    if (main && document.activeElement !== document.body) main.focus({ preventScroll: true });
+  }, [location]);
+}
+
+export function App() {
+  useFocusOnNavigate();
+  useEffect(() => {
+    document.documentElement.dataset.ready = 'true';
+  }, []);
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header />
+      <ConnectionBanner />
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading what="the page" />}>
+          <Switch>
+            <Route path="/" component={Overview} />
+            <Route path="/explorer" component={ExplorerSearch} />
+            <Route path="/explorer/:pid">{(params) => <ProcessPage key={params.pid} pid={params.pid} />}</Route>
+            <Route path="/dead-letters" component={DeadLetters} />
+            <Route path="/cron" component={CronPage} />
+            <Route component={NotFound} />
+          </Switch>
+        </Suspense>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,98 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, body } from '../api/client';
+import type { CronRegistration } from '../api/views';
+import { AdminGate } from '../components/admin-gate';
+import { Empty, ErrorNote, Loading } from '../components/status';
+import { Id, Time } from '../components/values';
+import { formatDuration, formatNumber } from '../lib/format';
+import { useTitle } from '../lib/use-title';
+
+function Tick({ value, unit }: { value: number | null; unit: 'ms' | 'blocks' }) {
+  if (value === null) return <span className="muted">none yet</span>;
+  return unit === 'ms' ? <Time ms={value} /> : <>block {formatNumber(value)}</>;
+}
+
+function PauseResume({ reg }: { reg: CronRegistration }) {
+  const client = useQueryClient();
+  const paused = reg.status === 'paused';
+  const change = useMutation({
+    mutationFn: () =>
+      paused
+        ? body(api.POST('/admin/cron/{processId}/resume', { params: { path: { processId: reg.processId } } }))
+        : body(api.POST('/admin/cron/{processId}/pause', { params: { path: { processId: reg.processId } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['cron'] }),
+  });
+  return (
+    <>
+      <button type="button" className="button small" onClick={() => change.mutate()} disabled={change.isPending} aria-label={`${paused ? 'Resume' : 'Pause'} the ticks of ${reg.processId}`}>
+        {change.isPending ? '…' : paused ? 'Resume' : 'Pause'}
+      </button>
+      {change.isError && <ErrorNote error={change.error} />}
+    </>
+  );
+}
+
+/** Cron registrations: which processes get ticks, how often, the last and next tick; pause and resume. */
+export default function CronPage() {
+  useTitle('Cron');
+  const cron = useQuery({ queryKey: ['cron'], queryFn: () => body<CronRegistration[]>(api.GET('/admin/cron')), refetchInterval: 5_000 });
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Cron</h1>
+        <p className="muted">Processes that receive ticks (Cron-Interval). A paused process gets none; on resume, missed ticks follow its policy.</p>
+      </div>
+      <AdminGate error={cron.error}>
+        {cron.isPending && <Loading what="the cron registrations" />}
+        {cron.isError && <ErrorNote error={cron.error} retry={() => void cron.refetch()} />}
+        {cron.isSuccess &&
+          (cron.data.length === 0 ? (
+            <Empty title="No process is registered for cron ticks.">A process with a Cron-Interval tag is registered when it is monitored (aoconnect's monitor, or an agent's start).</Empty>
+          ) : (
+            <div className="table-wrap">
+              <table data-testid="cron-table">
+                <caption className="visually-hidden">Cron registrations</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Process</th>
+                    <th scope="col">Every</th>
+                    <th scope="col">Missed ticks</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Last tick</th>
+                    <th scope="col">Next tick</th>
+                    <th scope="col">
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {cron.data.map((reg) => (
+                    <tr key={`${reg.processId}/${reg.interval}`} data-process={reg.processId}>
+                      <td>
+                        <Id id={reg.processId} explore />
+                      </td>
+                      <td>
+                        {reg.interval}
+                        <span className="muted"> ({reg.unit === 'ms' ? formatDuration(reg.period) : `${formatNumber(reg.period)} blocks`})</span>
+                      </td>
+                      <td>{reg.policy}</td>
+                      <td>
+                        <span className={`badge ${reg.status === 'active' ? 'good' : 'warn'}`}>{reg.status}</span>
+                      </td>
+                      <td>
+                        <Tick value={reg.lastTick} unit={reg.unit} />
+                      </td>
+                      <td>{reg.status === 'paused' ? <span className="muted">paused</span> : <Tick value={reg.nextTick} unit={reg.unit} />}</td>
+                      <td>
+                        <PauseResume reg={reg} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ))}
+      </AdminGate>
+    </div>
+  );
+}
