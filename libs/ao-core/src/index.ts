@@ -20,3 +20,7 @@ export * from './data-item/index.js';
 export * from './tags.js';
 export * from './hash-chain.js';
 export * from './verify/index.js';
+export { WasmLibrary, WASM_LIBRARY_FORMAT, type LibraryOutcome } from './cu/host/wasm-library.js';
+export { ProcessHost, HOST_GAS, WASM_LIBRARY_TAG, type HostExtensions } from './cu/host/process-host.js';
+export { resolveReads, namedIds, readRulesFor, READ_DEFAULTS, PLATFORM_READ_LIMITS, type ReadItem, type ReadOutcome, type ReadSet, type ReadRules } from './cu/host/item-reads.js';
+export { MemoryItemSource } from './cu/host/testing.js';

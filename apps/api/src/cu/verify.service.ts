@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { AoError, verifyProcess, type CheckpointReport, type CheckpointRequest, type ResultSource, type ServedResult, type VerifyReport } from '@ao/core';
-import { BoundedLogReader, ENV, GATEWAY, GatewayError, GatewayLogReader, VerifyLimitError, createEvaluators, type ArweaveGateway, type Env } from '@ao/infra';
+import { BoundedLogReader, ENV, GATEWAY, GatewayError, GatewayLogReader, VerifyLimitError, createEvaluators, gatewayHost, readLimits, type ArweaveGateway, type Env } from '@ao/infra';
 import { CuService } from './cu.service.js';
 
 /** What GET /cu/verify answers. */
@@ -60,7 +60,7 @@ export class VerifyService {
     try {
       report = await verifyProcess(processId, {
         reader,
-        evaluators: createEvaluators(),
+        evaluators: createEvaluators(gatewayHost(this.gateway, readLimits(this.env))),
         limits: {
           defaults: { gas: this.env.CU_GAS_DEFAULT, memoryBytes: this.env.CU_MEMORY_DEFAULT },
           maxima: { gas: this.env.CU_GAS_MAX, memoryBytes: this.env.CU_MEMORY_MAX },

@@ -86,3 +86,27 @@ export interface CheckpointCodec {
   /** Decodes bytes stored with `contentEncoding`; throws when they are not valid. */
   decode(encoded: Uint8Array, contentEncoding: string): Promise<Uint8Array>;
 }
+
+/** An Arweave item as a gateway indexes it, for the runtime's reads (`ao.read`). Nothing in it is trusted but for deciding admissibility. */
+export interface IndexedItem {
+  id: string;
+  /** Height of the block that confirmed it (for a bundled item, its bundle's); undefined while pending. */
+  blockHeight?: number;
+  /** Bytes of its data, as indexed. */
+  dataSize: number;
+  /** An ANS-104 data item (carried in a bundle), as opposed to a base-layer transaction. */
+  bundled: boolean;
+}
+
+/**
+ * Where the CU reads Arweave items for processes. The CU decides admissibility from `height` and
+ * `lookup` and checks every byte `raw` returns against the id (signature and deep hash).
+ */
+export interface ArweaveItemSource {
+  /** Whether the source has indexed every block up to `height` (nothing is decided about a later message before). */
+  reached(height: number): Promise<boolean>;
+  /** The item as indexed, or undefined when the source does not know it. */
+  lookup(id: string): Promise<IndexedItem | undefined>;
+  /** The item's ANS-104 bytes, or undefined when the source cannot serve them. */
+  raw(id: string): Promise<Uint8Array | undefined>;
+}

@@ -140,6 +140,14 @@ export class ArweaveGateway {
     return found;
   }
 
+  /** GET /tx/{id}: whether the id is a base-layer transaction (its header has a format and a signature). */
+  async isBaseLayerTx(id: string): Promise<boolean> {
+    const response = await this.fetch(`/tx/${encodeURIComponent(id)}`, {}, [400, 404, 410]);
+    if (response.status !== 200) return false;
+    const body = (await response.json().catch(() => undefined)) as { format?: unknown; signature?: unknown } | undefined;
+    return typeof body?.signature === 'string' && typeof body.format === 'number';
+  }
+
   /** arlocal only: mints test AR to an address. */
   async mint(address: string, winston: string): Promise<void> {
     await this.fetch(`/mint/${encodeURIComponent(address)}/${winston}`);

@@ -1,17 +1,33 @@
-import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type CheckpointEvents, type SchedulerStore } from '@ao/core';
+import { ComputeUnit, EvaluatorRegistry, LuaEvaluatorFactory, WasmEvaluatorFactory, type CheckpointEvents, type HostExtensions, type SchedulerStore } from '@ao/core';
 import type { ArweaveGateway } from '../arweave/gateway.js';
 import type { PrismaClient } from '../database/prisma.js';
 import type { Sql } from '../database/sql-pool.js';
 import type { Env } from '../env/env.schema.js';
 import type { PlatformWallets } from '../wallets/wallets.js';
+import { GatewayLogReader } from '../verify/gateway-log-reader.js';
+import { VerifiedModuleLoader } from '../verify/verified-modules.js';
+import { CachedItemSource, GatewayItemSource } from './gateway-item-source.js';
 import { gzipCheckpointCodec } from './gzip-checkpoint.codec.js';
 import { StoreModuleLoader } from './module-loader.js';
 import { PrismaCheckpointStore } from './prisma-checkpoint.store.js';
 import { PrismaComputeStore } from './prisma-compute.store.js';
 
-/** The module formats this build evaluates. */
-export function createEvaluators(): EvaluatorRegistry {
-  return new EvaluatorRegistry().register(new LuaEvaluatorFactory()).register(new WasmEvaluatorFactory());
+/** The module formats this build evaluates; `host`: what Lua processes may read and call (ao.read, ao.wasm). */
+export function createEvaluators(host?: HostExtensions): EvaluatorRegistry {
+  return new EvaluatorRegistry().register(new LuaEvaluatorFactory(host ? { host } : {})).register(new WasmEvaluatorFactory());
+}
+
+/** Read limits as configured (a verifier must use the CU's to reproduce its results). */
+export function readLimits(env: Pick<Env, 'CU_READ_LIMIT_DEFAULT' | 'CU_READ_LIMIT_MAX'>): NonNullable<HostExtensions['readLimit']> {
+  return { defaultBytes: env.CU_READ_LIMIT_DEFAULT, maxBytes: env.CU_READ_LIMIT_MAX };
+}
+
+/**
+ * Host extensions for a verifier: items and libraries straight from the gateway, every byte
+ * checked against its id (nothing from this platform's database).
+ */
+export function gatewayHost(gateway: ArweaveGateway, limits: NonNullable<HostExtensions['readLimit']>): HostExtensions {
+  return { items: new GatewayItemSource(gateway), modules: new VerifiedModuleLoader(new GatewayLogReader(gateway)), readLimit: limits };
 }
 
 /** Checkpoint events as log lines (counts of rejected checkpoints are in /metrics: `ao_cu_checkpoints{state="rejected"}`). */
@@ -42,10 +58,12 @@ export function createComputeUnit(
   wallets: PlatformWallets,
   options: { saveCheckpoints?: boolean; sql?: Sql } = {},
 ): ComputeUnit {
+  const modules = new StoreModuleLoader(log, gateway);
+  const host: HostExtensions = { items: new CachedItemSource(new GatewayItemSource(gateway), prisma), modules, readLimit: readLimits(env) };
   return new ComputeUnit(
     new PrismaComputeStore(options.sql ?? prisma, log),
-    new StoreModuleLoader(log, gateway),
-    createEvaluators(),
+    modules,
+    createEvaluators(host),
     {
       maxLive: env.CU_MAX_LIVE,
       batchSize: 500,

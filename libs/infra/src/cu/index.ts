@@ -6,3 +6,4 @@ export * from './evaluation-pool.js';
 export * from './prisma-checkpoint.store.js';
 export * from './gzip-checkpoint.codec.js';
 export * from './checkpoint-publisher.js';
+export * from './gateway-item-source.js';

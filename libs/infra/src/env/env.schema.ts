@@ -100,6 +100,9 @@ export const envSchema = z.object({
   /** Default and maximum memory per process in bytes (Memory-Limit tag picks within the maximum). */
   CU_MEMORY_DEFAULT: bytes.default(256 * 1024 * 1024),
   CU_MEMORY_MAX: bytes.default(1024 * 1024 * 1024),
+  /** Default and maximum bytes of Arweave items one message may read (ao.read; Read-Limit tag picks within the maximum). */
+  CU_READ_LIMIT_DEFAULT: bytes.default(16 * 1024 * 1024),
+  CU_READ_LIMIT_MAX: bytes.default(64 * 1024 * 1024),
   /** Checkpoint a process's state every this many nonces (and on eviction): a restart replays fewer than this many messages. 0 disables. */
   CU_CHECKPOINT_INTERVAL: z.coerce.number().int().min(0).default(1000),
   /**

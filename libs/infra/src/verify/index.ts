@@ -4,3 +4,4 @@ export * from './gateway-log-reader.js';
 export * from './http-result-source.js';
 export * from './verify-cli.js';
 export * from './bounded-log-reader.js';
+export * from './verified-modules.js';

@@ -1,5 +1,6 @@
-import { verifyProcess, type CheckpointReport, type CheckpointRequest, type VerifyProgress } from '@ao/core';
+import { PLATFORM_READ_LIMITS, verifyProcess, type CheckpointReport, type CheckpointRequest, type VerifyProgress } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
+import { createEvaluators, gatewayHost } from '../cu/compute-unit.factory.js';
 import { GatewayLogReader } from './gateway-log-reader.js';
 import { HttpResultSource } from './http-result-source.js';
 
@@ -118,8 +119,11 @@ export async function runVerifyCli(argv: string[], io: VerifyCliIo): Promise<num
   }
   try {
     io.err(`verifying ${args.processId} from ${args.gateway}${args.cu ? `, comparing with the CU at ${args.cu}` : ''}`);
+    const gateway = new ArweaveGateway(args.gateway);
     const report = await verifyProcess(args.processId, {
-      reader: new GatewayLogReader(new ArweaveGateway(args.gateway)),
+      reader: new GatewayLogReader(gateway),
+      // reads and libraries from the same gateway, checked against their ids (the platform's read limits)
+      evaluators: createEvaluators(gatewayHost(gateway, PLATFORM_READ_LIMITS)),
       ...(args.cu ? { compareWith: new HttpResultSource(args.cu) } : {}),
       ...(args.fromCheckpoint !== undefined ? { fromCheckpoint: args.fromCheckpoint } : {}),
       ...(args.checkpointSigners ? { checkpointSigners: args.checkpointSigners } : {}),

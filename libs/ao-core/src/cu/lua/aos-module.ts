@@ -14,6 +14,7 @@ const PARTS: ReadonlyArray<readonly [local: string, file: string]> = [
   ['stringify', 'stringify.lua'],
   ['Handlers', 'handlers.lua'],
   ['ao', 'ao.lua'],
+  ['weave', 'weave.lua'],
   ['sandbox', 'sandbox.lua'],
   ['digest', 'digest.lua'],
 ];
@@ -27,9 +28,11 @@ let cachedBytes: Uint8Array | undefined;
 export function aosRuntimeSource(): string {
   if (cached === undefined) {
     const read = (file: string): string => readFileSync(new URL(file, LUA_DIR), 'utf8');
+    // The host passes its host-call function as the chunk's argument (README: "Host calls").
     const header =
       `-- aos runtime for ao processes (Module-Format: ${AOS_MODULE_FORMAT}).\n` +
-      '-- Bundle of libs/ao-core/lua/*.lua; host protocol in libs/ao-core/lua/README.md.\n';
+      '-- Bundle of libs/ao-core/lua/*.lua; host protocol in libs/ao-core/lua/README.md.\n' +
+      'local aoHost = ...\n';
     const parts = PARTS.map(([local, file]) => `local ${local} = (function()\n${read(file)}\nend)()\n`);
     cached = header + parts.join('') + read(MAIN);
   }

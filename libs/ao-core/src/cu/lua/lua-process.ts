@@ -3,6 +3,8 @@ import { AoError } from '../../errors.js';
 import type { EvalResult } from '../../types.js';
 import { errorResult, parseEvalResult } from '../eval-result.js';
 import type { AoMessage, EvalLimits, ModuleDef, ProcessEnv, ProcessInstance } from '../evaluator.js';
+import { ProcessHost, type HostExtensions } from '../host/process-host.js';
+import type { ReadSet } from '../host/item-reads.js';
 import { readFlatResult } from './flat-result.js';
 import { LuaVm, VmTrap, type CallArg, type CallOutcome, type HeapImage } from './lua-vm.js';
 import { decodeVmImage, encodeVmImage } from './vm-image.js';
@@ -20,9 +22,11 @@ export interface LuaEvaluatorOptions {
   maxReplayBytes?: number;
   /** Instruction budget for loading the module. */
   loadGas?: number;
+  /** Arweave reads and WebAssembly libraries for `ao.read` / `ao.wasm` (none by default). */
+  host?: HostExtensions;
 }
 
-const DEFAULTS: Required<LuaEvaluatorOptions> = {
+const DEFAULTS: Required<Omit<LuaEvaluatorOptions, 'host'>> = {
   hookPeriod: 1000,
   snapshotRatio: 50,
   minSnapshotIntervalMs: 2,
@@ -65,7 +69,11 @@ export interface LuaProcessStats {
 interface LogEntry {
   msg: AoMessage;
   gas: number;
+  /** The items the message could read (replays must see the same). */
+  reads: ReadSet;
 }
+
+const NO_READS: ReadSet = new Map();
 
 /**
  * A process evaluated by the aos Lua runtime in its own VM.
@@ -101,8 +109,9 @@ export class LuaProcess implements ProcessInstance {
     /** Registry refs: handle, canonicalState, the env JSON, and step when the runtime has it. */
     private readonly refs: number[],
     private readonly limits: EvalLimits,
-    private readonly options: Required<LuaEvaluatorOptions>,
+    private readonly options: Required<Omit<LuaEvaluatorOptions, 'host'>>,
     private readonly moduleDigest: string,
+    private readonly host: ProcessHost,
   ) {
     this.envArg = { ref: refs[2] };
     this.restorePoint = this.takeRestorePoint();
@@ -121,6 +130,7 @@ export class LuaProcess implements ProcessInstance {
   ): Promise<LuaProcess> {
     const opts = { ...DEFAULTS, ...options };
     const moduleDigest = createHash('sha256').update(mod.source).digest('hex');
+    const host = await ProcessHost.create(env, limits, options.host ?? {});
     const vm = await LuaVm.create({ hookPeriod: opts.hookPeriod });
     try {
       vm.setMemoryMax(limits.memoryBytes);
@@ -132,7 +142,7 @@ export class LuaProcess implements ProcessInstance {
         const [handle, canonicalState, step] = vm.loadModule(mod.source, MODULE_FIELDS, opts.loadGas, OPTIONAL_FIELDS);
         refs = [handle, canonicalState, vm.ref(JSON.stringify(env)), ...(step >= 0 ? [step] : [])];
       }
-      return new LuaProcess(vm, refs, limits, opts, moduleDigest);
+      return new LuaProcess(vm, refs, limits, opts, moduleDigest, host);
     } catch (err) {
       vm.close();
       if (err instanceof AoError) throw err;
@@ -147,7 +157,8 @@ export class LuaProcess implements ProcessInstance {
   }
 
   dryRun(msg: AoMessage): Promise<EvalResult> {
-    return this.serialized(() => this.isolatedCall(() => this.handleMessage(msg), toResult));
+    const run = (reads: ReadSet) => this.isolatedCall(() => this.handleMessage(msg, reads), toResult);
+    return this.serialized(() => (this.host.readsOf(msg) ? this.host.resolve(msg).then(run) : run(NO_READS)));
   }
 
   stateHash(): Promise<string> {
@@ -223,12 +234,19 @@ export class LuaProcess implements ProcessInstance {
     if (this.closed) throw new AoError('INTERNAL', 'the process instance is closed');
   }
 
+  /** Resolves the message's reads first when it names items (the only asynchronous part of a step). */
   private evaluateStep(msg: AoMessage): EvalResult | Promise<EvalResult> {
+    this.assertOpen();
+    if (this.host.readsOf(msg)) return this.host.resolve(msg).then((reads) => this.evaluateWith(msg, reads));
+    return this.evaluateWith(msg, NO_READS);
+  }
+
+  private evaluateWith(msg: AoMessage, reads: ReadSet): EvalResult | Promise<EvalResult> {
     this.assertOpen();
     const started = performance.now();
     let outcome: CallOutcome<EvalResult>;
     try {
-      outcome = this.handleMessage(msg);
+      outcome = this.handleMessage(msg, reads);
     } catch (err) {
       return this.afterTrap(err, () => errorResult('the evaluator failed on this message; the state was restored', 0));
     }
@@ -237,8 +255,9 @@ export class LuaProcess implements ProcessInstance {
       this.rollback();
       return result;
     }
-    this.log.push({ msg, gas: outcome.gasUsed });
+    this.log.push({ msg, gas: outcome.gasUsed, reads });
     this.logBytes += msg.Data.length + 1024;
+    for (const r of reads.values()) if (r.ok) this.logBytes += r.item.data.length;
     this.sinceSnapshotMs += performance.now() - started;
     if (this.snapshotDue()) this.takeRestorePoint();
     return result;
@@ -248,16 +267,21 @@ export class LuaProcess implements ProcessInstance {
    * The module's result for one message: through `step` when the runtime has it (the values read
    * off the VM's stack), else through `handle` (JSON text).
    */
-  private handleMessage(msg: AoMessage): CallOutcome<EvalResult> {
+  private handleMessage(msg: AoMessage, reads: ReadSet): CallOutcome<EvalResult> {
+    this.vm.setHost(this.host.bind(reads));
     const args: CallArg[] = [{ json: msg }, this.envArg];
-    const step = this.refs[3];
-    if (step !== undefined) {
-      return this.vm.callReading(step, args, this.limits.gas, (stack, count, gasUsed) =>
-        readFlatResult(stack, count, gasUsed) ?? parseEvalResult(stack.string(1), gasUsed),
-      );
+    try {
+      const step = this.refs[3];
+      if (step !== undefined) {
+        return this.vm.callReading(step, args, this.limits.gas, (stack, count, gasUsed) =>
+          readFlatResult(stack, count, gasUsed) ?? parseEvalResult(stack.string(1), gasUsed),
+        );
+      }
+      const outcome = this.vm.call(this.refs[0], args, this.limits.gas);
+      return outcome.status === 'ok' ? { ...outcome, value: parseEvalResult(outcome.value, outcome.gasUsed) } : outcome;
+    } finally {
+      this.vm.setHost(undefined);
     }
-    const outcome = this.vm.call(this.refs[0], args, this.limits.gas);
-    return outcome.status === 'ok' ? { ...outcome, value: parseEvalResult(outcome.value, outcome.gasUsed) } : outcome;
   }
 
   /** Makes a call on top of a restore point equal to the current state, then restores it. */
@@ -322,7 +346,7 @@ export class LuaProcess implements ProcessInstance {
   private replayLog(): void {
     if (this.log.length === 0) return;
     for (const entry of this.log) {
-      const outcome = this.handleMessage(entry.msg);
+      const outcome = this.handleMessage(entry.msg, entry.reads);
       if (outcome.status !== 'ok' || outcome.gasUsed !== entry.gas) {
         this.close();
         throw new AoError('INTERNAL', 'replay diverged from the first evaluation: the evaluator is not deterministic');

@@ -2,6 +2,7 @@ import { cappedAllocator, type CappedAllocator } from './capped-allocator.js';
 import type { LuaStack } from './flat-result.js';
 import { withFrozenClock } from './frozen-clock.js';
 import { JsonArgWriter, bigInt } from './json-arg.js';
+import type { HostCall, HostFunction, HostValue } from './lua-host.js';
 import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue, type LuaExports } from './wasm-instance.js';
 
 /**
@@ -97,6 +98,10 @@ export class LuaVm implements LuaStack {
   private readonly allocator: CappedAllocator;
   private readonly allocFn: number;
   private readonly hookFn: number;
+  private readonly hostFn: number;
+  private host: HostFunction | undefined;
+  /** Gas charged by host calls during the current call (see `HostCall.charge`). */
+  private extraGas = 0;
   private readonly scratch: number;
   private readonly outOfGasPtr: number;
   private readonly sbrkAddr: number | undefined;
@@ -121,6 +126,8 @@ export class LuaVm implements LuaStack {
     this.allocator = cappedAllocator(lua);
     this.allocFn = glue.addFunction(this.allocator.alloc, 'iiiii');
     this.hookFn = glue.addFunction((L) => this.onHook(L), 'vii');
+    // After the hook: the table slots of allocFn and hookFn, and every heap address, stay as they were.
+    this.hostFn = glue.addFunction((L) => this.onHostCall(L), 'ii');
     const L = lua.lua_newstate(this.allocFn, 0);
     if (!L) throw new Error('lua_newstate failed');
     this.L = L;
@@ -202,7 +209,8 @@ export class LuaVm implements LuaStack {
    */
   loadModule(source: Uint8Array, fields: readonly string[], gas: number, optional: readonly string[] = []): number[] {
     const { lua, L } = this;
-    const outcome = this.loadAndRun(source, 'aos', gas);
+    // the chunk gets the host function as its argument (`...`); runtimes that ignore it are unaffected
+    const outcome = this.loadAndRun(source, 'aos', gas, true);
     if (outcome.status !== 'ok') throw new Error(outcome.value);
     if (lua.lua_type(L, -1) !== LUA_TTABLE) throw new Error('the module chunk did not return a table');
     const refs: number[] = [];
@@ -353,7 +361,12 @@ export class LuaVm implements LuaStack {
     }
   }
 
-  private loadAndRun(source: Uint8Array, chunkName: string, gas: number): CallOutcome {
+  /** Sets what host calls from Lua do (`lua-host.ts`); without one they answer `false, "unavailable"`. */
+  setHost(host: HostFunction | undefined): void {
+    this.host = host;
+  }
+
+  private loadAndRun(source: Uint8Array, chunkName: string, gas: number, withHost = false): CallOutcome {
     this.assertOpen();
     const { lua, L } = this;
     return withFrozenClock(() => {
@@ -367,7 +380,8 @@ export class LuaVm implements LuaStack {
       lua.free(name);
       lua.free(buf);
       if (status !== LUA_OK) return { status: 'error', value: this.popMessage(), gasUsed: 0 };
-      return this.protectedCall(0, gas, 1, () => ''); // the chunk's result stays on the stack
+      if (withHost) lua.lua_pushcclosure(L, this.hostFn, 0);
+      return this.protectedCall(withHost ? 1 : 0, gas, 1, () => ''); // the chunk's result stays on the stack
     });
   }
 
@@ -376,11 +390,12 @@ export class LuaVm implements LuaStack {
     const { lua, L, period } = this;
     this.budget = gas;
     this.hookFires = 0;
+    this.extraGas = 0;
     this.exhausted = false;
     lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
     const status = lua.lua_pcallk(L, nargs, nresults, 0, 0, 0);
     const remaining = this.exactCount ? this.glue.HEAP32[(L + HOOKCOUNT_OFFSET) >> 2] : period;
-    const gasUsed = this.hookFires * period + (period - remaining);
+    const gasUsed = this.hookFires * period + (period - remaining) + this.extraGas;
     this.budget = Number.POSITIVE_INFINITY;
     if (this.exhausted) {
       // the budget ran out even if the code caught every error (e.g. inside coroutines)
@@ -395,7 +410,7 @@ export class LuaVm implements LuaStack {
 
   private onHook(L: number): void {
     this.hookFires++;
-    if (this.exhausted || this.hookFires * this.period > this.budget) {
+    if (this.exhausted || this.hookFires * this.period + this.extraGas > this.budget) {
       this.exhausted = true;
       const { lua, glue } = this;
       lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 1);
@@ -407,6 +422,76 @@ export class LuaVm implements LuaStack {
       lua.lua_pushstring(L, this.outOfGasPtr);
       lua.lua_error(L); // longjmps out of this frame
     }
+  }
+
+  /**
+   * A call from Lua to the host function: arguments are read as bytes, the host's values pushed
+   * back. Nothing thrown may cross the WebAssembly frames below, so failures become Lua errors
+   * (raised last: lua_error longjmps out of this frame). Gas a host call charges past the budget
+   * ends the call like the hook does.
+   */
+  private onHostCall(L: number): number {
+    const { lua, glue } = this;
+    const argc = lua.lua_gettop(L);
+    let values: HostValue[] | undefined;
+    let failure: string | undefined;
+    const call: HostCall = {
+      argc,
+      bytes: (i) => {
+        if (i < 1 || i > argc || lua.lua_type(L, i) !== LUA_TSTRING) return undefined;
+        const p = lua.lua_tolstring(L, i, this.scratch);
+        const len = glue.HEAPU32[this.scratch >> 2];
+        return glue.HEAPU8.slice(p, p + len);
+      },
+      text: (i) => {
+        if (i < 1 || i > argc || lua.lua_type(L, i) !== LUA_TSTRING) return undefined;
+        const p = lua.lua_tolstring(L, i, this.scratch);
+        return this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
+      },
+      gasLeft: () => Math.max(0, this.budget - (this.hookFires * this.period + this.extraGas)),
+      charge: (gas) => {
+        this.extraGas += gas;
+        if (this.hookFires * this.period + this.extraGas > this.budget) this.exhausted = true;
+        return !this.exhausted;
+      },
+      memoryLeft: () => Math.max(0, this.memoryMax - this.memoryUsed),
+    };
+    try {
+      values = this.host ? this.host(call) : [false, 'unavailable', 'this evaluator offers no host calls'];
+    } catch (error) {
+      failure = `host call failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    lua.lua_settop(L, 0);
+    if (this.exhausted) {
+      lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 1);
+      lua.lua_pushstring(L, this.outOfGasPtr);
+      return lua.lua_error(L);
+    }
+    if (failure !== undefined || !values) {
+      this.pushString(failure ?? 'host call failed');
+      return lua.lua_error(L);
+    }
+    lua.lua_checkstack(L, values.length + 1);
+    for (const v of values) {
+      if (v === null) lua.lua_pushnil(L);
+      else if (typeof v === 'boolean') lua.lua_pushboolean(L, v ? 1 : 0);
+      else if (typeof v === 'number') lua.lua_pushinteger(L, BigInt(Math.trunc(v)));
+      else if (typeof v === 'string') this.pushStringOn(L, v);
+      else this.pushBytesOn(L, v);
+    }
+    return values.length;
+  }
+
+  private pushStringOn(L: number, s: string): void {
+    this.pushBytesOn(L, this.encoder.encode(s));
+  }
+
+  private pushBytesOn(L: number, bytes: Uint8Array): void {
+    const lua = this.lua;
+    const p = lua.malloc(bytes.length || 1);
+    this.glue.HEAPU8.set(bytes, p);
+    lua.lua_pushlstring(L, p, bytes.length);
+    lua.free(p);
   }
 
   private pushString(s: string): void {

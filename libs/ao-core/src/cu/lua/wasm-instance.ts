@@ -48,6 +48,9 @@ export interface LuaExports {
   lua_rawget(L: number, idx: number): number;
   luaL_ref(L: number, t: number): number;
   lua_error(L: number): number;
+  lua_pushcclosure(L: number, fn: number, n: number): void;
+  lua_pushnil(L: number): void;
+  lua_checkstack(L: number, n: number): number;
 }
 
 /** What the emscripten glue keeps in JS: the heap views (renewed when memory grows) and the function table. */

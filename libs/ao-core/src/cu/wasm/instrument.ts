@@ -19,6 +19,11 @@ export interface InstrumentOptions {
   maxCallDepth: number;
   /** Fuel the start function (if any) may use while the module is instantiated. */
   startFuel: number;
+  /**
+   * Functions the module must export, as [name, params, results] in wat text; the process ABI
+   * (`alloc`, `handle`) when absent.
+   */
+  requiredExports?: ReadonlyArray<readonly [name: string, params: string, results: string]>;
 }
 
 export interface InstrumentedModule {
@@ -27,7 +32,14 @@ export interface InstrumentedModule {
   globals: StateGlobal[];
   initialPages: number;
   maxPages: number;
+  /** The exported functions and their types (`(param i32 i32)`, `(result i32)`; empty when none). */
+  functions: Map<string, { params: string; results: string }>;
 }
+
+const PROCESS_EXPORTS = [
+  ['alloc', '(param i32)', '(result i32)'],
+  ['handle', '(param i32 i32 i32 i32)', '(result i32)'],
+] as const;
 
 /** A module that cannot run as a process; the message says why. */
 export class WasmModuleError extends Error {}
@@ -85,7 +97,13 @@ export async function instrumentModule(source: Uint8Array, options: InstrumentOp
   } catch (error) {
     throw new WasmModuleError(`the module cannot be instrumented: ${firstLines(error)}`);
   }
-  return { module: await wasmApi.compile(binary), globals: rewritten.globals, initialPages: rewritten.initialPages, maxPages: rewritten.maxPages };
+  return {
+    module: await wasmApi.compile(binary),
+    globals: rewritten.globals,
+    initialPages: rewritten.initialPages,
+    maxPages: rewritten.maxPages,
+    functions: rewritten.functions,
+  };
 }
 
 function firstLines(error: unknown): string {
@@ -98,6 +116,7 @@ interface Rewritten {
   globals: StateGlobal[];
   initialPages: number;
   maxPages: number;
+  functions: Map<string, { params: string; results: string }>;
 }
 
 function rewrite(text: string, options: InstrumentOptions): Rewritten {
@@ -182,8 +201,12 @@ function rewrite(text: string, options: InstrumentOptions): Rewritten {
   }
 
   if (!memory || exports.get('memory')?.kind !== 'memory') throw new WasmModuleError('the module must define its memory and export it as "memory"');
-  checkExport(exports, funcs, importedFuncs, 'alloc', '(param i32)', '(result i32)');
-  checkExport(exports, funcs, importedFuncs, 'handle', '(param i32 i32 i32 i32)', '(result i32)');
+  for (const [name, params, results] of options.requiredExports ?? PROCESS_EXPORTS) checkExport(exports, funcs, importedFuncs, name, params, results);
+  const functions = new Map<string, { params: string; results: string }>();
+  for (const [name, e] of exports) {
+    const func = e.kind === 'func' ? funcs[e.index - importedFuncs] : undefined;
+    if (func) functions.set(name, { params: func.params, results: func.results });
+  }
 
   out.push(`  (global $${FUEL_EXPORT} (mut i64) (i64.const ${Math.max(0, Math.floor(options.startFuel))}))`);
   out.push(`  (global $${DEPTH_EXPORT} (mut i32) (i32.const 0))`);
@@ -191,7 +214,7 @@ function rewrite(text: string, options: InstrumentOptions): Rewritten {
   out.push(`  (export "${DEPTH_EXPORT}" (global $${DEPTH_EXPORT}))`);
   for (const g of globals) out.push(`  (export "${g.exportName}" (global ${g.exportName.slice(GLOBAL_EXPORT_PREFIX.length)}))`);
   out.push(')');
-  return { text: out.join('\n'), globals, initialPages: memory.initial, maxPages: memory.max };
+  return { text: out.join('\n'), globals, initialPages: memory.initial, maxPages: memory.max, functions };
 }
 
 function checkExport(
