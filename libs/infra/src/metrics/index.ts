@@ -1,0 +1,2 @@
+export * from './pipeline-counters.js';
+export * from './counting-clients.js';
