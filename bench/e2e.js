@@ -54,7 +54,9 @@ export const bench = {
         const probe = new RunProbe(platform);
         await probe.begin();
         const measured = await repeat(runs, async (i) => saturation(platform, watcher, batches[i], SATURATION_CLIENTS), { log });
-        const explained = explain(`e2e saturation, ${workers} worker process${workers > 1 ? 'es' : ''}, ${SATURATION_CLIENTS} clients`, await probe.end(), measured.reduce((n, r) => n + r.completed, 0));
+        const probed = await probe.end();
+        await probe.close();
+        const explained = explain(`e2e saturation, ${workers} worker process${workers > 1 ? 'es' : ''}, ${SATURATION_CLIENTS} clients`, probed, measured.reduce((n, r) => n + r.completed, 0));
         saturated.push({ workers, runs: measured, explained: explained.figures });
         sections.push(explained.markdown);
       }

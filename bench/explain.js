@@ -122,24 +122,30 @@ function markdown(title, result, f, lines, walRows, messages) {
   out.push(`| log entries per SU batch: at ingress / of crank deliveries | ${fmt(f.slotsPerSuBatch.api)} / ${fmt(f.slotsPerSuBatch.workers)} |`);
   for (const [kind, g] of Object.entries(f.groupWrites)) out.push(`| writes per grouped ${kind} statement | ${fmt(g.entriesPerStatement)} |`);
   out.push(`| items per bundle posted; upload backlog at the end | ${fmt(f.uploads.itemsPerBundle, 1)}; ${fmt(f.uploads.backlogAtEnd, 0)} items |`);
-  if (walRows.length) {
-    out.push('', '| WAL by table (heap, each index, TOAST) | records/msg | bytes/msg | of which FPI | record types |', '|---|---|---|---|---|');
-    const byPart = new Map();
-    for (const row of walRows) {
-      const key = `${row.tbl}${row.part && row.part !== 'heap' ? ` · ${row.part}` : ''}`;
-      const e = byPart.get(key) ?? { records: 0, bytes: 0, fpi: 0, types: new Map() };
-      e.records += row.records;
-      e.bytes += row.bytes;
-      e.fpi += row.fpi;
-      e.types.set(`${row.rmgr}/${row.type}`, (e.types.get(`${row.rmgr}/${row.type}`) ?? 0) + row.records);
-      byPart.set(key, e);
-    }
-    for (const [key, e] of [...byPart].sort((x, y) => y[1].bytes - x[1].bytes)) {
-      const types = [...e.types].sort((x, y) => y[1] - x[1]).map(([t, n]) => `${t} ${fmt(n / messages)}`).join(', ');
-      out.push(`| ${key} | ${fmt(e.records / messages)} | ${fmt(e.bytes / messages, 0)} | ${fmt(e.fpi / messages, 0)} | ${types} |`);
-    }
-  }
+  if (walRows.length) out.push('', ...walTable(walRows, messages));
   const top = Object.entries(result.redis.calls).sort((x, y) => y[1] - x[1]).slice(0, 8);
   if (top.length) out.push('', `Redis commands executed per message, most frequent: ${top.map(([c, n]) => `${c} ${fmt(n / messages)}`).join(', ')}.`);
   return out.join('\n');
+}
+
+/** The WAL by table and index (heap, each index, TOAST) per message, largest first, as Markdown lines. */
+export function walTable(walRows, messages) {
+  const out = ['| WAL by table (heap, each index, TOAST) | records/msg | bytes/msg | of which FPI | record types |', '|---|---|---|---|---|'];
+  const byPart = new Map();
+  for (const row of walRows) {
+    const key = `${row.tbl}${row.part && row.part !== 'heap' ? ` · ${row.part}` : ''}`;
+    const e = byPart.get(key) ?? { records: 0, bytes: 0, fpi: 0, types: new Map() };
+    e.records += row.records;
+    e.bytes += row.bytes;
+    e.fpi += row.fpi;
+    e.types.set(`${row.rmgr}/${row.type}`, (e.types.get(`${row.rmgr}/${row.type}`) ?? 0) + row.records);
+    byPart.set(key, e);
+  }
+  for (const [key, e] of [...byPart].sort((x, y) => y[1].bytes - x[1].bytes)) {
+    const types = [...e.types].sort((x, y) => y[1] - x[1]).map(([t, n]) => `${t} ${fmt(n / messages)}`).join(', ');
+    out.push(`| ${key} | ${fmt(e.records / messages)} | ${fmt(e.bytes / messages, 0)} | ${fmt(e.fpi / messages, 0)} | ${types} |`);
+  }
+  const total = (k) => walRows.reduce((n, r) => n + r[k], 0) / messages;
+  out.push(`| **total** | **${fmt(total('records'), 1)}** | **${fmt(total('bytes'), 0)}** | ${fmt(total('fpi'), 0)} | |`);
+  return out;
 }

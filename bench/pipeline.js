@@ -6,7 +6,7 @@
 // BENCH_PIPELINE_SECONDS sets the run's length (60 s; 8 s with --quick). docs/pipeline.md.
 import { mainIfScript, row, sleep, summarize } from './lib.js';
 import { CrankWatcher, SATURATION_CLIENTS, bullmqAnchor, closeWorkload, oneMessage, tokenWorkload } from './e2e-workload.js';
-import { explain } from './explain.js';
+import { explain, walTable } from './explain.js';
 import { startPlatform } from './platform.js';
 import { RunProbe } from './probe.js';
 
@@ -78,6 +78,13 @@ export const bench = {
       const confirmed = await waitOutbox(platform.prisma, (o) => o.pending === 0 && o.uploaded === 0);
       const drain = { posted: posted + afterProbe, confirmed: posted + confirmed + afterProbe };
       log(`drained: all posted ${drain.posted.toFixed(1)} s after the load stopped, all confirmed after ${drain.confirmed.toFixed(1)} s`);
+      // Every item stored during the run has now gone through its whole upload lifecycle (stored,
+      // leased, posted, confirmed): the WAL from the run's start to now counts all of it.
+      const lifecycle = await probe.walSinceBegin().catch((error) => ({ error: error.message }));
+      await probe.close();
+      const lifecycleSection = lifecycle.rows
+        ? [`### pipeline: WAL per message from the start of the run until the upload backlog was confirmed (${drain.confirmed.toFixed(1)} s after the load)`, '', 'Every item stored during the run went through its whole upload lifecycle in this span (stored, leased, posted, confirmed); later messages of the run are not in it (there were none).', '', ...walTable(lifecycle.rows, run.completed)].join('\n')
+        : `WAL over the run and the drain: n/a (${lifecycle.error})`;
 
       log('anchor: raw BullMQ round trips');
       const anchor = await bullmqAnchor(platform.env, { sequential: quick ? 200 : 1_000, total: quick ? 1_000 : 5_000, clients: SATURATION_CLIENTS });
@@ -103,7 +110,7 @@ export const bench = {
         row('pipeline: upload backlog when the load stopped', one(atEnd), 'items'),
         row('pipeline: upload backlog drained (all posted) after the load stopped', one(drain.posted), 's', { note: `all confirmed (mined and indexed) after ${drain.confirmed.toFixed(1)} s` }),
       ];
-      return { rows, sections: [explained.markdown], details: { seconds, run, figures: f, drain, anchor, probe: probed } };
+      return { rows, sections: [explained.markdown, lifecycleSection], details: { seconds, run, figures: f, drain, anchor, probe: probed, lifecycleWal: lifecycle } };
     } finally {
       watcher.stop();
       await platform.stop();

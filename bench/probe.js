@@ -176,9 +176,19 @@ export class RunProbe {
       wal: { serverBytes: Number((await this.db.query('SELECT pg_wal_lsn_diff($1, $2) AS d', [lsn.lsn, this.before.lsn.lsn])).rows[0].d), ...wal },
       uploads,
     };
-    await this.db.end();
     this.redis.disconnect();
     return result;
+  }
+
+  /** WAL by relation from the window's start until now (e.g. once the upload backlog drained: every item's whole lifecycle). */
+  async walSinceBegin() {
+    const { lsn } = (await this.db.query('SELECT pg_current_wal_insert_lsn() AS lsn')).rows[0];
+    return this.walByRelation(this.before.lsn.lsn, lsn);
+  }
+
+  /** Closes the probe's connection (after end, and walSinceBegin if wanted). */
+  async close() {
+    await this.db.end();
   }
 
   /** WAL records and bytes (full-page images apart) written to the bench schema's tables, indexes and TOAST, and the commits of those transactions. */
