@@ -217,9 +217,12 @@ export async function tokenWorkload(platform, log) {
   let k = 0;
   return async function sign(count) {
     const out = [];
-    for (let i = 0; i < count; i += 1, k += 1) {
-      const processId = processIds[k % PROCESSES];
-      const item = await createDataItem({ data: '', target: processId, anchor: randomAnchor(), tags: transferTags(users[(k * 7 + 1) % USERS].address, 1) }, users[k % USERS]);
+    for (let i = 0; i < count; i += 1) {
+      // Taken before the await: concurrent callers (the pipeline bench's clients) get their own turns.
+      const n = k;
+      k += 1;
+      const processId = processIds[n % PROCESSES];
+      const item = await createDataItem({ data: '', target: processId, anchor: randomAnchor(), tags: transferTags(users[(n * 7 + 1) % USERS].address, 1) }, users[n % USERS]);
       out.push({ raw: item.raw, id: item.id, processId });
     }
     return out;
