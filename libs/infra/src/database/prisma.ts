@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { CountingPgClient } from '../metrics/counting-clients.js';
+import { CountingPgClient } from '../metrics/counting-pg-client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 export { Prisma, PrismaClient };

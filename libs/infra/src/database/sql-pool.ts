@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { CountingPgClient } from '../metrics/counting-clients.js';
+import { CountingPgClient } from '../metrics/counting-pg-client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 /**

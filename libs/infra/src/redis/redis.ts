@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { countRedisCommands } from '../metrics/counting-clients.js';
+import { countRedisCommands } from '../metrics/count-redis-commands.js';
 
 /**
  * An ioredis connection. Workers block on Redis and must never give up on a command
