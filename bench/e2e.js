@@ -4,195 +4,17 @@
 // worker and the gateway run as their own processes (`npm run api` / `npm run worker`), as in a
 // deployment; this process only offers load and watches. At fixed offered loads (open loop), and
 // at saturation (closed loop) with one worker process and then two. Anchor: a raw BullMQ job
-// round trip (add → a worker completes it) on the same Redis.
-import { Queue, Worker } from 'bullmq';
-import { createDataItem } from '@ao/core';
-import { tokenBootCode } from '@ao/agents';
-import { createRedis } from '@ao/infra';
-import { Agent } from 'node:http';
-import { aoTags, httpRequest, mainIfScript, newUser, percentile, pool, randomAnchor, repeat, row, sleep, summarize, transferTags, uniqueId } from './lib.js';
+// round trip (add → a worker completes it) on the same Redis. Each saturation configuration's runs
+// are explained (probe.js, explain.js): CPU per message by OS process, statements, WAL, Redis
+// commands, jobs, batching; the sections print under the table.
+import { mainIfScript, repeat, row, summarize } from './lib.js';
+import { CrankWatcher, DRAIN_TIMEOUT_MS, PROCESSES, SATURATION_CLIENTS, USERS, bullmqAnchor, closeWorkload, fixedLoad, saturation, tokenWorkload } from './e2e-workload.js';
+import { explain } from './explain.js';
 import { startPlatform } from './platform.js';
+import { RunProbe } from './probe.js';
 
-const PROCESSES = Number(process.env.BENCH_E2E_PROCESSES ?? 100);
-const USERS = 20;
-const SATURATION_CLIENTS = Number(process.env.BENCH_E2E_CLIENTS ?? 64);
-const DRAIN_TIMEOUT_MS = 90_000;
 /** Saturation rounds that warm up an added worker process before it is measured. */
 const WARM_UP_ROUNDS = 3;
-
-/** Follows messages until their result's outbox is pushed, polling the results table (every 20 ms). */
-class CrankWatcher {
-  constructor(prisma) {
-    this.prisma = prisma;
-    this.waiting = new Map();
-    this.failed = 0;
-    this.timer = setInterval(() => void this.poll(), 20);
-  }
-  /** Resolves with the time the crank was seen done (or failed). */
-  wait(messageId) {
-    return new Promise((resolve) => this.waiting.set(messageId, resolve));
-  }
-  async poll() {
-    if (this.polling || this.waiting.size === 0) return;
-    this.polling = true;
-    try {
-      // One light query (an id array, no ORM query building): this process shares the CPU with the platform it measures.
-      const rows = await this.prisma.$queryRaw`
-        SELECT message_id, crank_status FROM results WHERE message_id = ANY(${[...this.waiting.keys()]}::text[]) AND crank_status IN ('done', 'failed')`;
-      const now = performance.now();
-      for (const r of rows) {
-        if (r.crank_status === 'failed') this.failed += 1;
-        this.waiting.get(r.message_id)?.(now);
-        this.waiting.delete(r.message_id);
-      }
-    } catch {
-      // transient: try again at the next tick
-    } finally {
-      this.polling = false;
-    }
-  }
-  stop() {
-    clearInterval(this.timer);
-  }
-}
-
-// The load generator's requests go on keep-alive sockets through node:http (see httpRequest).
-const agent = new Agent({ keepAlive: true });
-
-/** POSTs a raw item to /mu/; returns the status (0 when the connection failed: counted as refused). */
-async function postMu(url, raw) {
-  try {
-    return (await httpRequest(agent, `${url}/mu/`, { method: 'POST', body: raw })).status;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Waits for GET /cu/result (which itself waits up to RESULT_TIMEOUT_MS per call). A GET is
- * idempotent: a reset connection (a keep-alive socket the loaded server closed) is asked again.
- */
-async function getResult(url, processId, messageId) {
-  for (let failures = 0; ; ) {
-    let res;
-    try {
-      res = await httpRequest(agent, `${url}/cu/result/${messageId}?process-id=${processId}`);
-    } catch (error) {
-      if ((failures += 1) > 5) throw error;
-      await sleep(100 * failures);
-      continue;
-    }
-    const body = JSON.parse(res.text);
-    if (res.status === 200) return body;
-    if (res.status !== 202) throw new Error(`GET /cu/result answered ${res.status}: ${JSON.stringify(body)}`);
-  }
-}
-
-/** One message end to end; resolves with its timings, or with the reason it did not complete. */
-async function oneMessage(platform, watcher, msg) {
-  const sent = performance.now();
-  const status = await postMu(platform.url, msg.raw);
-  if (status !== 202) return { status };
-  const done = watcher.wait(msg.id);
-  const result = await getResult(platform.url, msg.processId, msg.id);
-  if (result.Error !== undefined) throw new Error(`transfer failed: ${result.Error}`);
-  const resultAt = performance.now();
-  const doneAt = await done;
-  return { status, sent, resultMs: resultAt - sent, doneMs: doneAt - sent, doneAt };
-}
-
-/** Waits for all `tasks` or the drain timeout; counts the ones that did not finish. */
-async function settle(tasks) {
-  let timedOut = false;
-  const timer = sleep(DRAIN_TIMEOUT_MS).then(() => (timedOut = true));
-  const settled = await Promise.race([Promise.allSettled(tasks), timer.then(() => null)]);
-  if (!settled) return { outcomes: [], timedOut };
-  const crashed = settled.find((s) => s.status === 'rejected');
-  if (crashed) throw crashed.reason;
-  return { outcomes: settled.map((s) => s.value), timedOut };
-}
-
-function figures(outcomes, started) {
-  const ok = outcomes.filter((o) => o.status === 202);
-  if (ok.length === 0) return { completed: 0, refused: outcomes.length, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
-  const last = Math.max(...ok.map((o) => o.doneAt));
-  return {
-    completed: ok.length,
-    refused: outcomes.length - ok.length,
-    rate: ok.length / ((last - started) / 1000),
-    p50: percentile(ok.map((o) => o.doneMs), 50),
-    p99: percentile(ok.map((o) => o.doneMs), 99),
-    resultP50: percentile(ok.map((o) => o.resultMs), 50),
-    resultP99: percentile(ok.map((o) => o.resultMs), 99),
-  };
-}
-
-/** Open loop: message i is sent at started + i / rate, whatever happened to the earlier ones. */
-async function fixedLoad(platform, watcher, msgs, rate) {
-  const started = performance.now();
-  const tasks = [];
-  for (let i = 0; i < msgs.length; i += 1) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await sleep(wait);
-    tasks.push(oneMessage(platform, watcher, msgs[i]));
-  }
-  const { outcomes, timedOut } = await settle(tasks);
-  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
-  return figures(outcomes, started);
-}
-
-/** Closed loop: `clients` clients, each sending its next message once the previous one is done. */
-async function saturation(platform, watcher, msgs, clients) {
-  const started = performance.now();
-  let next = 0;
-  const outcomes = [];
-  const tasks = Array.from({ length: clients }, async () => {
-    while (next < msgs.length) outcomes.push(await oneMessage(platform, watcher, msgs[next++]));
-  });
-  const { timedOut } = await settle(tasks);
-  if (timedOut) return { completed: 0, timedOut: true, rate: NaN, p50: NaN, p99: NaN, resultP50: NaN, resultP99: NaN };
-  return figures(outcomes, started);
-}
-
-/** Raw BullMQ on the same Redis: a no-op job's round trip, one at a time and from `clients` clients. */
-async function bullmqAnchor(env, { sequential, total, clients }) {
-  const name = `bench-raw-${uniqueId()}`;
-  const producer = createRedis(env.REDIS_URL, 'producer');
-  const queue = new Queue(name, { connection: producer, prefix: env.REDIS_PREFIX });
-  const waiting = new Map();
-  const worker = new Worker(name, async () => 'ok', { connection: createRedis(env.REDIS_URL, 'worker'), prefix: env.REDIS_PREFIX, concurrency: env.WORKER_CONCURRENCY });
-  worker.on('completed', (job) => {
-    waiting.get(job.id)?.(performance.now());
-    waiting.delete(job.id);
-  });
-  await worker.waitUntilReady();
-  let n = 0;
-  const roundTrip = async () => {
-    const id = `j${(n += 1)}`;
-    const done = new Promise((resolve) => waiting.set(id, resolve));
-    const t0 = performance.now();
-    await queue.add('noop', { n }, { jobId: id, removeOnComplete: true });
-    return (await done) - t0;
-  };
-  try {
-    for (let i = 0; i < 100; i += 1) await roundTrip(); // warm-up
-    const latencies = [];
-    for (let i = 0; i < sequential; i += 1) latencies.push(await roundTrip());
-    let left = total;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: clients }, async () => {
-      while (left-- > 0) await roundTrip();
-    }));
-    const rate = total / ((performance.now() - started) / 1000);
-    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate };
-  } finally {
-    await worker.close();
-    await queue.obliterate({ force: true }).catch(() => undefined);
-    await queue.close();
-    producer.disconnect();
-  }
-}
 
 export const bench = {
   name: 'e2e',
@@ -204,40 +26,7 @@ export const bench = {
     const platform = await startPlatform(log, { workers: 1 });
     const watcher = new CrankWatcher(platform.prisma);
     try {
-      const info = await (await fetch(`${platform.url}/info`)).json();
-      const su = info.scheduler.address;
-      const moduleId = info.modules['lua-5.4-aos'];
-      const users = await Promise.all(Array.from({ length: USERS }, newUser));
-      const balances = Object.fromEntries(users.map((u) => [u.address, '1000000000000000']));
-      log(`spawning ${PROCESSES} token processes`);
-      const processIds = new Array(PROCESSES);
-      await pool(PROCESSES, 10, async (i) => {
-        const p = await createDataItem(
-          {
-            data: tokenBootCode({ name: `E2E ${i}`, ticker: 'E2E', balances }),
-            anchor: randomAnchor(),
-            tags: [...aoTags('Process'), { name: 'Module', value: moduleId }, { name: 'Scheduler', value: su }, { name: 'On-Boot', value: 'Data' }],
-          },
-          users[0],
-        );
-        if ((await postMu(platform.url, p.raw)) !== 202) throw new Error('spawn refused');
-        const boot = await getResult(platform.url, p.id, p.id);
-        if (boot.Error !== undefined) throw new Error(`boot failed: ${boot.Error}`);
-        processIds[i] = p.id;
-      });
-      let k = 0;
-      const sign = async (count) => {
-        const out = [];
-        for (let i = 0; i < count; i += 1, k += 1) {
-          const processId = processIds[k % PROCESSES];
-          const item = await createDataItem(
-            { data: '', target: processId, anchor: randomAnchor(), tags: transferTags(users[(k * 7 + 1) % USERS].address, 1) },
-            users[k % USERS],
-          );
-          out.push({ raw: item.raw, id: item.id, processId });
-        }
-        return out;
-      };
+      const sign = await tokenWorkload(platform, log);
 
       log('warm-up');
       await fixedLoad(platform, watcher, await sign(40), 20);
@@ -247,6 +36,7 @@ export const bench = {
         fixed.push({ rate, runs: await repeat(runs, async () => fixedLoad(platform, watcher, await sign(Math.round(rate * seconds)), rate), { log }) });
       }
       const saturated = [];
+      const sections = [];
       for (const workers of [1, 2]) {
         if (platform.workers < workers) {
           while (platform.workers < workers) await platform.addWorker();
@@ -258,7 +48,17 @@ export const bench = {
           for (let i = 0; i < WARM_UP_ROUNDS; i += 1) await saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS);
         }
         log(`saturation, ${workers} worker process(es): ${runs} runs of ${saturationCount} messages from ${SATURATION_CLIENTS} clients`);
-        saturated.push({ workers, runs: await repeat(runs, async () => saturation(platform, watcher, await sign(saturationCount), SATURATION_CLIENTS), { log }) });
+        // Signed beforehand: the probe's window holds the runs alone.
+        const batches = [];
+        for (let i = 0; i < runs; i += 1) batches.push(await sign(saturationCount));
+        const probe = new RunProbe(platform);
+        await probe.begin();
+        const measured = await repeat(runs, async (i) => saturation(platform, watcher, batches[i], SATURATION_CLIENTS), { log });
+        const probed = await probe.end();
+        await probe.close();
+        const explained = explain(`e2e saturation, ${workers} worker process${workers > 1 ? 'es' : ''}, ${SATURATION_CLIENTS} clients`, probed, measured.reduce((n, r) => n + r.completed, 0));
+        saturated.push({ workers, runs: measured, explained: explained.figures });
+        sections.push(explained.markdown);
       }
 
       // Where the gateway uploads stand once the load is over: the e2e figures count a message done
@@ -310,12 +110,13 @@ export const bench = {
       );
       return {
         rows,
+        sections,
         details: { runs, rates, seconds, saturationCount, fixed, saturated, uploads, bullmq: anchors, failedJobs: Array.isArray(failedJobs) ? failedJobs.length : failedJobs, crankFailures: watcher.failed },
       };
     } finally {
       watcher.stop();
       await platform.stop();
-      agent.destroy();
+      closeWorkload();
     }
   },
 };

@@ -137,7 +137,7 @@ export function freePort() {
  * A throwaway, migrated Postgres schema `bench_<id>` in the bench database (never `ao`/`ao_test`),
  * and a Redis prefix `bench-<id>`; `cleanup` drops the schema and deletes the prefix's keys.
  */
-export async function benchStorage() {
+export async function benchStorage({ redisUrl = BENCH_REDIS_URL } = {}) {
   const { defaultMigrationsDir, deleteRedisPrefix, dropSchema, migrate } = await import('@ao/infra');
   const id = uniqueId();
   const databaseUrl = `${BENCH_DATABASE_URL}?schema=bench_${id}`;
@@ -146,11 +146,11 @@ export async function benchStorage() {
   return {
     id,
     databaseUrl,
-    redisUrl: BENCH_REDIS_URL,
+    redisUrl,
     redisPrefix,
     async cleanup() {
       await dropSchema(databaseUrl).catch((e) => process.stderr.write(`drop schema bench_${id}: ${e.message}\n`));
-      await deleteRedisPrefix(BENCH_REDIS_URL, redisPrefix).catch((e) => process.stderr.write(`redis cleanup ${redisPrefix}: ${e.message}\n`));
+      await deleteRedisPrefix(redisUrl, redisPrefix).catch((e) => process.stderr.write(`redis cleanup ${redisPrefix}: ${e.message}\n`));
     },
   };
 }
@@ -220,6 +220,7 @@ export async function mainIfScript(meta, bench) {
     process.stdout.write(`${markdownTable(result.rows)}\n`);
     const n = notes(result.rows);
     if (n.length) process.stdout.write(`\n${n.join('\n')}\n`);
+    for (const section of result.sections ?? []) process.stdout.write(`\n${section}\n`);
   }
   // Libraries may leave handles open (pools, timers): a benchmark is done when it returns.
   process.exit(0);
@@ -236,4 +237,49 @@ export async function mainIfScript(meta, bench) {
 export async function startGatewayProcess(dataDir, { mineIntervalMs = 500 } = {}) {
   const { startGatewayProcess: start } = await import('@ao/infra');
   return start({ port: await freePort(), dataDir, mineIntervalMs });
+}
+
+/**
+ * A Redis server of the benchmark's own (`redis-server` on a free loopback port, nothing persisted,
+ * as the shared one is configured), so that its CPU time and command counts are the platform's
+ * alone; undefined when BENCH_REDIS_URL is set or redis-server is not installed (then the shared
+ * server is used, and the figures read from it include other clients').
+ */
+export async function startPrivateRedis() {
+  if (process.env.BENCH_REDIS_URL) return undefined;
+  const { spawn, spawnSync } = await import('node:child_process');
+  if (spawnSync('redis-server', ['--version']).status !== 0) return undefined;
+  const port = await freePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--protected-mode', 'no'], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    if (await isListening(port)) break;
+    if (i > 100 || child.exitCode !== null) throw new Error('the private redis-server did not start');
+    await sleep(50);
+  }
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function isListening(port) {
+  return new Promise((resolve) => {
+    import('node:net').then(({ createConnection }) => {
+      const socket = createConnection({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  });
 }

@@ -1,11 +1,13 @@
 // The platform as a deployment runs it, for benchmarks that measure it from outside: a gateway
-// process (arlocal), wallets, a migrated schema, the API process and worker processes (`npm run
-// api` / `npm run worker` entries), started and stopped by the benchmark.
+// process (arlocal), a Redis server of its own when redis-server is installed, wallets, a migrated
+// schema, the API process and worker processes (`npm run api` / `npm run worker` entries), started
+// and stopped by the benchmark. Every process's pid is known, and each app's Postgres connections
+// carry an application_name of their own, so a probe (probe.js) can say where a run's CPU went.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArweaveGateway, createPrismaClient, loadOrCreateWallet, parseEnv, walletAddress } from '@ao/infra';
-import { benchStorage, freePort, sleep, startGatewayProcess, tempDir, uniqueId } from './lib.js';
+import { benchStorage, freePort, sleep, startGatewayProcess, startPrivateRedis, tempDir, uniqueId } from './lib.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -27,6 +29,7 @@ function startApp(name, script, vars, ready) {
   ]);
   return started.then(() => ({
     name,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -49,7 +52,8 @@ async function until(check, ms, what) {
 
 /** The platform: a gateway process, wallets, a migrated schema, the API process, `workers` worker processes (more with addWorker). */
 export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
-  const storage = await benchStorage();
+  const redis = await startPrivateRedis();
+  const storage = await benchStorage(redis ? { redisUrl: redis.url } : {});
   const tmp = await tempDir('e2e');
   const gateway = await startGatewayProcess(join(tmp.dir, 'arlocal'));
   const upload = await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
@@ -57,10 +61,13 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
   await new ArweaveGateway(gateway.url).mint(walletAddress(upload.jwk), String(10n ** 18n));
   const port = await freePort();
   const adminToken = uniqueId() + uniqueId();
+  // Each app's connections are named, so the probe finds their Postgres backends (and nobody else's).
+  const appName = `ao-bench-${storage.id}`;
+  const databaseUrl = (app) => `${storage.databaseUrl}&application_name=${appName}-${app}`;
   const vars = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    DATABASE_URL: storage.databaseUrl,
+    DATABASE_URL: databaseUrl('api'),
     REDIS_URL: storage.redisUrl,
     REDIS_PREFIX: storage.redisPrefix,
     ARWEAVE_URL: gateway.url,
@@ -72,21 +79,37 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
     EMBEDDED_SERVICES: 'never',
     RESULT_TIMEOUT_MS: '30000',
     ADMIN_TOKEN: adminToken,
+    // Workers beat every second, and their pipeline counters (in /metrics) come with the beats.
+    HEARTBEAT_TIMEOUT_S: '3',
   };
   const env = parseEnv(vars);
   const url = `http://127.0.0.1:${port}`;
   const api = await startApp('api', 'apps/api/dist/main.js', vars, () => until(async () => (await fetch(`${url}/info`)).ok, 60_000, 'the API'));
   const workers = [];
-  const prisma = createPrismaClient(env.DATABASE_URL, 4);
+  const prisma = createPrismaClient(databaseUrl('bench'), 4);
   const platform = {
     env,
     url,
     adminToken,
     prisma,
+    /** What a probe needs to find the platform's processes: OS pids, the Postgres application_name prefix and schema, the Redis server. */
+    processes: {
+      get api() {
+        return api.pid;
+      },
+      get workers() {
+        return workers.map((w) => w.pid);
+      },
+      gateway: gateway.pid,
+      redis: redis ? { pid: redis.pid, private: true } : { private: false },
+      applicationName: appName,
+      schema: `bench_${storage.id}`,
+    },
     /** Starts one more worker process (all stages) and waits for its heartbeat. */
     async addWorker() {
       const before = await liveWorkers(url);
-      workers.push(await startApp(`worker ${workers.length + 1}`, 'apps/worker/dist/main.js', vars, () => until(async () => (await liveWorkers(url)) > before, 60_000, 'a worker heartbeat')));
+      const name = `worker-${workers.length + 1}`;
+      workers.push(await startApp(name, 'apps/worker/dist/main.js', { ...vars, DATABASE_URL: databaseUrl(name) }, () => until(async () => (await liveWorkers(url)) > before, 60_000, 'a worker heartbeat')));
       return workers.length;
     },
     get workers() {
@@ -98,11 +121,12 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
       await prisma.$disconnect();
       await gateway.stop().catch(() => undefined);
       await storage.cleanup();
+      await redis?.stop().catch(() => undefined);
       await tmp.cleanup();
     },
   };
   while (platform.workers < workerCount) await platform.addWorker();
-  log(`platform up: api :${port}, gateway ${gateway.url}, schema bench_${storage.id}, ${workerCount} worker process(es) (${env.CU_THREADS} evaluation threads, concurrency ${env.WORKER_CONCURRENCY})`);
+  log(`platform up: api :${port}, gateway ${gateway.url}, schema bench_${storage.id}, ${redis ? 'a private' : 'the shared'} Redis at ${storage.redisUrl}, ${workerCount} worker process(es) (${env.CU_THREADS} evaluation threads, concurrency ${env.WORKER_CONCURRENCY})`);
   return platform;
 }
 

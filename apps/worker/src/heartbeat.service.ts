@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ENV, HEARTBEATS, type Env, type Heartbeats } from '@ao/infra';
+import { ENV, HEARTBEATS, pipelineCounters, type Env, type Heartbeats } from '@ao/infra';
 
-/** Tells /health this worker is alive, and which stages it runs, every few seconds. */
+/**
+ * Tells /health this worker is alive, and which stages it runs, every few seconds; each beat also
+ * carries the worker's pipeline counters, which the API's /metrics shows per worker.
+ */
 @Injectable()
 export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -17,7 +20,7 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
   onApplicationBootstrap(): void {
     const beat = () =>
       this.heartbeats
-        .beat('worker', this.instance, { queues: this.env.WORKER_QUEUES, pid: process.pid })
+        .beat('worker', this.instance, { queues: this.env.WORKER_QUEUES, pid: process.pid, pipeline: pipelineCounters.snapshot() })
         .catch((error: Error) => this.logger.warn(`heartbeat failed: ${error.message}`));
     void beat();
     this.timer = setInterval(beat, Math.max(1_000, (this.env.HEARTBEAT_TIMEOUT_S * 1000) / 3));

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Worker, type Job } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, type Env, type QueueStage } from '@ao/infra';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, pipelineCounters, type Env, type QueueStage } from '@ao/infra';
 
 /** What a stage's processor does with one job; permanent failures throw bullmq's UnrecoverableError. */
 export interface StageProcessor {
@@ -12,6 +12,23 @@ export interface StageProcessor {
 }
 
 export const STAGE_PROCESSORS = Symbol('STAGE_PROCESSORS');
+
+type Outcome = 'completed' | 'delayed' | 'failed';
+const JOB_LABELS = new Map<QueueStage, Record<Outcome, { queue: string; outcome: Outcome }>>();
+
+/** Counts a job by its stage and outcome in the pipeline counters (jobs_total), once it settled. */
+async function counted<T>(stage: QueueStage, run: Promise<T>): Promise<T> {
+  let labels = JOB_LABELS.get(stage);
+  if (!labels) JOB_LABELS.set(stage, (labels = { completed: { queue: stage, outcome: 'completed' }, delayed: { queue: stage, outcome: 'delayed' }, failed: { queue: stage, outcome: 'failed' } }));
+  try {
+    const value = await run;
+    pipelineCounters.add('jobs_total', 1, labels.completed);
+    return value;
+  } catch (error) {
+    pipelineCounters.add('jobs_total', 1, error instanceof DelayedError ? labels.delayed : labels.failed);
+    throw error;
+  }
+}
 
 /**
  * Starts one BullMQ worker per stage listed in WORKER_QUEUES, and refuses to start when a listed
@@ -36,7 +53,7 @@ export class ProcessorRegistry implements OnApplicationBootstrap, OnApplicationS
     }
     for (const stage of stages) {
       const processor = byStage.get(stage)!;
-      const worker = new Worker(QUEUE_NAMES[stage], (job, token) => processor.process(job, token), {
+      const worker = new Worker(QUEUE_NAMES[stage], (job, token) => counted(stage, processor.process(job, token)), {
         connection: createRedis(this.env.REDIS_URL, 'worker'),
         prefix: this.env.REDIS_PREFIX,
         concurrency: processor.concurrency ?? this.env.WORKER_CONCURRENCY,

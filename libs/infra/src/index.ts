@@ -11,3 +11,4 @@ export * from './cu/index.js';
 export * from './mu/index.js';
 export * from './cron/index.js';
 export * from './verify/index.js';
+export * from './metrics/index.js';

@@ -36,7 +36,7 @@ import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.toke
         // dry-run stuck in one C call is cut by the wall-clock backstop instead of hanging the API.
         const cuEnv = { ...env, CU_MAX_LIVE: Math.min(env.CU_MAX_LIVE, 16) };
         return env.API_CU_THREADS > 0
-          ? new EvaluationPool(cuEnv, env.API_CU_THREADS, env.CU_WALL_TIMEOUT_MS, { saveCheckpoints: false })
+          ? new EvaluationPool(cuEnv, env.API_CU_THREADS, env.CU_WALL_TIMEOUT_MS, { saveCheckpoints: false, name: 'read-only-cu' })
           : createComputeUnit(cuEnv, prisma, log, gateway, wallets, { saveCheckpoints: false });
       },
     },

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PIPELINE, PRISMA, type PipelineQueues, type PrismaClient } from '@ao/infra';
+import { HEARTBEATS, PIPELINE, PRISMA, pipelineCounters, renderPipelineCounters, type Heartbeats, type LabelledSnapshot, type PipelineQueues, type PipelineSnapshot, type PrismaClient } from '@ao/infra';
 
 type Sample = { name: string; help: string; type: 'gauge' | 'counter'; values: { labels?: Record<string, string>; value: number }[] };
 
@@ -8,13 +8,16 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prio
 /**
  * Platform figures in the Prometheus text format: the upload outbox by status, how far evaluation
  * and relaying are behind, and each pipeline queue's jobs by state. Read from Postgres and Redis at
- * scrape time, so every API replica answers the same.
+ * scrape time, so every API replica answers the same. Then the pipeline counters (statements, Redis
+ * commands, jobs, passes, cranks, SU batches) of this API process and of every live worker, as its
+ * last heartbeat brought them (docs/pipeline.md).
  */
 @Injectable()
 export class MetricsService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PIPELINE) private readonly pipeline: PipelineQueues,
+    @Inject(HEARTBEATS) private readonly heartbeats: Heartbeats,
   ) {}
 
   async render(): Promise<string> {
@@ -78,7 +81,16 @@ export class MetricsService {
         values: [{ value: checkpoints.reduce((sum, r) => sum + Number(r.bytes ?? 0), 0) }],
       },
     ];
-    return samples.map(format).join('');
+    return samples.map(format).join('') + renderPipelineCounters(await this.pipelineProcesses());
+  }
+
+  private async pipelineProcesses(): Promise<LabelledSnapshot[]> {
+    const own: LabelledSnapshot = { labels: { role: 'api', instance: `api-${process.pid}`, pid: String(process.pid) }, snapshot: pipelineCounters.snapshot(), at: Date.now() };
+    const workers = (await this.heartbeats.list('worker').catch(() => [])).flatMap((beat) => {
+      const snapshot = beat.pipeline as PipelineSnapshot | undefined;
+      return snapshot ? [{ labels: { role: 'worker', instance: beat.instance, pid: String(beat.pid) }, snapshot, at: beat.at }] : [];
+    });
+    return [own, ...workers];
   }
 }
 

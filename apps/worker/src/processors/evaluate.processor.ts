@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isAoError, type EvaluationReport, type Messenger } from '@ao/core';
 import type { Redis } from 'ioredis';
-import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, evaluationKickKey, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import { ENV, PIPELINE, REDIS, announceEvaluated, evaluateJobSchema, evaluationKickKey, pipelineCounters, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS } from '../worker.tokens.js';
 import { crankAllPending } from './push.processor.js';
@@ -75,7 +75,9 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
    * relay are relayed (see the class comment). Returns the count.
    */
   private async handOff(report: EvaluationReport): Promise<number> {
+    pipelineCounters.add('evaluate_passes_total');
     if (report.evaluated === 0) return 0;
+    pipelineCounters.add('evaluated_messages_total', report.evaluated);
     const { processId } = report;
     // A hint only: a lost announcement delays a reader until its next database check.
     const announced = announceEvaluated(this.redis, this.env.REDIS_PREFIX, processId, report.to).catch(() => undefined);

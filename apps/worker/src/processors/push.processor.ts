@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError, type Job } from 'bullmq';
 import { isAoError, type Messenger } from '@ao/core';
-import { pushJobSchema } from '@ao/infra';
+import { pipelineCounters, pushJobSchema } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 import { MESSENGER } from '../worker.tokens.js';
 
@@ -14,6 +14,11 @@ export async function crankAllPending(messenger: Messenger, processId: string): 
   for (;;) {
     const reports = await messenger.crankPending(processId, CRANK_BATCH);
     cranked += reports.length;
+    if (reports.length > 0) {
+      pipelineCounters.add('crank_rounds_total');
+      pipelineCounters.add('cranked_results_total', reports.length);
+      pipelineCounters.add('pushed_total', reports.reduce((n, r) => n + r.pushed, 0));
+    }
     if (reports.length < CRANK_BATCH) return cranked;
   }
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AoError, type AoErrorCode, type AoErrorKind, type AoMessage, type EvalResult, type EvaluationReport } from '@ao/core';
 import type { Env } from '../env/env.schema.js';
+import { addCounters, pipelineCounters, type CounterSnapshot } from '../metrics/pipeline-counters.js';
 
 /** A dry-run message as the Compute Unit takes it (it adds `Read-Only` itself). */
 export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
@@ -54,10 +55,17 @@ interface Slot {
   calls: Map<number, Call>;
   /** When the thread last showed life (any message; it sends one every HEARTBEAT_MS while idle or awaiting). */
   seen: number;
+  /** The thread's pipeline counters as it last sent them (with every COUNTERS_EVERY-th heartbeat). */
+  counters: CounterSnapshot;
 }
+
+/** A thread's messages besides call replies: its first (with its OS thread id) and its heartbeats (now and then with its counters). */
+export type ThreadSignal = { ready: true; tid?: number } | { alive: true; counters?: CounterSnapshot };
 
 /** How often a thread says it is alive; a thread stuck in one synchronous call cannot. */
 export const HEARTBEAT_MS = 200;
+/** A thread sends its pipeline counters with every this many heartbeats (once a second). */
+export const COUNTERS_EVERY = 5;
 
 const LABEL: Record<ThreadCall['type'], string> = { evaluate: 'evaluating', 'dry-run': 'serving a dry-run of', 'state-hash': 'hashing the state of' };
 
@@ -85,14 +93,24 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
   private readonly data: ThreadData;
+  private readonly name: string;
+  /** Counters of threads that were replaced, so the pool's totals never go back. */
+  private readonly retired: CounterSnapshot = {};
+  private readonly stopCounting: () => void;
 
+  /** `name` labels the threads in the pipeline counters (`<name>-<index>`). */
   constructor(
     env: Env,
     private readonly size: number,
     private readonly timeoutMs: number,
-    options: { saveCheckpoints?: boolean } = {},
+    options: { saveCheckpoints?: boolean; name?: string } = {},
   ) {
     this.data = { env, saveCheckpoints: options.saveCheckpoints ?? true };
+    this.name = options.name ?? 'evaluation';
+    this.stopCounting = pipelineCounters.addSource(() => ({
+      counters: this.slots.reduce((sum, slot) => addCounters(sum, slot.counters), { ...this.retired }),
+      threads: {},
+    }));
     for (let i = 0; i < size; i += 1) this.slots.push(this.spawn(i));
     this.watchdog = setInterval(() => this.check(), Math.min(1_000, Math.max(50, timeoutMs / 4)));
     this.watchdog.unref();
@@ -114,6 +132,7 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   async close(graceMs = Math.min(this.timeoutMs, 10_000)): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
+    this.stopCounting();
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && this.slots.some((slot) => slot.calls.size > 0)) await new Promise((r) => setTimeout(r, 20));
     for (const slot of this.slots) {
@@ -151,14 +170,20 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     const worker = new Worker(threadScript(), { workerData: this.data });
     const calls = new Map<number, Call>();
     const ready = new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
+      worker.once('message', (signal: ThreadSignal) => {
+        if ('tid' in signal) pipelineCounters.noteThread(`${this.name}-${index}`, signal.tid);
+        resolve();
+      });
       worker.once('error', reject);
     });
     ready.catch(() => undefined);
-    const slot: Slot = { worker, ready, calls, seen: Date.now() };
-    worker.on('message', (reply: ThreadReply | { alive: true } | { ready: true }) => {
+    const slot: Slot = { worker, ready, calls, seen: Date.now(), counters: {} };
+    worker.on('message', (reply: ThreadReply | ThreadSignal) => {
       slot.seen = Date.now();
-      if (!('id' in reply)) return;
+      if (!('id' in reply)) {
+        if ('counters' in reply && reply.counters) slot.counters = reply.counters;
+        return;
+      }
       const call = calls.get(reply.id);
       if (!call) return;
       calls.delete(reply.id);
@@ -167,6 +192,8 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     });
     worker.on('error', (error) => this.failAll(calls, `evaluation thread crashed: ${error.message}`));
     worker.on('exit', () => {
+      addCounters(this.retired, slot.counters);
+      slot.counters = {};
       this.failAll(calls, 'evaluation thread exited');
       // A thread that died on its own (not recycled, not closed) is replaced.
       if (!this.closed && this.slots[index]?.worker === worker) this.slots[index] = this.spawn(index);

@@ -7,8 +7,9 @@ import { createSqlPool, sqlOn } from '../database/sql-pool.js';
 import { gatewayUrl } from '../env/env.js';
 import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
 import { loadWallets } from '../wallets/wallets.js';
+import { currentThreadId, pipelineCounters } from '../metrics/pipeline-counters.js';
 import { createComputeUnit } from './compute-unit.factory.js';
-import { HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type ThreadRequest } from './evaluation-pool.js';
+import { COUNTERS_EVERY, HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type ThreadRequest, type ThreadSignal } from './evaluation-pool.js';
 
 /**
  * One evaluation thread of the EvaluationPool: a Compute Unit of its own (own Postgres connection,
@@ -36,7 +37,11 @@ function run(call: ThreadCall): Promise<unknown> {
   }
 }
 
-const heartbeat = setInterval(() => parentPort!.postMessage({ alive: true }), HEARTBEAT_MS);
+let beats = 0;
+const heartbeat = setInterval(() => {
+  beats += 1;
+  parentPort!.postMessage((beats % COUNTERS_EVERY === 0 ? { alive: true, counters: pipelineCounters.snapshot().counters } : { alive: true }) satisfies ThreadSignal);
+}, HEARTBEAT_MS);
 
 parentPort!.on('message', (request: ThreadRequest) => {
   if (request.type === 'close') {
@@ -61,4 +66,4 @@ parentPort!.on('message', (request: ThreadRequest) => {
       } satisfies ThreadReply),
   );
 });
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, tid: currentThreadId() } satisfies ThreadSignal);

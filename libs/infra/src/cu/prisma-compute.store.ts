@@ -42,7 +42,7 @@ export class PrismaComputeStore implements ComputeStore {
     return this.commits.submit({ processId, results, stateHash });
   }
 
-  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group));
+  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group), { kind: 'cu-commit' });
 
   /** One statement (atomic on its own): every commit's results, and each process's head moved past them. */
   private async commitMany(commits: PendingCommit[]): Promise<void> {

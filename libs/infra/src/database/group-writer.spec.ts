@@ -32,7 +32,7 @@ describe('GroupWriter', () => {
 
   it('bounds a group at its maximum', async () => {
     const w = gatedWriter();
-    const writer = new GroupWriter(w.write, 2);
+    const writer = new GroupWriter(w.write, { max: 2 });
     const all = [1, 2, 3, 4, 5].map((n) => writer.submit(n));
     for (let i = 0; i < 3; i += 1) await w.openNext();
     await Promise.all(all);

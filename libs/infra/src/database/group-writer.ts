@@ -1,3 +1,5 @@
+import { pipelineCounters } from '../metrics/pipeline-counters.js';
+
 /** A write waiting for its group. */
 interface Waiting<T> {
   entry: T;
@@ -16,11 +18,17 @@ interface Waiting<T> {
 export class GroupWriter<T> {
   private readonly waiting: Waiting<T>[] = [];
   private flushing = false;
+  private readonly max: number;
+  private readonly labels?: { kind: string };
 
+  /** `max`: writes per statement; `kind`: names the statements in the pipeline counters (group_writes_total). */
   constructor(
     private readonly write: (entries: T[]) => Promise<void>,
-    private readonly max = 64,
-  ) {}
+    options: { max?: number; kind?: string } = {},
+  ) {
+    this.max = options.max ?? 64;
+    if (options.kind) this.labels = { kind: options.kind };
+  }
 
   /** Resolves once `entry` is written (alone or in a group). */
   submit(entry: T): Promise<void> {
@@ -34,6 +42,10 @@ export class GroupWriter<T> {
     this.flushing = true;
     while (this.waiting.length > 0) {
       const group = this.waiting.splice(0, this.max);
+      if (this.labels) {
+        pipelineCounters.add('group_writes_total', 1, this.labels);
+        pipelineCounters.add('group_write_entries_total', group.length, this.labels);
+      }
       try {
         await this.write(group.map((w) => w.entry));
         for (const w of group) w.resolve();

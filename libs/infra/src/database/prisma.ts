@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { CountingPgClient } from '../metrics/counting-pg-client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 export { Prisma, PrismaClient };
@@ -36,6 +37,7 @@ export function createPrismaClient(databaseUrl: string, poolSize = 10): PrismaCl
       connectionString: target.connectionString,
       max: poolSize,
       options: `-c search_path="${target.schema}"`,
+      Client: CountingPgClient,
     },
     { schema: target.schema, statementNameGenerator: preparedStatementName },
   );

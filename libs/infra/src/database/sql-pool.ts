@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { CountingPgClient } from '../metrics/counting-pg-client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 /**
@@ -48,7 +49,7 @@ export function sqlOn(client: pg.Pool | pg.PoolClient): Sql {
  */
 export function createSqlPool(databaseUrl: string, max = 10): pg.Pool {
   const target = parseDatabaseUrl(databaseUrl);
-  const pool = new pg.Pool({ connectionString: target.connectionString, max, options: `-c search_path="${target.schema}"`, pipeline: true } as pg.PoolConfig);
+  const pool = new pg.Pool({ connectionString: target.connectionString, max, options: `-c search_path="${target.schema}"`, pipeline: true, Client: CountingPgClient } as pg.PoolConfig);
   pool.on('error', () => undefined);
   return pool;
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useNativeEd25519 } from './arlocal.js';
 
@@ -55,6 +56,68 @@ describe('startArlocal', () => {
       expect([header[18], header[19]]).toEqual([2, 2]);
     } finally {
       await gateway.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
+  it("indexes a mined bundle's items and their tags in one SQLite transaction, a few multi-row inserts, not a statement per row", async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { default: Arweave } = await import('arweave');
+    const { Ed25519ItemSigner, createDataItem } = await import('@ao/core');
+    const { ArweaveGateway } = await import('../arweave/gateway.js');
+    const { default: loaded } = (await import('arlocal')) as { default: unknown };
+    type Knex = { on(event: 'query', listener: (q: { sql: string }) => void): void };
+    const Ctor = ((loaded as { default?: unknown }).default ?? loaded) as new (port: number, showLogs: boolean, dbPath: string, persist: boolean) => {
+      start(): Promise<void>;
+      stop(): Promise<void>;
+      connection: Knex;
+    };
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'arlocal-bundle-'));
+    const arlocal = new Ctor(port, false, dir, false);
+    await arlocal.start();
+    try {
+      const jwk = await Arweave.init({}).wallets.generate();
+      const gateway = new ArweaveGateway(`http://127.0.0.1:${port}`, jwk);
+      await gateway.mint(await gateway.uploadAddress(), String(10n ** 18n));
+      const signer = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+      const items = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          createDataItem({ data: `item ${i}`, tags: Array.from({ length: 10 }, (__, t) => ({ name: `Tag-${t}`, value: `value ${i}.${t}` })) }, signer),
+        ),
+      );
+      const statements: string[] = [];
+      arlocal.connection.on('query', (q) => statements.push(q.sql));
+      await gateway.postBundle(items.map((item) => item.raw));
+      // POST /tx stores the bundle's own transaction row (and its chunk); its items wait for the mine.
+      expect(statements.filter((sql) => /^insert into `transactions`/i.test(sql))).toHaveLength(1);
+      expect((await gateway.existingIds(items.map((item) => item.id))).size).toBe(0);
+      statements.length = 0;
+      await gateway.mine();
+
+      // 20 items and 200 tags: one statement per row would be 220 inserts, each its own transaction.
+      const inserts = statements.filter((sql) => /^insert into `(transactions|tags)`/i.test(sql));
+      expect(inserts.map((sql) => /^insert into `(\w+)`/i.exec(sql)![1])).toEqual(['transactions', 'tags']);
+      expect(statements.filter((sql) => /^begin/i.test(sql))).toHaveLength(1);
+      // Every item is found, with its tags in order.
+      expect((await gateway.existingIds(items.map((item) => item.id))).size).toBe(20);
+      const found = await gateway.graphql<{ transactions: { edges: { node: { tags: { name: string; value: string }[] } }[] } }>(
+        'query($ids: [ID!]) { transactions(ids: $ids) { edges { node { tags { name value } } } } }',
+        { ids: [items[7].id] },
+      );
+      expect(found.transactions.edges[0].node.tags).toEqual(Array.from({ length: 10 }, (_, t) => ({ name: `Tag-${t}`, value: `value 7.${t}` })));
+    } finally {
+      await arlocal.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });

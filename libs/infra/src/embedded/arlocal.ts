@@ -14,6 +14,8 @@ type ArLocalClass = new (port?: number, showLogs?: boolean, dbPath?: string, per
 
 export interface EmbeddedGateway {
   url: string;
+  /** The OS process serving it, when it runs in a child process (benchmarks read its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 

@@ -34,6 +34,7 @@ export async function startGatewayProcess(options: { port: number; dataDir: stri
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

@@ -105,7 +105,7 @@ export class PrismaPushStore implements PushStore {
     await this.finishes.submit({ processId, outcomes, pushes });
   }
 
-  private readonly finishes = new GroupWriter<Finish>((group) => this.finishMany(group));
+  private readonly finishes = new GroupWriter<Finish>((group) => this.finishMany(group), { kind: 'crank-finish' });
 
   /** One statement: the pushes (once each), then the results' crank status. */
   private async finishMany(group: Finish[]): Promise<void> {

@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { setBounded } from '../bounded-map.js';
 import type { Env } from '../env/env.schema.js';
+import { pipelineCounters } from '../metrics/pipeline-counters.js';
 import { createRedis } from '../redis/redis.js';
 import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
 
@@ -25,6 +26,8 @@ export function evaluationKickKey(prefix: string, processId: string): string {
 const KICKED_REMEMBERED = 10_000;
 
 export const EVALUATION_KICK_TTL_MS = 600_000;
+
+const KICK_LABELS = { evaluate: { queue: 'evaluate' }, push: { queue: 'push' }, upload: { queue: 'upload' } };
 
 /**
  * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process and
@@ -63,6 +66,7 @@ export class PipelineQueues {
    */
   async kickEvaluate(processId: string, scheduled?: { messageId: string; nonce: number }): Promise<void> {
     const data: EvaluateJob = { processId };
+    pipelineCounters.add('kicks_total', 1, KICK_LABELS.evaluate);
     await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
     await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
     if (scheduled !== undefined) setBounded(this.kicked, scheduled.messageId, { processId, nonce: scheduled.nonce }, KICKED_REMEMBERED);
@@ -82,11 +86,13 @@ export class PipelineQueues {
   /** Asks for a process's results to have their outboxes relayed; coalesces with a pending request. */
   async enqueuePush(processId: string): Promise<void> {
     const data: PushJob = { processId };
+    pipelineCounters.add('kicks_total', 1, KICK_LABELS.push);
     await this.push.add('push', data, { deduplication: { id: `push-${processId}` } });
   }
 
   /** Asks the upload worker to drain the outbox now (it also drains every second). */
   async kickUpload(): Promise<void> {
+    pipelineCounters.add('kicks_total', 1, KICK_LABELS.upload);
     await this.upload.add('drain', {}, { deduplication: { id: 'drain' } });
   }
 

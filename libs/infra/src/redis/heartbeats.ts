@@ -32,6 +32,13 @@ export class Heartbeats {
 
   /** Whether at least one instance of `role` has beaten within the timeout. */
   async status(role: HeartbeatRole): Promise<HeartbeatStatus> {
+    const times = (await this.list(role)).map((b) => b.at);
+    if (times.length === 0) return { up: false, instances: 0 };
+    return { up: true, instances: times.length, lastSeenMs: Math.max(...times) };
+  }
+
+  /** The live instances of `role` with what each said in its last beat (`at`: when, in ms since the epoch). */
+  async list(role: HeartbeatRole): Promise<({ instance: string; at: number } & Record<string, unknown>)[]> {
     const keys: string[] = [];
     let cursor = '0';
     do {
@@ -39,10 +46,12 @@ export class Heartbeats {
       cursor = next;
       keys.push(...batch);
     } while (cursor !== '0');
-    if (keys.length === 0) return { up: false, instances: 0 };
+    if (keys.length === 0) return [];
     const values = await this.redis.mget(keys);
-    const times = values.filter((v): v is string => v !== null).map((v) => (JSON.parse(v) as { at: number }).at);
-    if (times.length === 0) return { up: false, instances: 0 };
-    return { up: true, instances: times.length, lastSeenMs: Math.max(...times) };
+    const start = this.key(role, '').length;
+    return keys.flatMap((key, i) => {
+      const value = values[i];
+      return value === null ? [] : [{ ...(JSON.parse(value) as { at: number } & Record<string, unknown>), instance: key.slice(start) }];
+    });
   }
 }

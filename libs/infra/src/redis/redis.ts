@@ -1,10 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { countRedisCommands } from '../metrics/count-redis-commands.js';
 
 /**
  * An ioredis connection. Workers block on Redis and must never give up on a command
  * (`maxRetriesPerRequest: null`); producers fail fast so an HTTP request answers instead of hanging.
  */
 export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+  countRedisCommands();
   const redis = new Redis(url, {
     lazyConnect: false,
     maxRetriesPerRequest: role === 'worker' ? null : 1,

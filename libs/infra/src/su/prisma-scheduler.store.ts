@@ -4,6 +4,7 @@ import type { PrismaClient } from '../database/prisma.js';
 import { setBounded } from '../bounded-map.js';
 import { GroupWriter } from '../database/group-writer.js';
 import { createSqlPool, sqlOn, type Sql } from '../database/sql-pool.js';
+import { pipelineCounters } from '../metrics/pipeline-counters.js';
 
 /** Process records kept in memory per store (about 1 KiB each). */
 const PROCESS_CACHE_SIZE = 10_000;
@@ -129,6 +130,12 @@ async function fillBatch<T>(locked: { heads: Map<string, LogHead>; found: (Slot 
   return { result, slots: appends.slots };
 }
 
+/** Counts a committed append transaction and the log entries it wrote (the pipeline counters). */
+function countBatch(slots: number): void {
+  pipelineCounters.add('su_batches_total');
+  pipelineCounters.add('su_batch_slots_total', slots);
+}
+
 /** Runs `send` with the client's socket corked, so the queries it pipelines leave in one write. */
 function corked<T>(client: pg.PoolClient, send: () => T): T {
   const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
@@ -202,7 +209,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
   }
 
   async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredAssignment): Promise<{ created: boolean; slot: Slot }> {
-    return this.prisma.$transaction(async (tx) => {
+    const outcome = await this.prisma.$transaction(async (tx) => {
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO processes (id, owner, module, scheduler, tags, timestamp, block_height, last_nonce, last_hash_chain, last_assignment_id, last_timestamp)
         VALUES (${process.id}, ${process.owner}, ${process.module}, ${process.scheduler}, ${JSON.stringify(process.tags)}::jsonb,
@@ -216,21 +223,25 @@ export class PrismaSchedulerStore implements SchedulerStore {
       await this.writeSlots(tx, [{ slot: slot0, assignment, message: processItem }]);
       return { created: true, slot: slot0 };
     });
+    if (outcome.created) countBatch(1);
+    return outcome;
   }
 
   async withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
     if (!this.pool) {
-      return this.prisma.$transaction(
+      const { result, slots } = await this.prisma.$transaction(
         async (tx) => {
           const lock = lockStatement(ids, lookups);
           const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
-          const { result, slots } = await fillBatch(locked, fn);
-          await this.writeSlots(tx, slots);
-          return result;
+          const batch = await fillBatch(locked, fn);
+          await this.writeSlots(tx, batch.slots);
+          return batch;
         },
         { maxWait: 10_000, timeout: 15_000 },
       );
+      countBatch(slots.length);
+      return result;
     }
     const client = await this.pool.connect();
     const tx = sqlOn(client);
@@ -244,6 +255,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
       // A failed write aborts the transaction, and the COMMIT behind it then only rolls back.
       const [, commit] = await corked(client, () => Promise.all([this.writeSlots(tx, slots), client.query('COMMIT')]));
       if (commit.command !== 'COMMIT') throw new AoError('INTERNAL', `The batch's transaction ended in ${commit.command}`, undefined, 'transient');
+      countBatch(slots.length);
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
@@ -390,7 +402,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     await this.standalone.submit(items);
   }
 
-  private readonly standalone = new GroupWriter<StoredItem[]>((group) => this.storeMany(group.flat()));
+  private readonly standalone = new GroupWriter<StoredItem[]>((group) => this.storeMany(group.flat()), { kind: 'wallet-items' });
 
   private async storeMany(items: StoredItem[]): Promise<void> {
     await this.reader.$executeRaw`

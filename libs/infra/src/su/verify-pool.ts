@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AoError, inlineItemVerifier, type ItemVerifier, type ParseLimits, type VerifiedDataItem } from '@ao/core';
-import type { VerifiedFields, VerifyFailure, VerifyRequest, VerifyResponse } from './verify-protocol.js';
+import { pipelineCounters } from '../metrics/pipeline-counters.js';
+import type { VerifiedFields, VerifyFailure, VerifyRequest, VerifyResponse, VerifyThreadStarted } from './verify-protocol.js';
 
 /** The thread script: the built file next to this one (tests run this module from source). */
 function threadScript(): string {
@@ -116,7 +117,10 @@ export class VerifyPool implements ItemVerifier {
   private spawn(): Thread {
     const thread: Thread = { worker: new Worker(threadScript()), batches: new Map(), load: 0 };
     thread.worker.unref(); // a pool left open must not keep the process alive
-    thread.worker.on('message', (response: VerifyResponse) => this.answer(thread, response));
+    thread.worker.on('message', (message: VerifyResponse | VerifyThreadStarted) => {
+      if ('batch' in message) this.answer(thread, message);
+      else pipelineCounters.noteThread(`verify-${this.threads.indexOf(thread)}`, message.tid);
+    });
     thread.worker.on('error', (error) => this.failThread(thread, new AoError('INTERNAL', `A verify thread crashed: ${error.message}`, undefined, 'transient')));
     thread.worker.on('exit', () => {
       if (this.closed) return;

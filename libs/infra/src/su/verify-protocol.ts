@@ -38,3 +38,8 @@ export interface VerifyResponse {
   bytes: Uint8Array;
   outcomes: (VerifiedFields | VerifyFailure)[];
 }
+
+/** A thread's first message: its Linux thread id (absent where /proc/thread-self does not exist). */
+export interface VerifyThreadStarted {
+  tid?: number;
+}

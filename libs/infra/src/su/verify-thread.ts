@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { isAoError, verifyRawDataItem } from '@ao/core';
-import type { VerifiedFields, VerifyFailure, VerifyRequest, VerifyResponse } from './verify-protocol.js';
+import { currentThreadId } from '../metrics/pipeline-counters.js';
+import type { VerifiedFields, VerifyFailure, VerifyRequest, VerifyResponse, VerifyThreadStarted } from './verify-protocol.js';
 
 /** Parses and verifies one item of a batch; the fields' Buffers become offsets into the item's bytes. */
 function verifyOne(raw: Buffer, request: VerifyRequest): VerifiedFields | VerifyFailure {
@@ -32,3 +33,5 @@ parentPort?.on('message', (request: VerifyRequest) => {
   const response: VerifyResponse = { batch: request.batch, bytes: request.bytes, outcomes };
   parentPort?.postMessage(response, [request.bytes.buffer as ArrayBuffer]);
 });
+// The OS thread id, for a benchmark that reads each thread's CPU time (the pipeline counters' thread list).
+parentPort?.postMessage({ tid: currentThreadId() } satisfies VerifyThreadStarted);
