@@ -1,8 +1,14 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Arweave from 'arweave';
+import { createDataItem, Ed25519ItemSigner } from '@ao/core';
+import { ArweaveGateway } from '../arweave/gateway.js';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { useNativeEd25519 } from './arlocal.js';
+import { startArlocal, useNativeEd25519 } from './arlocal.js';
 
 type Verify = (pk: string | Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
@@ -33,11 +39,6 @@ describe('useNativeEd25519', () => {
 
 describe('startArlocal', () => {
   it('keeps its SQLite index in write-ahead-log mode (not a disk sync per indexed tag)', async () => {
-    const { mkdtemp, open, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { startArlocal } = await import('./arlocal.js');
-    const { createServer } = await import('node:net');
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
         const { port: free } = probe.address() as { port: number };
@@ -63,13 +64,6 @@ describe('startArlocal', () => {
 
 describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
   it("indexes a mined bundle's items and their tags in one SQLite transaction, a few multi-row inserts, not a statement per row", async () => {
-    const { mkdtemp, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { generateKeyPairSync } = await import('node:crypto');
-    const { default: Arweave } = await import('arweave');
-    const { Ed25519ItemSigner, createDataItem } = await import('@ao/core');
-    const { ArweaveGateway } = await import('../arweave/gateway.js');
     const { default: loaded } = (await import('arlocal')) as { default: unknown };
     type Knex = { on(event: 'query', listener: (q: { sql: string }) => void): void };
     const Ctor = ((loaded as { default?: unknown }).default ?? loaded) as new (port: number, showLogs: boolean, dbPath: string, persist: boolean) => {
