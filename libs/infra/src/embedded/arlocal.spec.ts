@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startArlocal, useNativeEd25519 } from './arlocal.js';
+import { startGatewayProcess } from './gateway-process.js';
 
 type Verify = (pk: string | Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
@@ -72,14 +73,13 @@ const freePort = () =>
 
 describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
   it.each([
-    ['verifies each item: the valid ones are indexed, one whose data was altered after signing is skipped', '1', false],
-    ['with ARLOCAL_VERIFY_ITEMS=0, indexes every item unverified (a lying gateway for tests)', '0', true],
-  ])('%s', async (_name, switchValue, servesAltered) => {
-    const previous = process.env.ARLOCAL_VERIFY_ITEMS;
-    process.env.ARLOCAL_VERIFY_ITEMS = switchValue;
-    const port = await freePort();
+    ['verifies each item: the valid ones are indexed, one whose data was altered after signing is skipped', true],
+    ['with verifyItems false (ARLOCAL_VERIFY_ITEMS=0), indexes every item unverified: a lying gateway for tests', false],
+  ])('%s', async (_name, verifyItems) => {
+    const servesAltered = !verifyItems;
     const dir = await mkdtemp(join(tmpdir(), 'arlocal-verify-'));
-    const arlocal = await startArlocal({ port, dataDir: dir, mineIntervalMs: 0, persist: false });
+    // In a child process, as the platform and the e2e tests run it (the built entry: `npm run build`).
+    const arlocal = await startGatewayProcess({ port: await freePort(), dataDir: dir, mineIntervalMs: 0, verifyItems });
     try {
       const jwk = await Arweave.init({}).wallets.generate();
       const gateway = new ArweaveGateway(arlocal.url, jwk);
@@ -101,8 +101,6 @@ describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
       const bundles = await gateway.graphql<{ transactions: { edges: unknown[] } }>('query { transactions(tags: [{ name: "Bundle-Format", values: ["binary"] }]) { edges { cursor } } }', {});
       expect(bundles.transactions.edges).toHaveLength(1);
     } finally {
-      if (previous === undefined) delete process.env.ARLOCAL_VERIFY_ITEMS;
-      else process.env.ARLOCAL_VERIFY_ITEMS = previous;
       await arlocal.stop();
       await rm(dir, { recursive: true, force: true });
     }
