@@ -216,4 +216,20 @@ describe('Scheduler', () => {
     expect(await store.getItem(parseDataItem(refused).id)).toBeUndefined();
     await expectIntactLog(store, p.processId, 2);
   });
+
+  it('never stamps a slot below the last one, when another instance on the same store read a higher height', async () => {
+    const store = new InMemorySchedulerStore();
+    const high = new Scheduler({ store, signer: su, clock: { now: () => 2_000 }, heights: { blockHeight: async () => 630 } });
+    const low = new Scheduler({ store, signer: su, clock: { now: () => 1_000 }, heights: { blockHeight: async () => 629 } });
+    const { processId } = await high.schedule(await processItem());
+    await high.schedule(await message(processId));
+    await low.schedule(await message(processId));
+    const { entries } = await store.readLog(processId, { limit: 10 });
+    expect(entries.map((e) => [e.blockHeight, e.timestamp])).toEqual([
+      [630, 2_000],
+      [630, 2_001],
+      [630, 2_002],
+    ]);
+    expect(getTag(parseDataItem(entries[2].assignment).tags, 'Block-Height')).toBe('000000000630');
+  });
 });

@@ -260,13 +260,16 @@ export class Scheduler {
       // Timestamps strictly increase within a log (even if the host clock steps back), so a
       // timestamp is an exact paging cursor, as reference clients use it.
       const timestamp = Math.max(this.deps.clock.now(), head.timestamp + 1);
+      // Each scheduler instance (API, workers) caches the gateway height on its own, so the one
+      // writing now may have read an older height than the last writer: a log never goes back.
+      const height = Math.max(blockHeight, head.blockHeight);
       const hashChain = nextHashChain(head.assignmentId, head.hashChain);
       const assignment = await this.assignments.sign(
-        assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight, timestamp, messageId: p.message.id, exclude: p.exclude }),
+        assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight: height, timestamp, messageId: p.message.id, exclude: p.exclude }),
       );
-      const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: p.message.id };
+      const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight: height, hashChain, assignmentId: assignment.id, messageId: p.message.id };
       logs.append(slot, assignment, p.message);
-      heads.set(p.processId, { processId: p.processId, nonce, timestamp, hashChain, assignmentId: assignment.id });
+      heads.set(p.processId, { processId: p.processId, nonce, timestamp, blockHeight: height, hashChain, assignmentId: assignment.id });
       byId.set(idKey, slot);
       byKey.set(dedupeKey, slot);
       outcomes.push(this.result(slot, true));
