@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { requireId } from '../common/ids.js';
 import { VerifyQueryDto } from './verify.dto.js';
 import { VerifyService } from './verify.service.js';
 
@@ -20,6 +21,6 @@ export class VerifyController {
   })
   verify(@Param('processId') processId: string, @Query() query: VerifyQueryDto) {
     const from = query.fromCheckpoint;
-    return this.verifier.verify(processId, query.compare === 'true', from === undefined ? undefined : from === 'true' ? true : Number(from));
+    return this.verifier.verify(requireId(processId, 'process id'), query.compare === 'true', from === undefined ? undefined : from === 'true' ? true : Number(from));
   }
 }

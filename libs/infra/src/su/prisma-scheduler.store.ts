@@ -130,6 +130,19 @@ async function fillBatch<T>(locked: { heads: Map<string, LogHead>; found: (Slot 
   return { result, slots: appends.slots };
 }
 
+/**
+ * A write Postgres refused for the data itself (SQLSTATE class 22, e.g. a character text cannot
+ * hold) is the item's fault, not the platform's: answered as a 4xx, and (in a batch) the scheduler
+ * retries the batch's appends alone so only that item fails.
+ */
+function asDataError(error: unknown): unknown {
+  const code = (error as { code?: unknown })?.code ?? (error as { meta?: { code?: unknown } })?.meta?.code;
+  if (typeof code === 'string' && code.startsWith('22')) {
+    return new AoError('INVALID_ITEM', `The log cannot store this item: ${(error as Error).message}`, { sqlstate: code });
+  }
+  return error;
+}
+
 /** Counts a committed append transaction and the log entries it wrote (the pipeline counters). */
 function countBatch(slots: number): void {
   pipelineCounters.add('su_batches_total');
@@ -222,6 +235,8 @@ export class PrismaSchedulerStore implements SchedulerStore {
       }
       await this.writeSlots(tx, [{ slot: slot0, assignment, message: processItem }]);
       return { created: true, slot: slot0 };
+    }).catch((error: unknown) => {
+      throw asDataError(error);
     });
     if (outcome.created) countBatch(1);
     return outcome;
@@ -230,16 +245,20 @@ export class PrismaSchedulerStore implements SchedulerStore {
   async withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
     if (!this.pool) {
-      const { result, slots } = await this.prisma.$transaction(
-        async (tx) => {
-          const lock = lockStatement(ids, lookups);
-          const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
-          const batch = await fillBatch(locked, fn);
-          await this.writeSlots(tx, batch.slots);
-          return batch;
-        },
-        { maxWait: 10_000, timeout: 15_000 },
-      );
+      const { result, slots } = await this.prisma
+        .$transaction(
+          async (tx) => {
+            const lock = lockStatement(ids, lookups);
+            const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
+            const batch = await fillBatch(locked, fn);
+            await this.writeSlots(tx, batch.slots);
+            return batch;
+          },
+          { maxWait: 10_000, timeout: 15_000 },
+        )
+        .catch((error: unknown) => {
+          throw asDataError(error);
+        });
       countBatch(slots.length);
       return result;
     }
@@ -259,7 +278,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw error;
+      throw asDataError(error);
     } finally {
       client.release(broken);
     }
