@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Scheduler, toStoredItem, type LockedLogs, type LogHead, type Slot, type SlotQuery, type StoredItem } from '@ao/core';
+import { Scheduler, checkAssignments, toStoredItem, type LockedLogs, type LogHead, type Slot, type SlotQuery, type StoredItem } from '@ao/core';
 import { PrismaSchedulerStore, createPrismaClient, parseDatabaseUrl, type PrismaClient } from '@ao/infra';
 import { messageItem, newUser, processItem } from './support/items.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
@@ -164,5 +164,33 @@ describe('SU store: locking and dedupe across processes', () => {
     });
     expect(third.nonce).toBe(2);
     expect((await s.getSlot(processId, second.id))?.nonce).toBe(2);
+  });
+
+  // The API and each worker schedule with their own cached gateway height and their own clock: the
+  // one writing now may be behind the last writer on both. Written the same log in turns, and then
+  // concurrently, the log must still never go back, as `verify` checks it.
+  it('two scheduler instances with different cached heights and clocks write a log that never goes back', async () => {
+    const processId = await newProcess();
+    const ahead = new Scheduler({ store: store(), signer: su, clock: { now: () => Date.now() }, heights: { blockHeight: async () => 630 } });
+    const behind = new Scheduler({ store: store('prisma'), signer: su, clock: { now: () => Date.now() - 60_000 }, heights: { blockHeight: async () => 629 } });
+    for (let i = 0; i < 6; i += 1) await (i % 2 === 0 ? ahead : behind).schedule((await messageItem(user, processId)).raw);
+    const raws = await Promise.all(Array.from({ length: 40 }, async () => (await messageItem(user, processId)).raw));
+    await Promise.all(raws.map((raw, i) => (i % 2 === 0 ? ahead : behind).schedule(raw)));
+
+    const { entries } = await stores[0].readLog(processId, { limit: 1000 });
+    expect(entries).toHaveLength(47);
+    for (const [i, e] of entries.entries()) {
+      if (i === 0) continue;
+      expect(e.blockHeight).toBeGreaterThanOrEqual(entries[i - 1].blockHeight);
+      expect(e.timestamp).toBeGreaterThan(entries[i - 1].timestamp);
+    }
+    expect(entries.at(-1)!.blockHeight).toBe(630);
+    // The verifier's own check of the signed assignments (heights and timestamps as signed).
+    async function* pages() {
+      yield entries.map((e) => new Uint8Array(e.assignment));
+    }
+    const check = await checkAssignments(pages(), processId, su.address);
+    expect(check.failure).toBeUndefined();
+    expect(check.lastNonce).toBe(46);
   });
 });

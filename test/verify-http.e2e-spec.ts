@@ -10,6 +10,8 @@ import { newUser } from './support/items.js';
 import { aosModuleItem, buildLog, signAssignments, type SignedLog, type SlotSpec } from './support/signed-log.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 import { lastLine, runVerifyCli, waitMined } from './support/verify-helpers.js';
+import { until } from './support/until.js';
+import { VerifyService } from '../apps/api/src/cu/verify.service.js';
 
 const COUNTER = `
 Count = Count or 0
@@ -17,6 +19,11 @@ Handlers.add("Inc", "Inc", function(msg) Count = Count + 1; msg.reply({ Data = t
 `;
 const INC = [{ name: 'Action', value: 'Inc' }];
 const MAX_MESSAGES = 6;
+// Lua's pattern matcher backtracking in C: a replay of this message never yields to the VM.
+const RUNAWAY = `
+Handlers.add("Hang", "Hang", function(msg) print(string.find(string.rep("a", 40), string.rep("a*", 40) .. "b")) end)
+`;
+const WALL_MS = 4_000;
 
 describe('GET /cu/verify/{processId}: the verifier over HTTP', () => {
   let t: TestEnv;
@@ -28,9 +35,9 @@ describe('GET /cu/verify/{processId}: the verifier over HTTP', () => {
   const http = () => request(api.getHttpServer());
 
   /** Signs a log of `count` Inc messages (tampered with by `slot`) and posts it to the gateway as one bundle. */
-  const upload = async (name: string, count: number, slot?: (s: SlotSpec) => SlotSpec) => {
+  const upload = async (name: string, count: number, slot?: (s: SlotSpec) => SlotSpec, bootCode = COUNTER, tags = INC) => {
     const su = newUser();
-    const log = await buildLog({ owner, su, moduleId: moduleItem.id, bootCode: COUNTER, messages: Array.from({ length: count }, () => ({ tags: INC, data: 'inc' })) });
+    const log = await buildLog({ owner, su, moduleId: moduleItem.id, bootCode, messages: Array.from({ length: count }, () => ({ tags, data: 'inc' })) });
     await gateway.mint(su.address, '1');
     const assignments = await signAssignments(su, log.process.id, log.slots, slot);
     await gateway.postBundle([...log.messages.map((m) => m.raw), ...assignments.map((a) => a.raw)]);
@@ -39,7 +46,7 @@ describe('GET /cu/verify/{processId}: the verifier over HTTP', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestEnv({ VERIFY_MAX_MESSAGES: String(MAX_MESSAGES) });
+    t = await createTestEnv({ VERIFY_MAX_MESSAGES: String(MAX_MESSAGES), CU_WALL_TIMEOUT_MS: String(WALL_MS), VERIFY_MAX_CONCURRENT: '2', VERIFY_MAX_PER_CLIENT: '1' });
     api = await createApiApp(t.env, { logger: false });
     await api.init();
     owner = newUser();
@@ -53,6 +60,7 @@ describe('GET /cu/verify/{processId}: the verifier over HTTP', () => {
     ids.push(...(await upload('honest', 4)));
     ids.push(...(await upload('chain', 4, (s) => (s.nonce === 3 ? { ...s, hashChain: s.hashChain!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } : s))));
     ids.push(...(await upload('long', MAX_MESSAGES)));
+    ids.push(...(await upload('runaway', 1, undefined, RUNAWAY, [{ name: 'Action', value: 'Hang' }])));
     await waitMined(gateway, ids);
   });
 
@@ -100,5 +108,49 @@ describe('GET /cu/verify/{processId}: the verifier over HTTP', () => {
     expect(res.body).toEqual({ error: `process ${unknown} is not on the gateway`, code: 'NOT_FOUND', details: { processId: unknown } });
     expect((await http().get('/cu/verify/not-an-id').expect(400)).body).toMatchObject({ code: 'INVALID_REQUEST' });
     expect((await http().get(`/cu/verify/${unknown}`).query({ compare: 'yes' }).expect(400)).body).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('replays off the API thread: /health and the ao routes answer while a runaway verification runs, which the backstop stops', async () => {
+    const verifier = api.get(VerifyService);
+    const pid = logs.runaway.process.id;
+    let answered = false;
+    const stuck = http()
+      .get(`/cu/verify/${pid}`)
+      .then((res) => {
+        answered = true;
+        return res;
+      });
+    await until('the verification running', async () => verifier.running === 1, 30_000, 20);
+    // The replay is now in the runaway message (or about to be): the API keeps answering meanwhile.
+    for (let i = 0; i < 5; i += 1) {
+      // No worker runs in this file, so health reports it down (503): what matters is that it answers.
+      const health = await http().get('/health');
+      expect(health.body).toMatchObject({ status: expect.stringMatching(/^(ok|error)$/), checks: expect.any(Object) });
+      await http().get('/su/').expect(200);
+    }
+    expect(answered).toBe(false);
+    const res = await stuck;
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'EVALUATION_TIMEOUT', details: { processId: pid, call: 'verify' } });
+    expect(verifier.running).toBe(0);
+    // Nothing was left behind: the same verification of an honest log still answers.
+    await http().get(`/cu/verify/${logs.honest.process.id}`).expect(200);
+  });
+
+  it('bounds verifications per client (429) and overall (503), each with Retry-After', async () => {
+    const verifier = api.get(VerifyService);
+    const pid = logs.runaway.process.id;
+    const first = http().get(`/cu/verify/${pid}`);
+    const firstDone = first.then((res) => res);
+    await until('the first verification running', async () => verifier.running === 1, 30_000, 20);
+    const again = await http().get(`/cu/verify/${logs.honest.process.id}`).expect(429);
+    expect(again.headers['retry-after']).toBe('1');
+    expect(again.body).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 1 } });
+    // Another client takes the second place; a third finds none.
+    const second = verifier.verify(pid, false, undefined, 'another-client').catch((error: unknown) => error);
+    await until('the second verification running', async () => verifier.running === 2, 30_000, 20);
+    await expect(verifier.verify(pid, false, undefined, 'third-client')).rejects.toMatchObject({ code: 'BACKPRESSURE' });
+    expect((await firstDone).status).toBe(503);
+    expect(await second).toMatchObject({ code: 'EVALUATION_TIMEOUT' });
   });
 });

@@ -18,6 +18,7 @@ export type AoErrorCode =
   | 'MODULE_LOAD_FAILED'
   | 'GATEWAY_UNAVAILABLE'
   | 'BACKPRESSURE'
+  | 'RATE_LIMITED'
   | 'EVALUATION_TIMEOUT'
   | 'INTERNAL';
 

@@ -22,6 +22,7 @@ const STATUS_BY_CODE: Partial<Record<AoErrorCode, number>> = {
   BROKEN_HASH_CHAIN: 409,
   GATEWAY_UNAVAILABLE: 503,
   BACKPRESSURE: 503,
+  RATE_LIMITED: 429,
   // The wall-clock backstop cut a dry-run (or state hash) stuck in one call; the API itself is fine.
   EVALUATION_TIMEOUT: 503,
 };
@@ -50,7 +51,7 @@ export interface ErrorResponse {
 /** Maps every error (domain, HTTP, body parser, unexpected) to `{error, code, details}` with a fitting status. */
 export function toErrorResponse(exception: unknown, exposeErrors: boolean): ErrorResponse {
   const { status, body } = toBody(exception, exposeErrors);
-  return { status, body, headers: body.code === 'BACKPRESSURE' ? { 'Retry-After': '1' } : {} };
+  return { status, body, headers: body.code === 'BACKPRESSURE' || body.code === 'RATE_LIMITED' ? { 'Retry-After': '1' } : {} };
 }
 
 /** The exception filter of every Nest route; the ingress fast path maps its errors with the same function. */

@@ -1,17 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { AoError } from '@ao/core';
 import { Inject } from '@nestjs/common';
 import { WALLETS, type PlatformWallets } from '@ao/infra';
+import { requireId } from '../common/ids.js';
 import { CuService, type ResultLookup } from './cu.service.js';
 import { DryRunDto, ProcessIdQueryDto, ResultsQueryDto } from './cu.dto.js';
 
-const ID = /^[A-Za-z0-9_-]{43}$/;
-const requireId = (value: string, what: string) => {
-  if (!ID.test(value)) throw new AoError('INVALID_REQUEST', `${what} must be a 43-character base64url id`, { [what]: value });
-  return value;
-};
 
 /** How GET /cu/result answers a lookup (also used by the API's fast path for that route). */
 export function resultAnswer(lookup: ResultLookup): { status: number; body: unknown; headers?: Record<string, string> } {

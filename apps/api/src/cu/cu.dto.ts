@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { IsIntegerParam } from '../common/integer-param.js';
 import { IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
@@ -13,12 +14,12 @@ export class ProcessIdQueryDto {
 export class ResultsQueryDto {
   @ApiPropertyOptional({ description: 'Cursor (nonce) after which to start, exclusive' })
   @IsOptional()
-  @Matches(/^\d+$/, { message: 'from must be a cursor from a previous page' })
+  @IsIntegerParam(0, { message: 'from must be a cursor from a previous page (an integer up to 2^53-1)' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Cursor (nonce) at which to stop, inclusive' })
   @IsOptional()
-  @Matches(/^\d+$/, { message: 'to must be a cursor from a previous page' })
+  @IsIntegerParam(0, { message: 'to must be a cursor from a previous page (an integer up to 2^53-1)' })
   to?: string;
 
   @ApiPropertyOptional({ enum: ['ASC', 'DESC'], default: 'ASC' })

@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Ip, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { requireId } from '../common/ids.js';
 import { VerifyQueryDto } from './verify.dto.js';
 import { VerifyService } from './verify.service.js';
 
@@ -14,12 +15,12 @@ export class VerifyController {
     summary:
       'Reproduce a process from the gateway alone: every signature, contiguous nonces, the hash chain, each message bound to its assignment, and a fresh replay. ' +
       'Answers `{ok, processId, messages, lastNonce, stateHash, resultsHash, failure?: {nonce, code, reason}, compared?}` (200 either way); ' +
-      '404 when the gateway has no such process, 413 past VERIFY_MAX_MESSAGES entries, 503 past VERIFY_TIMEOUT_MS or when the gateway fails. ' +
+      '404 when the gateway has no such process, 413 past VERIFY_MAX_MESSAGES entries, 503 past VERIFY_TIMEOUT_MS, when the gateway fails or past VERIFY_MAX_CONCURRENT verifications, 429 past VERIFY_MAX_PER_CLIENT. ' +
       "With fromCheckpoint=true|<nonce> it resumes from the newest Checkpoint item signed by the process's Scheduler (at or below the nonce) and verifies only the log after it; " +
       '`checkpoint: {used?: {id, nonce, signer, stateHash}, rejected, untrusted, statement}` says which one, on whose word',
   })
-  verify(@Param('processId') processId: string, @Query() query: VerifyQueryDto) {
+  verify(@Param('processId') processId: string, @Query() query: VerifyQueryDto, @Ip() client: string) {
     const from = query.fromCheckpoint;
-    return this.verifier.verify(processId, query.compare === 'true', from === undefined ? undefined : from === 'true' ? true : Number(from));
+    return this.verifier.verify(requireId(processId, 'process id'), query.compare === 'true', from === undefined ? undefined : from === 'true' ? true : Number(from), client);
   }
 }

@@ -12,6 +12,6 @@ export class VerifyQueryDto {
     description: "Start from the newest Checkpoint item signed by the process's Scheduler ('true'), or the newest at or below a nonce; nothing before it is verified. Default: replay from genesis",
   })
   @IsOptional()
-  @Matches(/^(true|0|[1-9]\d{0,15})$/, { message: "fromCheckpoint must be 'true' or a nonce" })
+  @Matches(/^(true|0|[1-9]\d{0,14})$/, { message: "fromCheckpoint must be 'true' or a nonce (below 10^15)" })
   fromCheckpoint?: string;
 }

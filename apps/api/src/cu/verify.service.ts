@@ -1,6 +1,6 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { AoError, verifyProcess, type CheckpointReport, type CheckpointRequest, type ResultSource, type ServedResult, type VerifyReport } from '@ao/core';
-import { BoundedLogReader, ENV, GATEWAY, GatewayError, GatewayLogReader, VerifyLimitError, createEvaluators, gatewayHost, readLimits, type ArweaveGateway, type Env } from '@ao/infra';
+import { HttpException, HttpStatus, Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AoError, type CheckpointReport, type CheckpointRequest, type ResultSource, type ServedResult, type VerifyReport } from '@ao/core';
+import { ENV, GatewayError, VerifyLimitError, VerifyRunner, type Env } from '@ao/infra';
 import { CuService } from './cu.service.js';
 
 /** What GET /cu/verify answers. */
@@ -43,31 +43,30 @@ class LocalResults implements ResultSource {
 /**
  * GET /cu/verify: reproduces a process from the gateway alone (ao-core's verifyProcess with a
  * fresh evaluator; nothing read from this platform's database unless asked to compare), bounded
- * by VERIFY_MAX_MESSAGES and VERIFY_TIMEOUT_MS.
+ * by VERIFY_MAX_MESSAGES and VERIFY_TIMEOUT_MS, each on a thread of its own (VerifyRunner) so the
+ * API keeps answering, at most VERIFY_MAX_CONCURRENT at once and VERIFY_MAX_PER_CLIENT per client.
  */
 @Injectable()
-export class VerifyService {
+export class VerifyService implements OnApplicationShutdown {
+  private readonly runner: VerifyRunner;
+
   constructor(
-    @Inject(ENV) private readonly env: Env,
-    @Inject(GATEWAY) private readonly gateway: ArweaveGateway,
+    @Inject(ENV) env: Env,
     private readonly cu: CuService,
-  ) {}
+  ) {
+    this.runner = new VerifyRunner(env, { maxConcurrent: env.VERIFY_MAX_CONCURRENT, maxPerClient: env.VERIFY_MAX_PER_CLIENT, backstopMs: env.CU_WALL_TIMEOUT_MS });
+  }
+
+  /** Verifications running now. */
+  get running(): number {
+    return this.runner.running;
+  }
 
   /** `fromCheckpoint`: resume from the newest Checkpoint item the process's Scheduler signed (at or below a nonce); absent: genesis. */
-  async verify(processId: string, compare: boolean, fromCheckpoint?: CheckpointRequest): Promise<VerifyAnswer> {
-    const reader = new BoundedLogReader(new GatewayLogReader(this.gateway), { maxMessages: this.env.VERIFY_MAX_MESSAGES, timeoutMs: this.env.VERIFY_TIMEOUT_MS });
+  async verify(processId: string, compare: boolean, fromCheckpoint?: CheckpointRequest, client = 'local'): Promise<VerifyAnswer> {
     let report: VerifyReport;
     try {
-      report = await verifyProcess(processId, {
-        reader,
-        evaluators: createEvaluators(gatewayHost(this.gateway, readLimits(this.env))),
-        limits: {
-          defaults: { gas: this.env.CU_GAS_DEFAULT, memoryBytes: this.env.CU_MEMORY_DEFAULT },
-          maxima: { gas: this.env.CU_GAS_MAX, memoryBytes: this.env.CU_MEMORY_MAX },
-        },
-        ...(compare ? { compareWith: new LocalResults(this.cu) } : {}),
-        ...(fromCheckpoint !== undefined ? { fromCheckpoint } : {}),
-      });
+      report = await this.runner.run({ processId, compare, ...(fromCheckpoint !== undefined ? { fromCheckpoint } : {}) }, client, compare ? new LocalResults(this.cu) : undefined);
     } catch (error) {
       throw translate(error, processId);
     }
@@ -82,6 +81,10 @@ export class VerifyService {
       ...(report.cuCompared !== undefined ? { compared: report.cuCompared } : {}),
       ...(report.checkpoint ? { checkpoint: report.checkpoint } : {}),
     };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.runner.close();
   }
 }
 

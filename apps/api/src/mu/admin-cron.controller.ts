@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CronRegistry } from '@ao/infra';
+import { requireId } from '../common/ids.js';
 import { AdminGuard } from '../common/admin.guard.js';
 
 /** Admin view of cron: registrations with their last and next tick; pause and resume. */
@@ -21,13 +22,13 @@ export class AdminCronController {
   @HttpCode(200)
   @ApiOperation({ summary: "Pause a process's ticks" })
   async pause(@Param('processId') processId: string) {
-    return { processId, paused: await this.cron.setStatus(processId, 'paused') };
+    return { processId, paused: await this.cron.setStatus(requireId(processId, 'process id'), 'paused') };
   }
 
   @Post(':processId/resume')
   @HttpCode(200)
   @ApiOperation({ summary: "Resume a process's ticks (missed ones follow the missed-tick policy)" })
   async resume(@Param('processId') processId: string) {
-    return { processId, resumed: await this.cron.setStatus(processId, 'active') };
+    return { processId, resumed: await this.cron.setStatus(requireId(processId, 'process id'), 'active') };
   }
 }

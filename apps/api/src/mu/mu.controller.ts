@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards 
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../common/admin.guard.js';
 import { AoError } from '@ao/core';
+import { requireId } from '../common/ids.js';
 import { PostQueryDto } from '../su/su.dto.js';
 import { MuService } from './mu.service.js';
 
@@ -37,14 +38,14 @@ export class MuController {
   @ApiOperation({ summary: "Start cron ticks for a process (body: a data item signed by the process owner, as aoconnect's monitor sends)" })
   @ApiConsumes('application/octet-stream')
   async monitor(@Param('processId') processId: string, @Body() body: unknown) {
-    return { processId, registrations: await this.mu.monitor(processId, body) };
+    return { processId, registrations: await this.mu.monitor(requireId(processId, 'process id'), body) };
   }
 
   @Delete('monitor/:processId')
   @ApiOperation({ summary: 'Stop cron ticks for a process (body signed by the process owner)' })
   @ApiConsumes('application/octet-stream')
   async unmonitor(@Param('processId') processId: string, @Body() body: unknown) {
-    return { processId, removed: await this.mu.unmonitor(processId, body) };
+    return { processId, removed: await this.mu.unmonitor(requireId(processId, 'process id'), body) };
   }
 
   @Get('failed')

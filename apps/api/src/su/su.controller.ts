@@ -2,15 +2,10 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@ne
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AoError, Scheduler, suEdge, suItemJson, suNode, type SchedulerStore } from '@ao/core';
 import { GATEWAY, type ArweaveGateway } from '@ao/infra';
+import { requireId } from '../common/ids.js';
 import { SCHEDULER_STORE } from './su.tokens.js';
 import { LogQueryDto, PostQueryDto } from './su.dto.js';
 
-const ID = /^[A-Za-z0-9_-]{43}$/;
-
-function requireId(value: string, what: string): string {
-  if (!ID.test(value)) throw new AoError('INVALID_REQUEST', `${what} must be a 43-character base64url id`, { [what]: value });
-  return value;
-}
 
 /** The Scheduler Unit's HTTP surface, wire-compatible with the ao reference SU, mounted at /su. */
 @ApiTags('su')

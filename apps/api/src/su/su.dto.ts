@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIntegerParam } from '../common/integer-param.js';
 
 const ID = /^[A-Za-z0-9_-]{43}$/;
 
@@ -8,22 +9,22 @@ const ID = /^[A-Za-z0-9_-]{43}$/;
 export class LogQueryDto {
   @ApiPropertyOptional({ description: 'Timestamp (ms) after which to start, exclusive' })
   @IsOptional()
-  @Matches(/^\d+$/, { message: 'from must be a timestamp in ms' })
+  @IsIntegerParam(0, { message: 'from must be a timestamp in ms (an integer up to 2^53-1)' })
   from?: string;
 
   @ApiPropertyOptional({ description: 'Timestamp (ms) at which to stop, inclusive' })
   @IsOptional()
-  @Matches(/^\d+$/, { message: 'to must be a timestamp in ms' })
+  @IsIntegerParam(0, { message: 'to must be a timestamp in ms (an integer up to 2^53-1)' })
   to?: string;
 
   @ApiPropertyOptional({ description: 'Nonce after which to start, exclusive (-1 includes slot 0)', name: 'from-nonce' })
   @IsOptional()
-  @Matches(/^-?\d+$/, { message: 'from-nonce must be an integer' })
+  @IsIntegerParam(-1, { message: 'from-nonce must be an integer from -1 to 2^53-1' })
   'from-nonce'?: string;
 
   @ApiPropertyOptional({ description: 'Nonce at which to stop, inclusive', name: 'to-nonce' })
   @IsOptional()
-  @Matches(/^\d+$/, { message: 'to-nonce must be an integer' })
+  @IsIntegerParam(0, { message: 'to-nonce must be an integer from 0 to 2^53-1' })
   'to-nonce'?: string;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 1000 })

@@ -250,7 +250,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reproduce a process from the gateway alone: every signature, contiguous nonces, the hash chain, each message bound to its assignment, and a fresh replay. Answers `{ok, processId, messages, lastNonce, stateHash, resultsHash, failure?: {nonce, code, reason}, compared?}` (200 either way); 404 when the gateway has no such process, 413 past VERIFY_MAX_MESSAGES entries, 503 past VERIFY_TIMEOUT_MS or when the gateway fails. With fromCheckpoint=true|<nonce> it resumes from the newest Checkpoint item signed by the process's Scheduler (at or below the nonce) and verifies only the log after it; `checkpoint: {used?: {id, nonce, signer, stateHash}, rejected, untrusted, statement}` says which one, on whose word */
+        /** Reproduce a process from the gateway alone: every signature, contiguous nonces, the hash chain, each message bound to its assignment, and a fresh replay. Answers `{ok, processId, messages, lastNonce, stateHash, resultsHash, failure?: {nonce, code, reason}, compared?}` (200 either way); 404 when the gateway has no such process, 413 past VERIFY_MAX_MESSAGES entries, 503 past VERIFY_TIMEOUT_MS, when the gateway fails or past VERIFY_MAX_CONCURRENT verifications, 429 past VERIFY_MAX_PER_CLIENT. With fromCheckpoint=true|<nonce> it resumes from the newest Checkpoint item signed by the process's Scheduler (at or below the nonce) and verifies only the log after it; `checkpoint: {used?: {id, nonce, signer, stateHash}, rejected, untrusted, statement}` says which one, on whose word */
         get: operations["VerifyController_verify"];
         put?: never;
         post?: never;

@@ -115,6 +115,13 @@ describe('parseDataItem', () => {
     expect(code(() => parseDataItem(unsigned([{ name: 'a', value: 'b' }, { name: 'c', value: 'd' }]), { maxTags: 1 }))).toBe('INVALID_TAGS');
   });
 
+  it('throws INVALID_TAGS for a NUL in a tag name or value (no store or gateway keeps it), when parsing and when creating', async () => {
+    expect(code(() => parseDataItem(unsigned([{ name: 'Action', value: 'hi\u0000there' }])))).toBe('INVALID_TAGS');
+    expect(code(() => parseDataItem(unsigned([{ name: 'A\u0000', value: 'v' }])))).toBe('INVALID_TAGS');
+    expect(code(() => parseDataItem(unsigned([{ name: 'Action', value: 'hi\u0001there' }])))).toBe('no error');
+    await expect(createDataItem({ data: '', tags: [{ name: 'X', value: '\u0000' }] }, signer)).rejects.toMatchObject({ code: 'INVALID_TAGS', details: { index: 0, field: 'value' } });
+  });
+
   it('throws INVALID_TAGS when the tag header disagrees with the block, or a string is not UTF-8', () => {
     const raw = unsigned([{ name: 'Name', value: 'Value' }]);
     const tagsStart = raw.indexOf(Buffer.from('Name')) - 2 - 16; // Avro: block count, name length, name

@@ -42,7 +42,7 @@ export class InMemorySchedulerStore implements SchedulerStore {
         const log = this.logs.get(id);
         if (!log) continue;
         const last = log[log.length - 1].slot;
-        heads.set(id, { processId: id, nonce: last.nonce, hashChain: last.hashChain, assignmentId: last.assignmentId, timestamp: last.timestamp });
+        heads.set(id, { processId: id, nonce: last.nonce, hashChain: last.hashChain, assignmentId: last.assignmentId, timestamp: last.timestamp, blockHeight: last.blockHeight });
       }
       const appends = new AppendBuffer(heads);
       const result = await fn({

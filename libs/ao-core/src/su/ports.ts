@@ -18,6 +18,8 @@ export interface LogHead {
   hashChain: string;
   assignmentId: string;
   timestamp: number;
+  /** Block height of the last slot: the next one is stamped no lower. */
+  blockHeight: number;
 }
 
 /** An item as the SU stores it: raw signed bytes plus the facts it is queried by. */

@@ -191,6 +191,29 @@ describe('Scheduler', () => {
     await expectIntactLog(failing, p.processId, 2);
   });
 
+  it('retries a refused batch one append at a time: only the append the store refuses fails, the others keep their order', async () => {
+    const poisoned = new Set<string>();
+    const store = new (class extends InMemorySchedulerStore {
+      override withLockedLogs<T>(ids: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
+        if (lookups.some((q) => poisoned.has(q.messageId))) return Promise.reject(new Error('invalid byte sequence'));
+        return super.withLockedLogs(ids, lookups, fn);
+      }
+    })();
+    const s = scheduler(store);
+    const processes = await Promise.all([1, 2, 3].map(async () => (await s.schedule(await processItem())).processId));
+    const raws = await Promise.all(Array.from({ length: 24 }, (_, i) => message(processes[i % 3], [], `m${i}`)));
+    for (const i of [4, 11, 17]) poisoned.add(parseDataItem(raws[i]).id);
+    const outcomes = await Promise.allSettled(raws.map((raw) => s.schedule(raw)));
+    expect(s.batchFallbacks).toBeGreaterThan(0);
+    outcomes.forEach((o, i) => expect(o.status).toBe([4, 11, 17].includes(i) ? 'rejected' : 'fulfilled'));
+    for (const [k, pid] of processes.entries()) {
+      const sent = raws.map((raw) => parseDataItem(raw).id).filter((id, i) => i % 3 === k && !poisoned.has(id));
+      await expectIntactLog(store, pid, sent.length + 1);
+      const { entries } = await store.readLog(pid, { limit: 20 });
+      expect(entries.slice(1).map((e) => e.messageId)).toEqual(sent);
+    }
+  });
+
   it('parses and verifies through its injected verifier, before anything is stored, and keeps the dedupe key it computed', async () => {
     const store = new InMemorySchedulerStore();
     const seen: Uint8Array[] = [];
@@ -215,5 +238,21 @@ describe('Scheduler', () => {
     await expect(strict.schedule(refused)).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
     expect(await store.getItem(parseDataItem(refused).id)).toBeUndefined();
     await expectIntactLog(store, p.processId, 2);
+  });
+
+  it('never stamps a slot below the last one, when another instance on the same store read a higher height', async () => {
+    const store = new InMemorySchedulerStore();
+    const high = new Scheduler({ store, signer: su, clock: { now: () => 2_000 }, heights: { blockHeight: async () => 630 } });
+    const low = new Scheduler({ store, signer: su, clock: { now: () => 1_000 }, heights: { blockHeight: async () => 629 } });
+    const { processId } = await high.schedule(await processItem());
+    await high.schedule(await message(processId));
+    await low.schedule(await message(processId));
+    const { entries } = await store.readLog(processId, { limit: 10 });
+    expect(entries.map((e) => [e.blockHeight, e.timestamp])).toEqual([
+      [630, 2_000],
+      [630, 2_001],
+      [630, 2_002],
+    ]);
+    expect(getTag(parseDataItem(entries[2].assignment).tags, 'Block-Height')).toBe('000000000630');
   });
 });

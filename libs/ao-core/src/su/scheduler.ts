@@ -96,6 +96,8 @@ export class Scheduler {
   private readonly inFlight = new Set<string>();
   private running = 0;
   private readonly assignments: AssignmentSigner;
+  /** Batches the store refused as a whole and that were retried one append at a time. */
+  batchFallbacks = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.batching = { ...DEFAULT_BATCHING, ...deps.batching };
@@ -219,13 +221,26 @@ export class Scheduler {
   /** Writes one batch in one transaction; each append gets its own answer (a slot, or its own error). */
   private async runBatch(batch: PendingAppend[], processes: string[]): Promise<void> {
     let outcomes: (ScheduleResult | AoError)[];
+    let blockHeight: number;
     try {
       // Height and lookups happen once per batch; the hash chain needs the locked heads.
-      const blockHeight = await this.blockHeight();
+      blockHeight = await this.blockHeight();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    try {
       const lookups = batch.map((p) => ({ processId: p.processId, messageId: p.message.id, dedupeKey: p.byDedupeKey ? p.message.dedupeKey : undefined }));
       outcomes = await this.deps.store.withLockedLogs(processes, lookups, (logs) => this.fillSlots(logs, batch, blockHeight));
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      // The batch is one transaction and nothing of it was written: one append the store refuses
+      // must not take the others down, so each is tried again alone (in order, keeping each log's).
+      this.batchFallbacks += 1;
+      for (const p of batch) await this.runBatch([p], [p.processId]);
       return;
     }
     if (outcomes.some((o) => !(o instanceof AoError) && o.created)) this.deps.uploads?.uploadsPending();
@@ -260,13 +275,16 @@ export class Scheduler {
       // Timestamps strictly increase within a log (even if the host clock steps back), so a
       // timestamp is an exact paging cursor, as reference clients use it.
       const timestamp = Math.max(this.deps.clock.now(), head.timestamp + 1);
+      // Each scheduler instance (API, workers) caches the gateway height on its own, so the one
+      // writing now may have read an older height than the last writer: a log never goes back.
+      const height = Math.max(blockHeight, head.blockHeight);
       const hashChain = nextHashChain(head.assignmentId, head.hashChain);
       const assignment = await this.assignments.sign(
-        assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight, timestamp, messageId: p.message.id, exclude: p.exclude }),
+        assignmentTags({ processId: p.processId, nonce, hashChain, blockHeight: height, timestamp, messageId: p.message.id, exclude: p.exclude }),
       );
-      const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight, hashChain, assignmentId: assignment.id, messageId: p.message.id };
+      const slot: Slot = { processId: p.processId, nonce, timestamp, blockHeight: height, hashChain, assignmentId: assignment.id, messageId: p.message.id };
       logs.append(slot, assignment, p.message);
-      heads.set(p.processId, { processId: p.processId, nonce, timestamp, hashChain, assignmentId: assignment.id });
+      heads.set(p.processId, { processId: p.processId, nonce, timestamp, blockHeight: height, hashChain, assignmentId: assignment.id });
       byId.set(idKey, slot);
       byKey.set(dedupeKey, slot);
       outcomes.push(this.result(slot, true));

@@ -121,6 +121,10 @@ export const envSchema = z.object({
   VERIFY_MAX_MESSAGES: z.coerce.number().int().min(1).default(10_000),
   /** GET /cu/verify: time after which a verification stops and answers 503. */
   VERIFY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** GET /cu/verify: verifications running at once (each on a thread of its own); beyond, 503 with Retry-After. */
+  VERIFY_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
+  /** GET /cu/verify: verifications running at once per client address; beyond, 429 with Retry-After. */
+  VERIFY_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(64).default(1),
   /** Messages behind (log entries not yet evaluated + outbox pushes not yet relayed) past which POST /mu answers 503 with Retry-After. */
   MU_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
   /** Hops a chain of pushed messages may take from one user message before the MU stops it. */

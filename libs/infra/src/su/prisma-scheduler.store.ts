@@ -101,12 +101,12 @@ function lockStatement(ids: string[], lookups: SlotQuery[]): ReturnType<typeof s
   const dkeys = lookups.map((q) => q.dedupeKey ?? null);
   return sql`
     WITH heads AS (
-      SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp
+      SELECT id, last_nonce, last_hash_chain, last_assignment_id, last_timestamp, last_block_height
       FROM processes WHERE id = ANY(${ids}::text[]) ORDER BY id FOR UPDATE
     ), seen AS (
       SELECT id, last_nonce FROM processes WHERE id = ANY(${ids}::text[])
     )
-    SELECT NULL::bigint AS i, h.id AS process_id, h.last_nonce AS nonce, h.last_timestamp AS timestamp, NULL::bigint AS block_height,
+    SELECT NULL::bigint AS i, h.id AS process_id, h.last_nonce AS nonce, h.last_timestamp AS timestamp, h.last_block_height AS block_height,
            h.last_hash_chain AS hash_chain, h.last_assignment_id AS id, NULL::text AS message_id, h.last_nonce IS DISTINCT FROM s.last_nonce AS stale
     FROM heads h LEFT JOIN seen s ON s.id = h.id
     UNION ALL
@@ -128,6 +128,19 @@ async function fillBatch<T>(locked: { heads: Map<string, LogHead>; found: (Slot 
   const appends = new AppendBuffer(locked.heads);
   const result = await fn({ heads: locked.heads, found: locked.found, append: (slot, assignment, message) => appends.add(slot, assignment, message) });
   return { result, slots: appends.slots };
+}
+
+/**
+ * A write Postgres refused for the data itself (SQLSTATE class 22, e.g. a character text cannot
+ * hold) is the item's fault, not the platform's: answered as a 4xx, and (in a batch) the scheduler
+ * retries the batch's appends alone so only that item fails.
+ */
+function asDataError(error: unknown): unknown {
+  const code = (error as { code?: unknown })?.code ?? (error as { meta?: { code?: unknown } })?.meta?.code;
+  if (typeof code === 'string' && code.startsWith('22')) {
+    return new AoError('INVALID_ITEM', `The log cannot store this item: ${(error as Error).message}`, { sqlstate: code });
+  }
+  return error;
 }
 
 /** Counts a committed append transaction and the log entries it wrote (the pipeline counters). */
@@ -211,9 +224,9 @@ export class PrismaSchedulerStore implements SchedulerStore {
   async createProcess(process: ProcessRecord, slot0: Slot, processItem: StoredItem, assignment: StoredAssignment): Promise<{ created: boolean; slot: Slot }> {
     const outcome = await this.prisma.$transaction(async (tx) => {
       const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO processes (id, owner, module, scheduler, tags, timestamp, block_height, last_nonce, last_hash_chain, last_assignment_id, last_timestamp)
+        INSERT INTO processes (id, owner, module, scheduler, tags, timestamp, block_height, last_nonce, last_hash_chain, last_assignment_id, last_timestamp, last_block_height)
         VALUES (${process.id}, ${process.owner}, ${process.module}, ${process.scheduler}, ${JSON.stringify(process.tags)}::jsonb,
-                ${process.timestamp}, ${process.blockHeight}, 0, ${slot0.hashChain}, ${slot0.assignmentId}, ${slot0.timestamp})
+                ${process.timestamp}, ${process.blockHeight}, 0, ${slot0.hashChain}, ${slot0.assignmentId}, ${slot0.timestamp}, ${slot0.blockHeight})
         ON CONFLICT (id) DO NOTHING RETURNING id`;
       if (inserted.length === 0) {
         const existing = await this.slotRows(tx, process.id, process.id);
@@ -222,6 +235,8 @@ export class PrismaSchedulerStore implements SchedulerStore {
       }
       await this.writeSlots(tx, [{ slot: slot0, assignment, message: processItem }]);
       return { created: true, slot: slot0 };
+    }).catch((error: unknown) => {
+      throw asDataError(error);
     });
     if (outcome.created) countBatch(1);
     return outcome;
@@ -230,16 +245,20 @@ export class PrismaSchedulerStore implements SchedulerStore {
   async withLockedLogs<T>(processIds: string[], lookups: SlotQuery[], fn: (logs: LockedLogs) => Promise<T>): Promise<T> {
     const ids = [...new Set(processIds)].sort();
     if (!this.pool) {
-      const { result, slots } = await this.prisma.$transaction(
-        async (tx) => {
-          const lock = lockStatement(ids, lookups);
-          const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
-          const batch = await fillBatch(locked, fn);
-          await this.writeSlots(tx, batch.slots);
-          return batch;
-        },
-        { maxWait: 10_000, timeout: 15_000 },
-      );
+      const { result, slots } = await this.prisma
+        .$transaction(
+          async (tx) => {
+            const lock = lockStatement(ids, lookups);
+            const locked = await this.lockLogs(tx, lookups, await tx.$queryRaw<LockRow[]>(lock.strings, ...lock.values));
+            const batch = await fillBatch(locked, fn);
+            await this.writeSlots(tx, batch.slots);
+            return batch;
+          },
+          { maxWait: 10_000, timeout: 15_000 },
+        )
+        .catch((error: unknown) => {
+          throw asDataError(error);
+        });
       countBatch(slots.length);
       return result;
     }
@@ -259,7 +278,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((e: Error) => (broken = e));
-      throw error;
+      throw asDataError(error);
     } finally {
       client.release(broken);
     }
@@ -278,7 +297,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     const found: (Slot | undefined)[] = new Array(lookups.length).fill(undefined);
     for (const r of rows) {
       if (r.i === null) {
-        heads.set(r.process_id, { processId: r.process_id, nonce: Number(r.nonce), hashChain: r.hash_chain, assignmentId: r.id, timestamp: Number(r.timestamp) });
+        heads.set(r.process_id, { processId: r.process_id, nonce: Number(r.nonce), hashChain: r.hash_chain, assignmentId: r.id, timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) });
         if (r.stale) stale.add(r.process_id);
       } else {
         found[Number(r.i) - 1] = toSlot(r as SlotRow);
@@ -328,9 +347,10 @@ export class PrismaSchedulerStore implements SchedulerStore {
                     ${slots.map((s) => s.slot.hashChain)}::text[], ${assignmentRaw.starts}::int[], ${assignmentRaw.lengths}::int[])
              AS t(id, pid, nonce, mid, ts, height, chain, rs, rl)
       ), heads AS (
-        UPDATE processes p SET last_nonce = h.nonce, last_hash_chain = h.chain, last_assignment_id = h.aid, last_timestamp = h.ts
+        UPDATE processes p SET last_nonce = h.nonce, last_hash_chain = h.chain, last_assignment_id = h.aid, last_timestamp = h.ts, last_block_height = h.height
         FROM unnest(${last.map((s) => s.processId)}::text[], ${last.map((s) => s.nonce)}::bigint[], ${last.map((s) => s.hashChain)}::text[],
-                    ${last.map((s) => s.assignmentId)}::text[], ${last.map((s) => s.timestamp)}::bigint[]) AS h(id, nonce, chain, aid, ts)
+                    ${last.map((s) => s.assignmentId)}::text[], ${last.map((s) => s.timestamp)}::bigint[], ${last.map((s) => s.blockHeight)}::bigint[])
+             AS h(id, nonce, chain, aid, ts, height)
         WHERE p.id = h.id
       )
       INSERT INTO upload_outbox (item_id, process_id, nonce)

@@ -5,3 +5,4 @@ export * from './http-result-source.js';
 export * from './verify-cli.js';
 export * from './bounded-log-reader.js';
 export * from './verified-modules.js';
+export * from './verify-runner.js';
