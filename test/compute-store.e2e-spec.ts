@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommittedResult, EvalResult } from '@ao/core';
 import type pg from 'pg';
-import { PrismaComputeStore, PrismaSchedulerStore, createPrismaClient, createSqlPool, sqlOn, type PrismaClient } from '@ao/infra';
+import { PrismaComputeStore, PrismaSchedulerStore, createPrismaClient, decodeStoredResult, createSqlPool, sqlOn, type PrismaClient } from '@ao/infra';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const id = () => randomBytes(32).toString('base64url');
@@ -80,6 +80,25 @@ describe.each(['pg', 'prisma'] as const)('PrismaComputeStore on %s: group commit
     await store.commit(p, [committed(0, 'first'), committed(1, 'second')], 'h1');
     await Promise.all([store.commit(p, [committed(0, 'again')], undefined), store.commit(id(), [committed(0, 'other')], undefined)]);
     expect((await rows(p)).map((r) => r.output)).toEqual(['first', 'second']);
+    expect(await store.evaluationHead(p)).toEqual({ nonce: 1 });
+  });
+  it('stores a result holding any text a process can produce (U+0000, every code point up to U+00FF) exactly', async () => {
+    const p = id();
+    const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+    const odd: EvalResult = {
+      Output: { data: `a\u0000b${all}`, prompt: '\u0000' },
+      Messages: [{ Target: id(), Tags: [{ name: 'K\u0000', value: `v\u0000${all}` }], Data: 'hi\u0000there' }],
+      Spawns: [],
+      Assignments: [],
+      Error: 'boom\u0000after',
+      GasUsed: 3,
+    };
+    await store.commit(p, [{ nonce: 0, messageId: id(), result: odd }, committed(1, 'plain \\u0000 text')], undefined);
+    const stored = await prisma.$queryRaw<{ result: unknown; error: string | null }[]>`
+      SELECT result, error FROM results WHERE process_id = ${p} ORDER BY nonce`;
+    expect(decodeStoredResult(stored[0].result)).toEqual(odd);
+    expect(stored[0].error).toBe('boom\uFFFDafter');
+    expect(decodeStoredResult(stored[1].result)).toEqual(result('plain \\u0000 text'));
     expect(await store.evaluationHead(p)).toEqual({ nonce: 1 });
   });
 });

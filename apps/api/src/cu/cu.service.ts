@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AoError, stoppedError, type CheckpointStore, type CheckpointSummary, type EvalResult, type SchedulerStore } from '@ao/core';
 import type pg from 'pg';
-import { ENV, PIPELINE, PRISMA, SQL_POOL, sqlOn, type Env, type Sql, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
+import { ENV, PIPELINE, PRISMA, SQL_POOL, decodeStoredResult, sqlOn, type Env, type Sql, type EvaluationEvents, type PipelineQueues, type PrismaClient, type ReadOnlyComputeUnit } from '@ao/infra';
 import { SCHEDULER_STORE } from '../su/su.tokens.js';
 import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.tokens.js';
 
@@ -38,7 +38,7 @@ export class CuService implements OnApplicationShutdown {
     // The message's slot, its result if any, and how far the process is evaluated: one query.
     const read = async () =>
       (
-        await this.sql.$queryRaw<{ nonce: bigint | string; result: EvalResult | null; head_nonce: bigint | string | null; head_error: string | null }[]>`
+        await this.sql.$queryRaw<{ nonce: bigint | string; result: unknown; head_nonce: bigint | string | null; head_error: string | null }[]>`
           SELECT a.nonce, r.result, c.nonce AS head_nonce, c.error AS head_error
           FROM assignments a
           LEFT JOIN results r ON r.process_id = a.process_id AND r.nonce = a.nonce
@@ -66,7 +66,7 @@ export class CuService implements OnApplicationShutdown {
       // after scheduling the message (POST /mu/), in case that job failed for good meanwhile.
       let kickAt: number | undefined = known !== undefined ? Date.now() + RESULT_RECHECK_MS : 0;
       for (;;) {
-        if (row.result) return { status: 'done', result: row.result };
+        if (row.result) return { status: 'done', result: decodeStoredResult(row.result) };
         if (row.head_error && row.head_nonce !== null && Number(row.head_nonce) < nonce) {
           // A broken hash chain, or a module that cannot run (MODULE_LOAD_FAILED, UNKNOWN_MODULE_FORMAT).
           throw stoppedError(row.head_error, { processId, messageId }, `Evaluation of ${processId} stopped before this message: `);
@@ -98,7 +98,7 @@ export class CuService implements OnApplicationShutdown {
     });
     return {
       pageInfo: { hasNextPage: rows.length > q.limit },
-      edges: rows.slice(0, q.limit).map((r) => ({ cursor: String(r.nonce), node: r.result })),
+      edges: rows.slice(0, q.limit).map((r) => ({ cursor: String(r.nonce), node: decodeStoredResult(r.result) })),
     };
   }
 

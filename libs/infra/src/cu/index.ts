@@ -7,3 +7,4 @@ export * from './prisma-checkpoint.store.js';
 export * from './gzip-checkpoint.codec.js';
 export * from './checkpoint-publisher.js';
 export * from './gateway-item-source.js';
+export * from './stored-result.js';

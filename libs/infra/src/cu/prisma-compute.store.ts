@@ -1,5 +1,6 @@
 import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, ProcessRecord, SchedulerStore } from '@ao/core';
 import { GroupWriter } from '../database/group-writer.js';
+import { encodeStoredResult, storableText } from './stored-result.js';
 import type { Sql } from '../database/sql-pool.js';
 
 interface PendingCommit {
@@ -57,8 +58,8 @@ export class PrismaComputeStore implements ComputeStore {
         INSERT INTO results (process_id, nonce, message_id, result, gas_used, error, crank_status)
         SELECT p, n, m, r::jsonb, g, e, c
         FROM unnest(${rows.map((r) => r.processId)}::text[], ${rows.map((r) => r.nonce)}::bigint[], ${rows.map((r) => r.messageId)}::text[],
-                    ${rows.map((r) => JSON.stringify(r.result))}::text[], ${rows.map((r) => r.result.GasUsed ?? 0)}::bigint[],
-                    ${rows.map((r) => r.result.Error ?? null)}::text[], ${rows.map(crank)}::text[])
+                    ${rows.map((r) => encodeStoredResult(r.result))}::text[], ${rows.map((r) => r.result.GasUsed ?? 0)}::bigint[],
+                    ${rows.map((r) => storableText(r.result.Error))}::text[], ${rows.map(crank)}::text[])
              AS t(p, n, m, r, g, e, c)
         ON CONFLICT (process_id, nonce) DO NOTHING
       )
@@ -73,7 +74,7 @@ export class PrismaComputeStore implements ComputeStore {
 
   async markBroken(processId: string, nonce: number, error: string): Promise<void> {
     await this.db.$executeRaw`
-      INSERT INTO cu_processes (process_id, nonce, error, updated_at) VALUES (${processId}, ${nonce - 1}, ${error}, now())
+      INSERT INTO cu_processes (process_id, nonce, error, updated_at) VALUES (${processId}, ${nonce - 1}, ${storableText(error)}, now())
       ON CONFLICT (process_id) DO UPDATE SET error = EXCLUDED.error, updated_at = now()`;
   }
 }

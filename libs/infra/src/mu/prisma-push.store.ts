@@ -1,6 +1,7 @@
 import type { CrankBatch, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
 import { GroupWriter } from '../database/group-writer.js';
 import type { Sql } from '../database/sql-pool.js';
+import { decodeStoredResult, storableText } from '../cu/stored-result.js';
 
 interface PushRow {
   id: string;
@@ -49,7 +50,7 @@ type BatchRow = { nonce: bigint | string; message_id: string; result: EvalResult
 function toBatch(rows: BatchRow[]): CrankBatch {
   const batch: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
   for (const row of rows) {
-    batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: row.result });
+    batch.entries.push({ nonce: Number(row.nonce), messageId: row.message_id, result: decodeStoredResult(row.result) });
     if (row.pushed_for !== null) batch.pushedFor.set(row.message_id, row.pushed_for);
     if (row.depth !== null) batch.depths.set(row.message_id, Number(row.depth));
     for (const p of row.pushes ?? []) batch.pushes.set(p.id, toPushRecord(p));
@@ -116,13 +117,13 @@ export class PrismaPushStore implements PushStore {
         INSERT INTO pushes (id, from_process, from_nonce, kind, idx, item_id, target, pushed_for, depth, status, error)
         SELECT * FROM unnest(${pushes.map((p) => p.id)}::text[], ${pushes.map((p) => p.fromProcess)}::text[], ${pushes.map((p) => p.fromNonce)}::bigint[],
                              ${pushes.map((p) => p.kind)}::text[], ${pushes.map((p) => p.idx)}::int[], ${pushes.map((p) => p.itemId ?? null)}::text[],
-                             ${pushes.map((p) => p.target ?? null)}::text[], ${pushes.map((p) => p.pushedFor ?? null)}::text[], ${pushes.map((p) => p.depth)}::int[],
-                             ${pushes.map((p) => p.status)}::text[], ${pushes.map((p) => p.error ?? null)}::text[])
+                             ${pushes.map((p) => storableText(p.target))}::text[], ${pushes.map((p) => p.pushedFor ?? null)}::text[], ${pushes.map((p) => p.depth)}::int[],
+                             ${pushes.map((p) => p.status)}::text[], ${pushes.map((p) => storableText(p.error))}::text[])
         ON CONFLICT (id) DO NOTHING
       )
       UPDATE results r SET crank_status = o.status, error = COALESCE(o.error, r.error)
       FROM unnest(${outcomes.map((o) => o.processId)}::text[], ${outcomes.map((o) => o.nonce)}::bigint[], ${outcomes.map((o) => o.status)}::text[],
-                  ${outcomes.map((o) => o.error ?? null)}::text[]) AS o(process_id, nonce, status, error)
+                  ${outcomes.map((o) => storableText(o.error))}::text[]) AS o(process_id, nonce, status, error)
       WHERE r.process_id = o.process_id AND r.nonce = o.nonce`;
   }
 }

@@ -49,6 +49,17 @@ end
 print = function() end
 `;
 
+/** What an unhashable state's hash is taken of (followed by `out-of-gas`, `out-of-memory` or `error`). */
+export const UNHASHABLE_STATE = 'ao-state-unhashable;';
+
+/**
+ * Bounds of the state serialization: linear in the state (see lua/digest.lua), whose size the
+ * memory cap bounds, hence 2 instructions and 2 bytes per byte of the cap (plus 16 MiB).
+ */
+export function stateHashBounds(limits: EvalLimits): { gas: number; memoryBytes: number } {
+  return { gas: Math.max(10_000_000, 2 * limits.memoryBytes), memoryBytes: 2 * limits.memoryBytes + 16 * 1024 * 1024 };
+}
+
 const MODULE_FIELDS = ['handle', 'canonicalState'] as const;
 /** Runtimes that have it are called through `step` (the flat result), the others through `handle` (JSON). */
 const OPTIONAL_FIELDS = ['step'] as const;
@@ -161,13 +172,18 @@ export class LuaProcess implements ProcessInstance {
     return this.serialized(() => (this.host.readsOf(msg) ? this.host.resolve(msg).then(run) : run(NO_READS)));
   }
 
+  /**
+   * SHA-256 of the runtime's canonical serialization of the state. The serialization runs under
+   * bounds derived from the process's memory cap (so every unit reaches the same outcome): a state
+   * it cannot serialize within them hashes to a fixed sentinel naming why (see docs/limits.md).
+   */
   stateHash(): Promise<string> {
+    const { gas, memoryBytes } = stateHashBounds(this.limits);
     return this.serialized(() =>
       // the serialization may need more memory than the process may use; it is thrown away
-      this.isolatedCall(() => this.vm.call(this.refs[1], [], Number.POSITIVE_INFINITY), (outcome) => {
-        if (outcome.status !== 'ok') throw new AoError('INTERNAL', `cannot serialize the state: ${outcome.value}`);
-        return createHash('sha256').update(outcome.value).digest('hex');
-      }, Number.POSITIVE_INFINITY),
+      this.isolatedCall(() => this.vm.call(this.refs[1], [], gas), (outcome) =>
+        createHash('sha256').update(outcome.status === 'ok' ? outcome.value : `${UNHASHABLE_STATE}${outcome.status === 'error' ? 'error' : outcome.status}`).digest('hex'),
+      memoryBytes),
     );
   }
 
