@@ -297,8 +297,12 @@ end)
 -- Data: { cancel = { "<client order id>" | { orderId = } ... }, cancelAll = bool, place = { {side, price, quantity, type, clientOrderId} ... } }
 -- cancels first, then places in order; one Batch-Result with a row per item.
 Handlers.add("book.batch", "Batch-Orders", function(msg)
-  local ok, batch = pcall(json.decode, msg.Data or "")
-  if not ok or type(batch) ~= "table" then return msg.reply({ Action = "Batch-Error", Error = "bad-data" }) end
+  local batch = msg.Data
+  if type(batch) ~= "table" then
+    local ok, v = pcall(json.decode, batch or "")
+    batch = ok and v or nil
+  end
+  if type(batch) ~= "table" then return msg.reply({ Action = "Batch-Error", Error = "bad-data" }) end
   local account = msg.From
   local results = { cancelled = {}, placed = {} }
   if batch.cancelAll == true then

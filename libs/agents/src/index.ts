@@ -9,3 +9,5 @@ export { mediaVerifierBlueprint, mediaVerifierBootCode, mediaVerifierProcessTags
 export { encodeJpeg, encodePng, encodeProgressiveJpeg, flatImage, grayImage, halve, photoSet, rawPng, syntheticPhoto, type Rgba } from './media-verifier/fixtures.js';
 export { orderBookBlueprint, orderBookBootCode, orderBookSource, type OrderBookConfig } from './market/order-book.js';
 export { SimNet, tagMap, type Delivered } from './market/sim-net.js';
+export { priceOracleBlueprint, priceOracleBootCode, priceOracleSource, type PriceOracleConfig } from './market/price-oracle.js';
+export { marketMakerBlueprint, marketMakerBootCode, marketMakerSource, type MarketMakerConfig } from './market/market-maker.js';
