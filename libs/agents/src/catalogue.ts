@@ -1,9 +1,18 @@
 import { describeBlueprint, type Blueprint, type BlueprintInfo } from './blueprint.js';
 import { tokenBlueprint } from './blueprints/token.js';
 import { mediaVerifierBlueprint } from './media-verifier/media-verifier.js';
+import { marketMakerBlueprint } from './market/market-maker.js';
+import { orderBookBlueprint } from './market/order-book.js';
+import { priceOracleBlueprint } from './market/price-oracle.js';
 
 /** Every blueprint the platform can spawn, by catalogue name. Add a blueprint here to list it. */
-export const blueprints: readonly Blueprint[] = [tokenBlueprint as unknown as Blueprint, mediaVerifierBlueprint as unknown as Blueprint];
+export const blueprints: readonly Blueprint[] = [
+  tokenBlueprint as unknown as Blueprint,
+  mediaVerifierBlueprint as unknown as Blueprint,
+  orderBookBlueprint as unknown as Blueprint,
+  priceOracleBlueprint as unknown as Blueprint,
+  marketMakerBlueprint as unknown as Blueprint,
+];
 
 /** The blueprint named `name`, or undefined. */
 export function findBlueprint(name: string): Blueprint | undefined {

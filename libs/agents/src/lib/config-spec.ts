@@ -15,6 +15,8 @@ export const POSITIVE_AMOUNT_PATTERN = /^[1-9]\d{0,77}$/;
 export const SIGNED_AMOUNT_PATTERN = /^-?\d{1,78}$/;
 /** A positive integer string, or -1 for "off" (Hummingbot's price_ceiling/price_floor). */
 export const AMOUNT_OR_OFF_PATTERN = /^(-1|[1-9]\d{0,77})$/;
+/** A non-negative decimal with at most 6 digits before and 4 after the point ("1", "0.5", "2.25"). */
+export const DECIMAL_PATTERN = /^\d{1,6}(\.\d{1,4})?$/;
 /** A process id or wallet address (base64url, or 0x hex). */
 export const ADDRESS_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** A process id or wallet address, or empty for none. */
@@ -24,6 +26,7 @@ export const amount = () => z.string().regex(AMOUNT_PATTERN, 'a non-negative int
 export const positiveAmount = () => z.string().regex(POSITIVE_AMOUNT_PATTERN, 'a positive integer string of at most 78 digits');
 export const signedAmount = () => z.string().regex(SIGNED_AMOUNT_PATTERN, 'an integer string');
 export const amountOrOff = () => z.string().regex(AMOUNT_OR_OFF_PATTERN, 'a positive integer string, or -1 for off');
+export const decimal = () => z.string().regex(DECIMAL_PATTERN, 'a decimal like 1 or 0.5 (at most 4 places)');
 export const address = () => z.string().regex(ADDRESS_PATTERN, 'a process id or wallet address');
 export const optionalAddress = () => z.string().regex(OPTIONAL_ADDRESS_PATTERN, 'a process id or wallet address, or empty');
 
@@ -41,6 +44,8 @@ const STRING_FORMATS: Record<string, LuaSpec> = {
   [POSITIVE_AMOUNT_PATTERN.source]: { type: 'amount', min: '1' },
   [SIGNED_AMOUNT_PATTERN.source]: { type: 'amount' },
   [AMOUNT_OR_OFF_PATTERN.source]: { type: 'amount', min: '1', off: '-1' },
+  // the exact format is checked again by the blueprint (Lua patterns have no optional groups)
+  [DECIMAL_PATTERN.source]: { type: 'string', minLength: 1, maxLength: 11, pattern: '^%d+%.?%d*$' },
   [ADDRESS_PATTERN.source]: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[%w_%-]+$' },
   [OPTIONAL_ADDRESS_PATTERN.source]: { type: 'string', maxLength: 64, pattern: '^[%w_%-]*$' },
 };
