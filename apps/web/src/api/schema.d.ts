@@ -485,6 +485,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/blueprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The blueprint catalogue: config schemas with defaults, units and help; hot keys; topics; actions */
+        get: operations["BlueprintsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Agents, newest first, filtered by blueprint, status and creator; cursor pagination */
+        get: operations["AgentsController_list"];
+        put?: never;
+        /** Validates the config, then spawns the process (the platform as owner and authority), cron registered but paused; status draft */
+        post: operations["AgentsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One agent: status, config and version, process id, cron, live figures (Info through a dry-run) */
+        get: operations["AgentsController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Changes config keys with a Configure message: hot keys any time, restart-only keys only when not running (409 with the reason) */
+        patch: operations["AgentsController_configure"];
+        trace?: never;
+    };
+    "/api/agents/{id}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lifecycle: start | pause | resume | kill, each a signed Start/Stop/Kill message; 409 on an illegal transition */
+        post: operations["AgentsController_act"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Results newest first (Output, Error, gas), paged by nonce */
+        get: operations["AgentsController_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The blueprint's queries through dry-runs: Info, Get-Config, Get-Subscriptions */
+        get: operations["AgentsController_state"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Incoming (its log), outgoing and spawned (relayed by the MU), with links to results and items */
+        get: operations["AgentsController_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The topic events it published (the projection), newest first */
+        get: operations["AgentsController_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agents/{id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who did what to it, when, and the message id each action produced */
+        get: operations["AgentsController_auditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -645,6 +816,261 @@ export interface components {
             processId: string;
             /** @description Registrations resumed */
             resumed: number;
+        };
+        TopicDocDto: {
+            name: string;
+            help: string;
+            fields: {
+                [key: string]: string;
+            };
+        };
+        ParamDocDto: {
+            name: string;
+            /** @enum {string} */
+            kind: "query" | "command" | "event";
+            audience: string;
+            tags?: {
+                [key: string]: string;
+            };
+            help: string;
+        };
+        BlueprintDto: {
+            /** @example media-verifier */
+            name: string;
+            version: string;
+            /** @enum {string} */
+            kind: "token" | "venue" | "oracle" | "market-maker" | "media-verifier";
+            title: string;
+            description: string;
+            /** @description JSON Schema (2020-12) of the config, with `unit` and `hot` per property */
+            configSchema: {
+                [key: string]: unknown;
+            };
+            hotKeys: string[];
+            defaults: {
+                [key: string]: unknown;
+            };
+            topics: components["schemas"]["TopicDocDto"][];
+            actions: components["schemas"]["ParamDocDto"][];
+            sourceSha256: string;
+        };
+        CreateAgentDto: {
+            /**
+             * @description Catalogue name (GET /api/blueprints)
+             * @example media-verifier
+             */
+            blueprint: string;
+            /**
+             * @description Unique; letters, digits, spaces, `.`, `_` and `-`
+             * @example verifier-1
+             */
+            name: string;
+            /** @description The blueprint's config (its configSchema); omitted keys take the defaults */
+            config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Cron-Interval for Tick messages while running (e.g. `10-seconds`); none: no ticks
+             * @example 10-seconds
+             */
+            cronInterval?: string;
+        };
+        AgentLinksDto: {
+            /** @description The process's SU log */
+            log: string;
+            /** @description Re-derive its history from Arweave */
+            verify: string;
+            state: string;
+        };
+        AgentDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            blueprint: string;
+            blueprintVersion: string;
+            /** @enum {string} */
+            status: "draft" | "running" | "paused" | "killed";
+            /** @description What POST /api/agents/{id}/{action} accepts now */
+            allowedActions: ("start" | "pause" | "resume" | "kill")[];
+            /** @description The full validated config (defaults filled in) */
+            config: {
+                [key: string]: unknown;
+            };
+            configVersion: number;
+            /** @description The ao process id */
+            processId: string;
+            cronInterval: string | null;
+            /** @description Id of the admin who created it */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Time spent running, ms */
+            uptimeMs: number;
+            links: components["schemas"]["AgentLinksDto"];
+        };
+        AgentPageDto: {
+            items: components["schemas"]["AgentDto"][];
+            nextCursor: string | null;
+        };
+        AgentDetailDto: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            blueprint: string;
+            blueprintVersion: string;
+            /** @enum {string} */
+            status: "draft" | "running" | "paused" | "killed";
+            /** @description What POST /api/agents/{id}/{action} accepts now */
+            allowedActions: ("start" | "pause" | "resume" | "kill")[];
+            /** @description The full validated config (defaults filled in) */
+            config: {
+                [key: string]: unknown;
+            };
+            configVersion: number;
+            /** @description The ao process id */
+            processId: string;
+            cronInterval: string | null;
+            /** @description Id of the admin who created it */
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description Time spent running, ms */
+            uptimeMs: number;
+            links: components["schemas"]["AgentLinksDto"];
+            cron: components["schemas"]["CronRegistrationDto"][];
+            /** @description The process's Info answer (live figures), through a dry-run */
+            figures: {
+                [key: string]: unknown;
+            } | null;
+            figuresError: string | null;
+        };
+        ConfigPatchDto: {
+            /** @description Keys to change; while running only hot keys (GET /api/blueprints: hotKeys) */
+            config: {
+                [key: string]: unknown;
+            };
+        };
+        AgentConfigResultDto: {
+            agent: components["schemas"]["AgentDto"];
+            messageId: string;
+            applied: string[];
+        };
+        AgentActionResultDto: {
+            agent: components["schemas"]["AgentDto"];
+            /** @description Id of the signed ao message the action produced */
+            messageId: string;
+            /** @description The agent's report (Status-Changed data: e.g. the orders a kill cancelled) */
+            report: ({
+                [key: string]: unknown;
+            } | unknown[] | string) | null;
+        };
+        LogEntryDto: {
+            nonce: number;
+            messageId: string;
+            action: string | null;
+            from: string | null;
+            output: string | null;
+            error: string | null;
+            gasUsed: number;
+            /** @description Outbox messages */
+            messages: number;
+            spawns: number;
+            /** Format: date-time */
+            at: string;
+            link: string;
+        };
+        LogPageDto: {
+            items: components["schemas"]["LogEntryDto"][];
+            nextCursor: string | null;
+        };
+        QueryAnswerDto: {
+            ok: boolean;
+            action: string | null;
+            data: ({
+                [key: string]: unknown;
+            } | unknown[] | string) | null;
+            error?: string;
+        };
+        AgentStateDto: {
+            processId: string;
+            info: components["schemas"]["QueryAnswerDto"];
+            config: components["schemas"]["QueryAnswerDto"];
+            subscriptions: components["schemas"]["QueryAnswerDto"];
+        };
+        MessageLinksDto: {
+            result: string;
+            item: string;
+        };
+        IncomingMessageDto: {
+            nonce: number;
+            id: string;
+            assignmentId: string;
+            action: string | null;
+            from: string | null;
+            /** @description Acting-User tag of platform messages */
+            actingUser: string | null;
+            timestamp: number;
+            links: components["schemas"]["MessageLinksDto"];
+        };
+        PushDto: {
+            fromNonce: number;
+            /** @enum {string} */
+            kind: "message" | "spawn" | "assign";
+            id: string | null;
+            target: string | null;
+            status: string;
+            error: string | null;
+            link: string | null;
+        };
+        AgentMessagesDto: {
+            incoming: components["schemas"]["IncomingMessageDto"][];
+            outgoing: components["schemas"]["PushDto"][];
+            spawned: components["schemas"]["PushDto"][];
+            nextCursor: string | null;
+        };
+        AgentEventDto: {
+            /** @description Feed position (SSE id) */
+            id: string;
+            agentId: string | null;
+            processId: string;
+            topic: string;
+            /** @description The agent's Event-Seq */
+            eventSeq: number;
+            /** @description The message whose result published it */
+            messageId: string;
+            nonce: number;
+            payload: ({
+                [key: string]: unknown;
+            } | unknown[] | string) | null;
+            /** Format: date-time */
+            at: string;
+        };
+        EventPageDto: {
+            items: components["schemas"]["AgentEventDto"][];
+            nextCursor: string | null;
+        };
+        AuditEntryDto: {
+            id: string;
+            /** Format: date-time */
+            at: string;
+            actorId: string | null;
+            /** @description Email, or break-glass */
+            actor: string;
+            /** @example start */
+            action: string;
+            /** @description The signed ao message it produced */
+            messageId: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditPageDto: {
+            items: components["schemas"]["AuditEntryDto"][];
+            nextCursor: string | null;
         };
     };
     responses: never;
@@ -1684,6 +2110,774 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CronResumedDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    BlueprintsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlueprintDto"][];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_list: {
+        parameters: {
+            query?: {
+                blueprint?: string;
+                status?: "draft" | "running" | "paused" | "killed";
+                /** @description Creator: a user id (or `break-glass`) */
+                owner?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPageDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and body get the first answer again */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAgentDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state (illegal lifecycle transition, name taken, request in progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description An Idempotency-Key reused with another request, or the agent refused the message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent process answered with an error or did not answer in time */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentDetailDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_configure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfigPatchDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentConfigResultDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state (illegal lifecycle transition, name taken, request in progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description An Idempotency-Key reused with another request, or the agent refused the message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent process answered with an error or did not answer in time */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_act: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                /** @description draft → start → running ⇄ pause/resume → paused; kill from any but killed */
+                action: "start" | "pause" | "resume" | "kill";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionResultDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state (illegal lifecycle transition, name taken, request in progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description An Idempotency-Key reused with another request, or the agent refused the message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent process answered with an error or did not answer in time */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_logs: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPageDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentStateDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_messages: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentMessagesDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_events: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Only this topic */
+                topic?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPageDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limit exceeded; `Retry-After` says when to retry */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AgentsController_auditLog: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageDto"];
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
