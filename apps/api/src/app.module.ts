@@ -8,6 +8,8 @@ import { MuModule } from './mu/mu.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AgentsModule } from './agents/agents.module.js';
+import { FeedModule } from './feed/feed.module.js';
+import { StrategiesModule } from './strategies/strategies.module.js';
 
 /** The API's composition root: the shared adapters, then one module per surface. */
 @Module({})
@@ -15,7 +17,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(env, 'producer'), AuthModule, HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule, AgentsModule],
+      imports: [InfraModule.forRoot(env, 'producer'), AuthModule, HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule, FeedModule, AgentsModule, StrategiesModule],
     };
   }
 }

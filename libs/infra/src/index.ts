@@ -13,3 +13,4 @@ export * from './cron/index.js';
 export * from './verify/index.js';
 export * from './metrics/index.js';
 export * from './accounts/index.js';
+export * from './platform/index.js';

@@ -21,6 +21,7 @@ import { uuidv7 } from '../common/ids.js';
 import { conflict, notFound, PlatformError } from '../common/platform-error.js';
 import { AgentMessenger, type Reply } from './agent-messenger.js';
 import { AuditLog } from './audit-log.js';
+import { EventProjector } from '../feed/event-projector.js';
 
 /** Process tags some blueprints need besides the platform's (the modules they call). */
 const PROCESS_TAGS: Record<string, (modules: Record<string, string>) => Tag[]> = {
@@ -56,6 +57,7 @@ export class AgentsService {
     private readonly messenger: AgentMessenger,
     private readonly cron: CronRegistry,
     private readonly audit: AuditLog,
+    private readonly projector: EventProjector,
   ) {}
 
   blueprints() {
@@ -109,6 +111,7 @@ export class AgentsService {
       throw error;
     }
     await this.audit.record(actor, 'create', id, item.id, { blueprint: blueprint.name, version: blueprint.version, name: input.name });
+    this.projector.track(item.id, id);
     await this.messenger.result(item.id, item.id);
     if (blueprint.topics.length > 0) {
       const topics = JSON.stringify(blueprint.topics.map((t) => t.name));
