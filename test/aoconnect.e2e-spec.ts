@@ -297,7 +297,7 @@ describe('@permaweb/aoconnect, unmodified, against our MU, CU, SU and gateway', 
 
     expect(await ao.monitor({ process: pid, signer })).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const admin = { authorization: 'Bearer test-admin-token' };
-    const registrations = await getJson(`${base}/admin/cron`, { headers: admin });
+    const registrations = await getJson(`${base}/api/admin/cron`, { headers: admin });
     expect(registrations).toEqual([expect.objectContaining({ processId: pid, interval: '1-second', status: 'active', tickTags: [{ name: 'Action', value: 'Tick' }] })]);
     await expect(ao.unmonitor({ process: pid, signer: stranger })).rejects.toThrow(/^403: .*owner/);
     const ticking = await until('two cron ticks evaluated', async () => {
@@ -314,7 +314,7 @@ describe('@permaweb/aoconnect, unmodified, against our MU, CU, SU and gateway', 
     };
 
     expect(await ao.unmonitor({ process: pid, signer })).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await getJson(`${base}/admin/cron`, { headers: admin })).map((r: { processId: string }) => r.processId)).toEqual([clock]);
+    expect((await getJson(`${base}/api/admin/cron`, { headers: admin })).map((r: { processId: string }) => r.processId)).toEqual([clock]);
     // Once a tick already on its way has landed (two clock ticks later), the log must not grow
     // while the clock ticks three more times.
     const nonce = async () => Number(tag((await getJson(`${info.units.su}/${pid}/latest`)).assignment.tags, 'Nonce'));

@@ -34,7 +34,7 @@ describe('cron: ticks as real messages, exactly once', () => {
   };
   const monitor = (pid: string, status = 201, signer = owner) => control('post', pid, status, signer);
   const unmonitor = (pid: string, status = 200, signer = owner) => control('delete', pid, status, signer);
-  const registration = async (pid: string) => (await http().get('/admin/cron').set(admin).expect(200)).body.find((r: { processId: string }) => r.processId === pid);
+  const registration = async (pid: string) => (await http().get('/api/admin/cron').set(admin).expect(200)).body.find((r: { processId: string }) => r.processId === pid);
   const spawn = async (tags: Tag[]) => {
     const p = await processItem(owner, su, [{ name: 'On-Boot', value: 'Data' }, ...tags], TICK_COUNTER, moduleId);
     await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(p.raw)).expect(202);
@@ -178,8 +178,8 @@ describe('cron: ticks as real messages, exactly once', () => {
     await monitor(clock);
     await until('two ticks', async () => (await emitted(pid)).length >= 2);
 
-    await http().get('/admin/cron').expect(401);
-    await http().get('/admin/cron').set({ authorization: 'Bearer wrong' }).expect(401);
+    await http().get('/api/admin/cron').expect(401);
+    await http().get('/api/admin/cron').set({ authorization: 'Bearer wrong' }).expect(401);
     const active = await registration(pid);
     expect(active).toMatchObject({ interval: '1-second', unit: 'ms', period: SECOND, policy: 'catch-up', status: 'active' });
     expect(active.lastTick).toBeGreaterThanOrEqual(start + SECOND);
@@ -187,7 +187,7 @@ describe('cron: ticks as real messages, exactly once', () => {
     expect((active.nextTick - active.origin) % SECOND).toBe(0);
 
     // Pause: once answered, nothing more is emitted; the listing shows where it stopped.
-    expect((await http().post(`/admin/cron/${pid}/pause`).set(admin).expect(200)).body).toEqual({ processId: pid, paused: 1 });
+    expect((await http().post(`/api/admin/cron/${pid}/pause`).set(admin).expect(200)).body).toEqual({ processId: pid, paused: 1 });
     const frozen = await tickRows(prisma, pid);
     expect(frozen.every((r) => r.nonce !== null)).toBe(true);
     const last = frozen[frozen.length - 1].tick;
@@ -199,7 +199,7 @@ describe('cron: ticks as real messages, exactly once', () => {
 
     // Resume: the seconds missed while paused follow the policy (catch-up: each one), then it goes on.
     const resumedAt = Date.now();
-    expect((await http().post(`/admin/cron/${pid}/resume`).set(admin).expect(200)).body).toEqual({ processId: pid, resumed: 1 });
+    expect((await http().post(`/api/admin/cron/${pid}/resume`).set(admin).expect(200)).body).toEqual({ processId: pid, resumed: 1 });
     await until('ticks after the resume', async () => (await emitted(pid)).some((r) => r.tick >= resumedAt + SECOND));
     // Paused again so the rows and the handler's count are one snapshot (ticks keep coming otherwise).
     await http().post(`/admin/cron/${pid}/pause`).set(admin).expect(200);
@@ -223,7 +223,7 @@ describe('cron: ticks as real messages, exactly once', () => {
     await moreTicks(3);
     expect(await tickRows(prisma, pid)).toEqual(stopped);
     expect((await suLog(api, pid)).length).toBe(stoppedLog);
-    await http().post(`/admin/cron/${pid}/pause`).set(admin).expect(404);
+    await http().post(`/api/admin/cron/${pid}/pause`).set(admin).expect(404);
     // Monitoring again starts with the next second; the unmonitored stretch is not back-filled.
     const again = (await monitor(pid)).registrations[0];
     expect(again.nextTick).toBeGreaterThan(Date.now() - SECOND);

@@ -296,7 +296,7 @@ describe('the dashboard in Chromium', () => {
     await expectAccessible('cron');
     await pressByKeyboard(new RegExp(`Pause the ticks of ${ticker}`));
     await eventually(() => row.textContent()).toContain('paused');
-    const status = async () => ((await http().get('/admin/cron').set('authorization', `Bearer ${ADMIN}`).expect(200)).body as { processId: string; status: string }[]).find((r) => r.processId === ticker)?.status;
+    const status = async () => ((await http().get('/api/admin/cron').set('authorization', `Bearer ${ADMIN}`).expect(200)).body as { processId: string; status: string }[]).find((r) => r.processId === ticker)?.status;
     expect(await status()).toBe('paused');
     await row.getByRole('button', { name: /Resume/ }).click();
     await eventually(() => row.textContent()).toContain('active');

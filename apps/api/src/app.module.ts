@@ -6,6 +6,10 @@ import { SuModule } from './su/su.module.js';
 import { CuModule } from './cu/cu.module.js';
 import { MuModule } from './mu/mu.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AgentsModule } from './agents/agents.module.js';
+import { FeedModule } from './feed/feed.module.js';
+import { StrategiesModule } from './strategies/strategies.module.js';
 
 /** The API's composition root: the shared adapters, then one module per surface. */
 @Module({})
@@ -13,7 +17,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(env, 'producer'), HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule],
+      imports: [InfraModule.forRoot(env, 'producer'), AuthModule, HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule, FeedModule, AgentsModule, StrategiesModule],
     };
   }
 }

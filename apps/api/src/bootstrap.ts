@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Env } from '@ao/infra';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { validationError } from './common/validation-error.js';
 import { resultAnswer } from './cu/cu.controller.js';
 import { CuService } from './cu/cu.service.js';
 import { IngressFastPath } from './ingress/ingress-fast-path.js';
@@ -25,7 +26,8 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   // Signed data items arrive raw; their size limit is the protocol's, JSON bodies stay small.
   app.useBodyParser('raw', { type: RAW_ITEM_TYPES, limit: env.MAX_ITEM_BYTES });
   app.useBodyParser('json', { limit: '1mb' });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, exceptionFactory: validationError }));
+  app.set('trust proxy', env.TRUST_PROXY);
   app.useGlobalFilters(new AllExceptionsFilter(env.EXPOSE_ERRORS));
   installIngressFastPath(app, env);
   // The dashboard at / (before Nest's routes, which it never shadows: see API_PREFIXES).
@@ -38,6 +40,8 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
       .setTitle('ao platform')
       .setDescription('ao units (MU /mu, CU /cu, SU /su, wire-compatible with the ao reference) and the agent platform API')
       .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (`aok_...`) or, break-glass, ADMIN_TOKEN' })
+      .addCookieAuth('ao_session', { type: 'apiKey', in: 'cookie', name: 'ao_session', description: 'Browser session from POST /api/auth/login; changes also need X-CSRF-Token' })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });

@@ -12,3 +12,5 @@ export * from './mu/index.js';
 export * from './cron/index.js';
 export * from './verify/index.js';
 export * from './metrics/index.js';
+export * from './accounts/index.js';
+export * from './platform/index.js';

@@ -1,19 +1,19 @@
-import { ForbiddenException, Inject, Injectable, UnauthorizedException, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
-import { ENV, type Env } from '@ao/infra';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { AuthService } from '../auth/auth.service.js';
+import type { PlatformRequest } from '../auth/principal.js';
+import { forbidden, unauthorized } from './platform-error.js';
 
-/** Admin routes need `Authorization: Bearer $ADMIN_TOKEN`; with no token configured they stay closed. */
+/** The unit admin routes outside /api (/mu/failed): an admin's API key or session, or the ADMIN_TOKEN break-glass. */
 @Injectable()
 export class AdminGuard implements CanActivate {
-  constructor(@Inject(ENV) private readonly env: Env) {}
+  constructor(private readonly auth: AuthService) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    if (!this.env.ADMIN_TOKEN) throw new ForbiddenException('Admin endpoints are disabled: set ADMIN_TOKEN');
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
-    const wanted = Buffer.from(this.env.ADMIN_TOKEN);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new UnauthorizedException('A valid admin bearer token is required');
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<PlatformRequest>();
+    const principal = await this.auth.authenticate(request.headers as Record<string, string>, request.method);
+    if (!principal) throw unauthorized('UNAUTHORIZED', 'An admin API key, session or the ADMIN_TOKEN bearer token is required');
+    if (principal.role !== 'admin') throw forbidden('This route needs the admin role', { role: principal.role, needs: 'admin' });
+    request.principal = principal;
     return true;
   }
 }

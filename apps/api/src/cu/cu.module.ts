@@ -45,5 +45,6 @@ import { API_COMPUTE_UNIT, CHECKPOINT_STORE, EVALUATION_EVENTS } from './cu.toke
     CuService,
     VerifyService,
   ],
+  exports: [CuService, EVALUATION_EVENTS],
 })
 export class CuModule {}

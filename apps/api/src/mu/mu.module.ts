@@ -20,5 +20,6 @@ import { MuService } from './mu.service.js';
         new CronRegistry(prisma, log, gateway, env.CRON_MIN_INTERVAL_MS, env.CRON_MISSED_POLICY),
     },
   ],
+  exports: [MuService, CronRegistry],
 })
 export class MuModule {}

@@ -18,8 +18,8 @@ function PauseResume({ reg }: { reg: CronRegistration }) {
   const change = useMutation({
     mutationFn: () =>
       paused
-        ? body(api.POST('/admin/cron/{processId}/resume', { params: { path: { processId: reg.processId } } }))
-        : body(api.POST('/admin/cron/{processId}/pause', { params: { path: { processId: reg.processId } } })),
+        ? body(api.POST('/api/admin/cron/{processId}/resume', { params: { path: { processId: reg.processId } } }))
+        : body(api.POST('/api/admin/cron/{processId}/pause', { params: { path: { processId: reg.processId } } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['cron'] }),
   });
   return (
@@ -35,7 +35,7 @@ function PauseResume({ reg }: { reg: CronRegistration }) {
 /** Cron registrations: which processes get ticks, how often, the last and next tick; pause and resume. */
 export default function CronPage() {
   useTitle('Cron');
-  const cron = useQuery({ queryKey: ['cron'], queryFn: () => body<CronRegistration[]>(api.GET('/admin/cron')), refetchInterval: 5_000 });
+  const cron = useQuery({ queryKey: ['cron'], queryFn: () => body<CronRegistration[]>(api.GET('/api/admin/cron')), refetchInterval: 5_000 });
   return (
     <div className="page">
       <div className="page-head">

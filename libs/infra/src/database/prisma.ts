@@ -5,6 +5,7 @@ import { CountingPgClient } from '../metrics/counting-pg-client.js';
 import { parseDatabaseUrl } from './database-url.js';
 
 export { Prisma, PrismaClient };
+export type { User, Agent, Strategy, Subscription, ApiKey } from '../generated/prisma/client.js';
 
 /** At most this many distinct statements are prepared (per process, so per connection too); others run unnamed. */
 const MAX_PREPARED = 512;

@@ -137,13 +137,55 @@ export const envSchema = z.object({
   HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(1).default(15),
   /** On SIGTERM/SIGINT, how long api, worker and cron may take to finish in-flight work before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(25_000),
-  /** Bearer token of the admin endpoints (/admin/*, /mu/failed). Empty: they answer 403 until one is set. */
+  /**
+   * Break-glass bearer token: acts as an admin on /api/* and on /mu/failed when no admin account
+   * can log in. Empty (the default): disabled. Every use is in the audit log as `break-glass`.
+   */
   ADMIN_TOKEN: z.string().default(''),
+  /**
+   * 32 bytes (base64 or 64 hex digits) encrypting the ao keys the platform holds for its users
+   * (AES-256-GCM). Required when NODE_ENV=production; elsewhere a fixed development key is used.
+   */
+  IDENTITY_KEY: z
+    .string()
+    .default('')
+    .refine((v) => v === '' || identityKeyBytes(v) !== undefined, { message: '32 bytes as base64 or 64 hex digits' }),
+  /** First start: create this admin when no admin exists yet (with ADMIN_PASSWORD). `npm run admin:create` does the same by hand. */
+  ADMIN_EMAIL: z.union([z.literal(''), z.email()]).default(''),
+  ADMIN_PASSWORD: z.union([z.literal(''), z.string().min(12, 'at least 12 characters')]).default(''),
+  /** Browser sessions (httpOnly cookie) last this many hours. */
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Mark the session cookie Secure (set it when the API is served over HTTPS). */
+  COOKIE_SECURE: bool.default(false),
+  /** Express's `trust proxy`: behind a reverse proxy, how to read the client IP the IP rate limit counts (`false`, `true`, a hop count, or addresses). */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v) => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** Requests per RATE_LIMIT_WINDOW_S per API key or session on /api (429 with Retry-After past it). */
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(600),
+  /** Requests per RATE_LIMIT_WINDOW_S per client IP on /api, whoever is calling. */
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_WINDOW_S: z.coerce.number().int().min(1).max(3600).default(60),
+  /** The live feed (GET /api/feed) sends an SSE comment this often so proxies keep the stream open. */
+  FEED_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** How often the event projection sweeps agent results when no evaluation announcement woke it. */
+  PROJECTION_SWEEP_MS: z.coerce.number().int().min(100).default(2_000),
   /** Debug aid: expose stack traces in 500 answers. Never in production. */
   EXPOSE_ERRORS: bool.default(false),
   /** The built dashboard the API serves at `/` (apps/web's `vite build` output). Empty: apps/web/dist of this checkout; `off`: serve none. */
   WEB_DIR: z.string().default(''),
+}).superRefine((env, ctx) => {
+  if (env.NODE_ENV === 'production' && env.IDENTITY_KEY === '') {
+    ctx.addIssue({ code: 'custom', path: ['IDENTITY_KEY'], message: '32 bytes as base64 or 64 hex digits (required in production: it encrypts the ao keys held for users)' });
+  }
 });
+
+/** The 32 key bytes of an IDENTITY_KEY value (base64 or hex), or undefined when it is not 32 bytes. */
+export function identityKeyBytes(value: string): Buffer | undefined {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
 
 export type Env = z.infer<typeof envSchema>;
 export type QueueStage = (typeof queues)[number];

@@ -1,0 +1,3 @@
+export * from './config-plan.js';
+export * from './lifecycle.js';
+export * from './topic-events.js';

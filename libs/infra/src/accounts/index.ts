@@ -1,0 +1,3 @@
+export * from './accounts.js';
+export * from './identity-vault.js';
+export * from './password.js';
