@@ -11,9 +11,11 @@ export class AdminGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (!this.env.ADMIN_TOKEN) throw new ForbiddenException('Admin endpoints are disabled: set ADMIN_TOKEN');
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const given = Buffer.from(header.replace(/^Bearer\s+/i, ''));
+    // Only the Bearer scheme (case-insensitive, RFC 7235): a bare token or another scheme is refused.
+    const bearer = /^Bearer +(\S+)$/i.exec(header);
+    const given = Buffer.from(bearer?.[1] ?? '');
     const wanted = Buffer.from(this.env.ADMIN_TOKEN);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new UnauthorizedException('A valid admin bearer token is required');
+    if (!bearer || given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new UnauthorizedException('A valid admin bearer token is required');
     return true;
   }
 }

@@ -121,6 +121,10 @@ export const envSchema = z.object({
   VERIFY_MAX_MESSAGES: z.coerce.number().int().min(1).default(10_000),
   /** GET /cu/verify: time after which a verification stops and answers 503. */
   VERIFY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Upload attempts after which an item that keeps failing is a dead letter (listed by GET /mu/failed, counted in /metrics). */
+  UPLOAD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Seconds a drainer's claim on upload rows lasts; renewed while it works, so a killed worker's rows come back within it. */
+  UPLOAD_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   /** GET /cu/verify: verifications running at once (each on a thread of its own); beyond, 503 with Retry-After. */
   VERIFY_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
   /** GET /cu/verify: verifications running at once per client address; beyond, 429 with Retry-After. */
