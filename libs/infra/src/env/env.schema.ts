@@ -46,6 +46,8 @@ export const envSchema = z.object({
   /** An Arweave gateway. Empty: `npm start` runs an embedded arlocal on ARLOCAL_PORT. */
   ARWEAVE_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
   ARLOCAL_PORT: port.default(1984),
+  /** Interface the embedded arlocal listens on: this machine only unless set (e.g. 0.0.0.0 in a container). */
+  ARLOCAL_HOST: z.string().min(1).default('127.0.0.1'),
   /** How often the embedded gateway mines a block, so uploads confirm. */
   ARLOCAL_MINE_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   /** `auto`: start private Postgres/Redis under DATA_DIR when unreachable and installed; `never`: fail instead. */
