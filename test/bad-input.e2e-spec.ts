@@ -1,5 +1,4 @@
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
 import { messageItem, newUser, processItem } from './support/items.js';
