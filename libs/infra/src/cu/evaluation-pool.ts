@@ -128,6 +128,11 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     return this.call({ type: 'state-hash', processId }) as Promise<{ nonce: number; hash: string }>;
   }
 
+  /** Calls in flight on each thread (posted, not yet answered). */
+  inFlight(): number[] {
+    return this.slots.map((slot) => slot.calls.size);
+  }
+
   /** Lets running calls finish (at most `graceMs`, by default the backstop up to 10 s), then stops the threads. */
   async close(graceMs = Math.min(this.timeoutMs, 10_000)): Promise<void> {
     this.closed = true;
@@ -146,8 +151,20 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
 
   private async call(request: ThreadCall): Promise<unknown> {
     if (this.closed) throw new AoError('INTERNAL', 'the evaluation pool is closed', {}, 'transient');
-    const index = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
+    const index = this.threadFor(request);
     return new Promise((resolve, reject) => void this.post(index, { request, resolve, reject, sentAt: 0 }));
+  }
+
+  /**
+   * A process's own thread (its live state is warm there). A read-only call (dry-run, state hash)
+   * whose thread is busy goes to an idle thread instead, which catches up from the checkpoints and
+   * the log: a runaway dry-run then delays no other caller while another thread is free.
+   */
+  private threadFor(request: ThreadCall): number {
+    const own = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
+    if (request.type === 'evaluate' || this.slots[own].calls.size === 0) return own;
+    const idle = this.slots.findIndex((slot) => slot.calls.size === 0);
+    return idle >= 0 ? idle : own;
   }
 
   /** Posts a call to the thread of slot `index` once it is ready (a starting thread sends no heartbeats yet). */
