@@ -19,6 +19,7 @@ export type AoErrorCode =
   | 'GATEWAY_UNAVAILABLE'
   | 'BACKPRESSURE'
   | 'EVALUATION_TIMEOUT'
+  | 'EVALUATION_STOPPED'
   | 'INTERNAL';
 
 /** Whether retrying the same input can succeed: adapters retry transient errors and fail permanent ones. */

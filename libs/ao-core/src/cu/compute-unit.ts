@@ -9,7 +9,7 @@ const MODULE_FAILURES = new Set<AoErrorCode>(['MODULE_LOAD_FAILED', 'UNKNOWN_MOD
 
 /** The error for a process whose evaluation stopped for good; the recorded reason starts with its code unless the hash chain broke. */
 export function stoppedError(reason: string, details: Record<string, unknown>, prefix = ''): AoError {
-  const coded = /^(MODULE_LOAD_FAILED|UNKNOWN_MODULE_FORMAT): ([\s\S]*)$/.exec(reason);
+  const coded = /^(MODULE_LOAD_FAILED|UNKNOWN_MODULE_FORMAT|EVALUATION_STOPPED): ([\s\S]*)$/.exec(reason);
   return coded ? new AoError(coded[1] as AoErrorCode, prefix + coded[2], details) : new AoError('BROKEN_HASH_CHAIN', prefix + reason, details);
 }
 
@@ -121,6 +121,18 @@ export class ComputeUnit {
       if (pending.length) await this.commit(live, processId, pending, await this.hashIfDue(live));
       return report;
     }));
+  }
+
+  /**
+   * Stops a process for good at its next message (recorded like a broken chain, so readers get
+   * `reason` and no sweep evaluates it again): for a message the wall-clock backstop cut more than
+   * once, an outcome gas could not reach deterministically.
+   */
+  async stop(processId: string, reason: string): Promise<void> {
+    const head = await this.store.evaluationHead(processId);
+    if (head.error) return;
+    this.lives.drop(processId);
+    await this.store.markBroken(processId, head.nonce + 1, `EVALUATION_STOPPED: ${reason}`);
   }
 
   /**
