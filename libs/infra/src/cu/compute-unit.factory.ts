@@ -78,6 +78,7 @@ export function createComputeUnit(
       platformAddresses: [wallets.signing.address],
       checkpointInterval: env.CU_CHECKPOINT_INTERVAL,
       stateHashIntervalMs: env.CU_STATE_HASH_INTERVAL_MS,
+      moduleWaitMs: env.CU_MODULE_WAIT_MS,
       saveCheckpoints: options.saveCheckpoints ?? true,
     },
     { store: new PrismaCheckpointStore(prisma, env.CU_CHECKPOINT_KEEP), codec: gzipCheckpointCodec, events: checkpointLog(env) },
