@@ -136,7 +136,8 @@ export class ComputeUnit {
   }
 
   /**
-   * A module that cannot run (invalid, or of an unknown format) never will: recorded on the process
+   * A module that cannot run (invalid, or of an unknown format) never will, nor a log with a broken
+   * hash chain: recorded on the process
    * like a broken chain, so readers get the reason instead of waiting. Transient failures (gateway
    * unreachable) are not recorded.
    */
@@ -146,6 +147,11 @@ export class ComputeUnit {
     } catch (error) {
       if (error instanceof AoError && error.kind === 'permanent' && MODULE_FAILURES.has(error.code)) {
         await this.store.markBroken(processId, nonce + 1, `${error.code}: ${error.message}`);
+      }
+      // A break found while replaying up to the head (a checkpoint refused, a cold start) is
+      // recorded like one found past it, so no sweep evaluates the process again.
+      if (error instanceof AoError && error.code === 'BROKEN_HASH_CHAIN' && typeof error.details?.nonce === 'number') {
+        await this.store.markBroken(processId, error.details.nonce, error.message);
       }
       throw error;
     }
