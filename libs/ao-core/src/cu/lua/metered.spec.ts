@@ -117,4 +117,21 @@ describe('metered string library', () => {
       expect(r.Error, code).toMatch(/out of gas/);
     }
   });
+
+  it('charges the same on a second, independent evaluation (double replay)', async () => {
+    const code = `
+      local t = {} for i = 1, 2000 do t[i] = ("v"):rep(i % 50) .. i end
+      table.sort(t) table.insert(t, 1, "x") table.remove(t, 1)
+      local s = table.concat(t, ",") local n = 0
+      for w in s:gmatch("[^,]+") do n = n + #w end
+      return n, select(2, s:gsub("v+", "w")), utf8.len(s), #(""):rep(1e5)`;
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const p = await bootAos({ limits: { gas: GAS } });
+      runs.push(await p.process.evaluate(p.msgs.eval(code)));
+      p.process.close();
+    }
+    expect(runs[0].Error).toBeUndefined();
+    expect(runs[0]).toEqual(runs[1]);
+  });
 });
