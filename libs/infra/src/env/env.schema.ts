@@ -95,6 +95,8 @@ export const envSchema = z.object({
   CU_THREADS: z.coerce.number().int().min(0).max(64).default(defaultEvaluationThreads()),
   /** Wall-clock backstop: an evaluation running longer than this has its thread restarted and is retried, never committed. */
   CU_WALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long after its creation a process's missing module is waited for; then it is recorded like an unloadable module. */
+  CU_MODULE_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
   /** Threads the API evaluates dry-runs and state hashes on (same backstop, read-only: no checkpoint saves; a call whose thread is busy goes to an idle one); 0 runs them on the API's main thread, unprotected. */
   API_CU_THREADS: z.coerce.number().int().min(0).max(64).default(2),
   CU_GAS_DEFAULT: z.coerce.number().int().min(1000).default(100_000_000),
