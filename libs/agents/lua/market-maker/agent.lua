@@ -13,7 +13,8 @@
 --   fees = sum of fees in quote (a base fee valued floor(fee * fillPrice / unit));
 --   total = tradePnl - fees;  returnPpm = floor(total * 1e6 / hold);
 --   realised = floor(m * sellQuote / sold) - floor(m * buyQuote / bought), m = min(bought, sold);
---   unrealised = tradePnl - realised. Kill switch: total * 10000 <= -lossBps * hold (exact).
+--   unrealised = tradePnl - realised; equity = hold + total, drawdown = peak equity - equity,
+--   maxDrawdown its largest value since Start. Kill switch: total * 10000 <= -lossBps * hold (exact).
 
 local Amount, Subscriptions, Agent, Ladder = Amount, Subscriptions, Agent, Ladder
 local A = Amount
@@ -289,6 +290,14 @@ local function cycle(msg, market, now)
   publishIfChanged("inventory", Published.inventory, { base = inv.base, quote = inv.quote, baseLocked = inv.baseLocked,
     quoteLocked = inv.quoteLocked, price = p, baseShareBps = total ~= "0" and A.mulDiv(baseValue, "10000", total, "floor") or "0" }, msg)
   local r = pnl(p)
+  if r then
+    -- drawdown of the equity (portfolio value net of fees) from its peak since Start
+    local equity = A.add(r.hold, r.total)
+    Session.peak = Session.peak and A.max(Session.peak, equity) or equity
+    r.drawdown = A.sub(Session.peak, equity)
+    Session.maxDrawdown = A.max(Session.maxDrawdown or "0", r.drawdown)
+    r.maxDrawdown = Session.maxDrawdown
+  end
   LastPnl = r
   if r then publishIfChanged("pnl", Published.pnl, r, msg) end
   if killSwitchTripped(r) then
@@ -395,7 +404,8 @@ Agent.setup({
   info = function()
     local n = 0
     for _ in pairs(Active) do n = n + 1 end
-    return { mode = Config.mode, refPrice = Ref and Ref.price, openOrders = n, fills = FillSeq, cycles = CycleSeq, pnl = LastPnl, inventory = Inventory }
+    return { mode = Config.mode, refPrice = Ref and Ref.price, openOrders = n, fills = FillSeq, cycles = CycleSeq, pnl = LastPnl, inventory = Inventory,
+      oracleSeq = Oracle and Oracle.seq }
   end,
   onTick = function(msg)
     if Config.tickOn == "price" then return end
@@ -439,7 +449,9 @@ end)
 Handlers.add("mm.oracle", function(m) return m.Action == "Notify-On-Topic" and m.Topic == "prices" and m.From == Config.oracle end, function(msg)
   local ev = jsonData(msg)
   if ev == nil or A.parse(ev.price) == nil then return end
-  Oracle = { price = ev.price, time = math.tointeger(ev.time) or Agent.now(msg) }
+  local seq = math.tointeger(ev.seq) or 0
+  if Oracle and Oracle.seq and seq <= Oracle.seq then return end -- a late, older price
+  Oracle = { price = ev.price, time = math.tointeger(ev.time) or Agent.now(msg), seq = seq }
   if Config.tickOn == "price" and Status == "Running" then cycle(msg, nil, Oracle.time) end
 end)
 
