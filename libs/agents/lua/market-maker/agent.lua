@@ -6,7 +6,7 @@
 --   minimum spread, refresh with tolerance) -> creates (when none remain and CreateAt < now)
 -- and sends at most one Batch-Orders (cancels, then places: atomic at the venue).
 -- Paper mode sends no orders: its orders fill (fully, at their price) when the venue's public
--- trades or book cross them, or the reference price does; balances are simulated.
+-- trades or book cross them (without a venue: when the reference price does); balances simulated.
 -- With tickOn = "price", each oracle price runs a cycle at the price's own time (backtests).
 -- PnL (quote atomic units, Hummingbot's performance maths, floor rounding of each value):
 --   hold = value(startBase) + startQuote;  tradePnl = value(bought - sold) + (sellQuote - buyQuote)
@@ -224,7 +224,9 @@ local function publishIfChanged(topic, holder, payload, msg)
 end
 Published = Published or { inventory = {}, pnl = {} }
 
--- paper fills: an order fills fully at its price when the market crossed it since the last cycle
+-- paper fills: an order fills fully at its price when the market crossed it since the last cycle:
+-- with a venue, a public trade at or through its price or the others' book crossing it; without
+-- one (oracle backtests), the reference price reaching it
 local function paperFills(p, market, msg, now)
   local lowTrade, highTrade
   for _, t in ipairs(market and market.trades or {}) do
@@ -238,9 +240,11 @@ local function paperFills(p, market, msg, now)
   for _, o in ipairs(activeList()) do
     local hit
     if o.side == "buy" then
-      hit = (lowTrade and A.cmp(lowTrade, o.price) <= 0) or (bestAsk and A.cmp(bestAsk, o.price) <= 0) or (p and A.cmp(p, o.price) <= 0)
+      hit = (lowTrade and A.cmp(lowTrade, o.price) <= 0) or (bestAsk and A.cmp(bestAsk, o.price) <= 0)
+        or (market == nil and p and A.cmp(p, o.price) <= 0)
     else
-      hit = (highTrade and A.cmp(highTrade, o.price) >= 0) or (bestBid and A.cmp(bestBid, o.price) >= 0) or (p and A.cmp(p, o.price) >= 0)
+      hit = (highTrade and A.cmp(highTrade, o.price) >= 0) or (bestBid and A.cmp(bestBid, o.price) >= 0)
+        or (market == nil and p and A.cmp(p, o.price) >= 0)
     end
     if hit then
       local quote = A.div(A.mul(o.size, o.price), U, "floor")
