@@ -34,7 +34,7 @@ Market = Market or nil         -- last venue snapshot's summary
 Inventory = Inventory or nil
 LastPnl = LastPnl or nil
 Paper = Paper or nil           -- { base, quote, tradeSeq }
-AwaitingBook = AwaitingBook or nil -- Reference of the Get-Book whose reply runs the next cycle
+LastBookRef = LastBookRef or 0  -- Reference of the Get-Book whose reply ran the last cycle
 
 local function unit() return A.pow10(Config.baseDenomination) end
 
@@ -415,8 +415,6 @@ Agent.setup({
   onTick = function(msg)
     if Config.tickOn == "price" then return end
     if Config.venue ~= "" then
-      -- the cycle runs on the reply to this request only (not on a late or repeated Book)
-      AwaitingBook = tostring(ao.reference + 1)
       Send({ Target = Config.venue, Action = "Get-Book", Depth = "20", ["Trades-Since"] = Paper and tostring(Paper.tradeSeq) or nil })
     else
       cycle(msg, nil, Agent.now(msg))
@@ -427,8 +425,11 @@ Agent.setup({
 -- venue and oracle events ----------------------------------------------------------------------------
 Handlers.add("mm.book", function(m) return m.Action == "Book" and m.From == Config.venue end, function(msg)
   if Status ~= "Running" or Config.tickOn == "price" then return end
-  if msg.Tags["X-Reference"] ~= AwaitingBook then return end
-  AwaitingBook = nil
+  -- one cycle per reply to a Get-Book of ours newer than the last one used: a repeated or
+  -- out-of-order older reply runs nothing, a late one still does
+  local ref = math.tointeger(tonumber(msg.Tags["X-Reference"] or ""))
+  if ref == nil or ref <= LastBookRef or ref > ao.reference then return end
+  LastBookRef = ref
   local market = jsonData(msg)
   if market == nil then return end
   Market = { bestBid = market.bestBid, bestAsk = market.bestAsk, lastTradePrice = market.lastTradePrice, tradeSeq = market.tradeSeq }

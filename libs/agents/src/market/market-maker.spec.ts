@@ -236,4 +236,19 @@ describe('market maker: golden scenarios', () => {
     expect(batches(net)).toEqual([]);
     expect(net.log.some((m) => m.from === MM && m.target === BOOK && m.tags.Action !== 'Get-Book')).toBe(false);
   });
+
+  it('runs one cycle per Get-Book reply: a repeated or older reply runs nothing', async () => {
+    net = await market({}, { base: '50000000', quote: '5000000000' }, '100000000');
+    await tickAt(net, 1_001_000);
+    await tickAt(net, 1_002_000);
+    const replies = net.log.filter((m) => m.from === BOOK && m.target === MM && m.tags.Action === 'Book');
+    expect(replies).toHaveLength(2);
+    const cycles = async () => JSON.parse((await net.send(MM, { Action: 'Info' })).Messages[0].Data ?? '').cycles;
+    expect(await cycles()).toBe(2);
+    for (const r of replies) {
+      await net.send(MM, { Action: 'Book', 'X-Reference': r.tags['X-Reference'], 'Content-Type': 'application/json' }, { from: BOOK, data: r.data });
+    }
+    expect(await cycles()).toBe(2);
+  });
 });
+
