@@ -244,8 +244,10 @@ describe('a market on ao end to end', () => {
         return (u.pending === 0 && u.uploaded === 0 && u.failed === 0) || undefined;
       }, 180_000, 1000);
       const cli = await runVerifyCli([id, '--gateway', inject('arweaveUrl'), '--cu', `${platform.url}/cu`], 300_000);
-      expect(cli.code, `${name}: ${cli.stderr}\n${cli.stdout}`).toBe(0);
-      expect(lastLine(cli.stdout)).toMatch(new RegExp(`^verified ${id}: \\d+ messages, state [0-9a-f]{64}$`));
+      // soft: every process is tried, each failure named (a cron-ticked agent can still fail on a
+      // Block-Height that goes back between assignments: the SU fix of branch edge-harden)
+      expect.soft(cli.code, `${name}: ${cli.stderr}\n${cli.stdout}`).toBe(0);
+      expect.soft(lastLine(cli.stdout), name).toMatch(new RegExp(`^verified ${id}: \\d+ messages, state [0-9a-f]{64}$`));
     }
   }, 1_200_000);
 });
