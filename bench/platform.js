@@ -89,6 +89,8 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
   const prisma = createPrismaClient(databaseUrl('bench'), 4);
   const platform = {
     env,
+    /** The apps' environment variables (for starting more apps, e.g. the cron service). */
+    vars,
     url,
     adminToken,
     prisma,

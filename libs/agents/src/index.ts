@@ -11,4 +11,5 @@ export { orderBookBlueprint, orderBookBootCode, orderBookSource, type OrderBookC
 export { SimNet, tagMap, type Delivered } from './market/sim-net.js';
 export { priceOracleBlueprint, priceOracleBootCode, priceOracleSource, type PriceOracleConfig } from './market/price-oracle.js';
 export { marketMakerBlueprint, marketMakerBootCode, marketMakerSource, type MarketMakerConfig } from './market/market-maker.js';
+export { backtestConfig, parseSeries, runBacktest, type BacktestClient, type BacktestReport, type PricePoint } from './market/backtest.js';
 export * from './platform/index.js';
