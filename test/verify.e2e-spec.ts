@@ -4,7 +4,19 @@ import { join } from 'node:path';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseDataItem, verifyProcess, type ItemSigner, type SignedDataItem, type VerifyProgress } from '@ao/core';
-import { ArweaveGateway, GatewayLogReader, HttpResultSource, createPrismaClient, loadOrCreateWallet } from '@ao/infra';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import {
+  ArweaveGateway,
+  GatewayLogReader,
+  HttpResultSource,
+  createPrismaClient,
+  isPortOpen,
+  loadOrCreateWallet,
+  startGatewayProcess,
+  walletAddress,
+  type EmbeddedGateway,
+} from '@ao/infra';
 import { messageItem, newUser, processItem } from './support/items.js';
 import { alterData, aosModuleItem, buildLog, forgingSigner, signAssignments, type SignedLog, type SlotSpec } from './support/signed-log.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
@@ -19,6 +31,11 @@ Handlers.add("Ping", "Ping", function(msg) Send({ Target = msg.Peer, Action = "P
 Handlers.add("Pong", "Pong", function(msg) Pongs = (Pongs or 0) + 1; LastPongFrom = msg.From end)
 `;
 const INC = [{ name: 'Action', value: 'Inc' }];
+const freePort = async () => {
+  let port = 19900 + Math.floor(Math.random() * 500);
+  while (await isPortOpen('127.0.0.1', port)) port += 1;
+  return port;
+};
 const reader = (url = inject('arweaveUrl')) => new GatewayLogReader(new ArweaveGateway(url));
 
 describe('verify: anyone can reproduce a process from the gateway alone', () => {
@@ -129,6 +146,8 @@ describe('verify: anyone can reproduce a process from the gateway alone', () => 
 
   describe('logs tampered with on the gateway', () => {
     const logs: Record<string, SignedLog> = {};
+    let lying: EmbeddedGateway;
+    let lyingDir: string;
     let gateway: ArweaveGateway;
     let moduleItem: SignedDataItem;
 
@@ -154,11 +173,14 @@ describe('verify: anyone can reproduce a process from the gateway alone', () => 
     };
 
     beforeAll(async () => {
+      // A gateway that serves what it is given: an honest one skips items that do not verify, so the
+      // forged and altered messages would only be missing there. Here they are served as uploaded,
+      // and the verifier has to catch them itself.
+      lyingDir = await mkdtemp(join(tmpdir(), 'ao-lying-gw-'));
+      lying = await startGatewayProcess({ port: await freePort(), dataDir: lyingDir, mineIntervalMs: 250, verifyItems: false });
       const key = await loadOrCreateWallet(join(inject('walletDir'), 'arweave-wallet.json'), 'arweave');
-      gateway = new ArweaveGateway(inject('arweaveUrl'), key.jwk as unknown as JWKInterface);
-      // arlocal indexes a posted bundle's items at once only when their owners have a wallet there;
-      // the others wait for the next block, where it drops a bundle holding any invalid item (as a
-      // bundler would). With wallets for the test keys, tampered items reach the index like any.
+      gateway = new ArweaveGateway(lying.url, key.jwk as unknown as JWKInterface);
+      await gateway.mint(walletAddress(key.jwk), String(10n ** 18n));
       await gateway.mint(owner.address, '1');
       moduleItem = await aosModuleItem(newUser());
       await gateway.postBundle([moduleItem.raw]);
@@ -176,10 +198,15 @@ describe('verify: anyone can reproduce a process from the gateway alone', () => 
       await waitMined(gateway, ids);
     });
 
+    afterAll(async () => {
+      await lying?.stop();
+      if (lyingDir) await rm(lyingDir, { recursive: true, force: true });
+    });
+
     it('passes an honest log and reports each tampering at its nonce with its reason', async () => {
-      const honest = await verifyProcess(logs.honest.process.id, { reader: reader() });
+      const honest = await verifyProcess(logs.honest.process.id, { reader: reader(lying.url) });
       expect(honest).toMatchObject({ ok: true, messages: 5, lastNonce: 4 });
-      const failure = async (name: string) => (await verifyProcess(logs[name].process.id, { reader: reader() })).failure;
+      const failure = async (name: string) => (await verifyProcess(logs[name].process.id, { reader: reader(lying.url) })).failure;
       expect(await failure('forged')).toMatchObject({ nonce: 2, code: 'BAD_MESSAGE_SIGNATURE', reason: expect.stringMatching(/signature does not verify/) });
       expect(await failure('missing')).toMatchObject({ nonce: 3, code: 'MISSING_NONCE', reason: 'no assignment for nonce 3: the log has a gap' });
       expect(await failure('swapped')).toMatchObject({ nonce: 2, code: 'OUT_OF_ORDER', reason: expect.stringMatching(/stamped after nonce 3.*out of order/) });
@@ -189,10 +216,10 @@ describe('verify: anyone can reproduce a process from the gateway alone', () => 
     });
 
     it('the CLI says the same: exit 0 with the summary for the honest log, exit 1 with FAILED for a tampered one', async () => {
-      const honest = await runVerifyCli([logs.honest.process.id, '--gateway', inject('arweaveUrl')]);
+      const honest = await runVerifyCli([logs.honest.process.id, '--gateway', lying.url]);
       expect(honest.code).toBe(0);
       expect(lastLine(honest.stdout)).toMatch(new RegExp(`^verified ${logs.honest.process.id}: 5 messages, state [0-9a-f]{64}$`));
-      const chain = await runVerifyCli([logs.chain.process.id, '--gateway', inject('arweaveUrl')]);
+      const chain = await runVerifyCli([logs.chain.process.id, '--gateway', lying.url]);
       expect(chain.code).toBe(1);
       expect(chain.stdout).toMatch(new RegExp(`^FAILED ${logs.chain.process.id} at nonce 3: Hash-Chain \\S+ at nonce 3 does not follow nonce 2 \\(expected \\S+\\)\\n$`));
     });

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startArlocal, useNativeEd25519 } from './arlocal.js';
+import { startGatewayProcess } from './gateway-process.js';
 
 type Verify = (pk: string | Uint8Array, message: Uint8Array, signature: Uint8Array) => Promise<boolean>;
 
@@ -62,7 +63,49 @@ describe('startArlocal', () => {
   });
 });
 
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+
 describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
+  it.each([
+    ['verifies each item: the valid ones are indexed, one whose data was altered after signing is skipped', true],
+    ['with verifyItems false (ARLOCAL_VERIFY_ITEMS=0), indexes every item unverified: a lying gateway for tests', false],
+  ])('%s', async (_name, verifyItems) => {
+    const servesAltered = !verifyItems;
+    const dir = await mkdtemp(join(tmpdir(), 'arlocal-verify-'));
+    // In a child process, as the platform and the e2e tests run it (the built entry: `npm run build`).
+    const arlocal = await startGatewayProcess({ port: await freePort(), dataDir: dir, mineIntervalMs: 0, verifyItems });
+    try {
+      const jwk = await Arweave.init({}).wallets.generate();
+      const gateway = new ArweaveGateway(arlocal.url, jwk);
+      await gateway.mint(await gateway.uploadAddress(), String(10n ** 18n));
+      const signer = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+      const items = await Promise.all(Array.from({ length: 3 }, (_, i) => createDataItem({ data: `item-${i}`, tags: [{ name: 'N', value: String(i) }] }, signer)));
+      // The middle item's data changed after signing: its id (the signature's hash) is unchanged,
+      // its signature no longer verifies. arbundles, an independent implementation, agrees.
+      const altered = Uint8Array.from(items[1].raw);
+      altered[altered.length - 1] ^= 0x01;
+      const { DataItem } = createRequire(import.meta.url)('arbundles') as { DataItem: { verify(raw: Buffer): Promise<boolean> } };
+      expect(await DataItem.verify(Buffer.from(altered))).toBe(false);
+      await gateway.postBundle([items[0].raw, altered, items[2].raw]);
+      await gateway.mine();
+      const found = await gateway.existingIds(items.map((item) => item.id));
+      expect(found.has(items[0].id) && found.has(items[2].id)).toBe(true);
+      expect(found.has(items[1].id)).toBe(servesAltered);
+      // The bundle itself is mined either way: a later block does not verify it again.
+      const bundles = await gateway.graphql<{ transactions: { edges: unknown[] } }>('query { transactions(tags: [{ name: "Bundle-Format", values: ["binary"] }]) { edges { cursor } } }', {});
+      expect(bundles.transactions.edges).toHaveLength(1);
+    } finally {
+      await arlocal.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("indexes a mined bundle's items and their tags in one SQLite transaction, a few multi-row inserts, not a statement per row", async () => {
     const { default: loaded } = (await import('arlocal')) as { default: unknown };
     type Knex = { on(event: 'query', listener: (q: { sql: string }) => void): void };

@@ -14,10 +14,19 @@ function mainScript(): string {
  * (a test runner, a benchmark), and its SQLite pool then never keeps the caller from exiting.
  * `port` 0 is not supported: pass a free port. arlocal's chatter is kept as a short tail for errors.
  */
-export async function startGatewayProcess(options: { port: number; dataDir: string; mineIntervalMs: number }): Promise<EmbeddedGateway> {
-  const child = spawn(process.execPath, [mainScript(), String(options.port), options.dataDir, String(options.mineIntervalMs)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startGatewayProcess(options: {
+  port: number;
+  dataDir: string;
+  mineIntervalMs: number;
+  /**
+   * false: index a bundle's items without verifying them, i.e. a gateway that serves whatever it is
+   * given (tests of a verifier against a lying gateway). Default true: an item that does not verify
+   * is skipped, as a gateway does.
+   */
+  verifyItems?: boolean;
+}): Promise<EmbeddedGateway> {
+  const args = [mainScript(), String(options.port), options.dataDir, String(options.mineIntervalMs), options.verifyItems === false ? 'unverified' : 'verified'];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
   const keep = (d: Buffer | string) => (tail = (tail + String(d)).slice(-2000));
   child.stderr.on('data', keep);
