@@ -4,22 +4,15 @@ import { ApiError } from '../api/errors';
 import { adminToken } from '../lib/admin-token';
 
 /**
- * Admin routes answer 401 without the platform's admin token and 403 when the platform has none
- * (ADMIN_TOKEN unset). On 401 this asks for the token; any other answer shows `children`.
+ * Admin routes answer 401 without a credential and 403 for a user without the admin role. On
+ * either this asks for an admin bearer token (an admin's API key, or the ADMIN_TOKEN break-glass);
+ * any other answer shows `children`.
  */
 export function AdminGate({ error, children }: { error: unknown; children: ReactNode }) {
   const ids = useId();
   const client = useQueryClient();
   const [token, setToken] = useState('');
   if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return <>{children}</>;
-  if (error.status === 403) {
-    return (
-      <div className="empty" role="alert">
-        <p className="empty-title">Admin pages are switched off on this platform.</p>
-        <p className="muted">{error.message}. The operator sets ADMIN_TOKEN in the environment (see .env.example) and restarts the API.</p>
-      </div>
-    );
-  }
   const submit = (e: FormEvent) => {
     e.preventDefault();
     adminToken.set(token.trim());
@@ -29,7 +22,7 @@ export function AdminGate({ error, children }: { error: unknown; children: React
   return (
     <form className="panel sign-in" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Admin sign-in</h2>
-      <p className="muted">This page needs the platform's admin token (ADMIN_TOKEN). It is kept for this tab only.</p>
+      <p className="muted">This page needs an admin's API key (POST /api/keys as an admin; ADMIN_TOKEN works as break-glass). It is kept for this tab only.</p>
       {hadToken && (
         <p className="field-error" role="alert">
           The API refused the token: {error.message}.

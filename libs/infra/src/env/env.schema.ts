@@ -90,7 +90,7 @@ export const envSchema = z.object({
    * Evaluation threads per worker (processes are spread over them); 0 evaluates on the main thread,
    * without the wall-clock backstop. By default one per core but one, at least one and at most 8: on
    * two cores a second thread competed with the worker's main thread, the API and Postgres, and
-   * cost more CPU per message than it gained (see the README's Performance section).
+   * cost more CPU per message than it gained (see docs/performance.md).
    */
   CU_THREADS: z.coerce.number().int().min(0).max(64).default(defaultEvaluationThreads()),
   /** Wall-clock backstop: an evaluation running longer than this has its thread restarted and is retried, never committed. */
