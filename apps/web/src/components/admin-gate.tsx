@@ -1,11 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { Link } from 'wouter';
 import { ApiError } from '../api/errors';
 import { adminToken } from '../lib/admin-token';
 
 /**
  * Admin routes answer 401 without the platform's admin token and 403 when the platform has none
- * (ADMIN_TOKEN unset). On 401 this asks for the token; any other answer shows `children`.
+ * (ADMIN_TOKEN unset). A signed-in admin's session cookie passes. On 401 this offers sign-in or the token; any other answer shows `children`.
  */
 export function AdminGate({ error, children }: { error: unknown; children: ReactNode }) {
   const ids = useId();
@@ -29,7 +30,10 @@ export function AdminGate({ error, children }: { error: unknown; children: React
   return (
     <form className="panel sign-in" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Admin sign-in</h2>
-      <p className="muted">This page needs the platform's admin token (ADMIN_TOKEN). It is kept for this tab only.</p>
+      <p>
+        <Link href={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`}>Sign in with an admin account</Link>, or use the platform's break-glass token.
+      </p>
+      <p className="muted">The admin token (ADMIN_TOKEN) is kept for this tab only.</p>
       {hadToken && (
         <p className="field-error" role="alert">
           The API refused the token: {error.message}.
