@@ -107,6 +107,9 @@ function ConfigEditor({ agent, blueprint }: { agent: Agent; blueprint: Blueprint
   );
 }
 
+/** Payload fields that are ids, clocks or counters of the envelope, not figures worth a line. */
+const NOT_PLOTTED = /^(seq|timestamp|at|nonce)$|Version$|Seq$/;
+
 /** Numeric fields of published events as series over time, and events per topic (cumulative). */
 export function eventSeries(events: AgentEvent[]): ChartSeries[] {
   const series = new Map<string, ChartSeries['points']>();
@@ -123,7 +126,7 @@ export function eventSeries(events: AgentEvent[]): ChartSeries[] {
     if (e.payload && typeof e.payload === 'object' && !Array.isArray(e.payload)) {
       for (const [k, v] of Object.entries(e.payload as Record<string, unknown>)) {
         const value = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
-        if (Number.isFinite(value) && k !== 'seq') push(`${e.topic}.${k}`, at, value);
+        if (Number.isFinite(value) && !NOT_PLOTTED.test(k)) push(`${e.topic}.${k}`, at, value);
       }
     }
   }
