@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { adminToken } from '../lib/admin-token';
+import { session } from '../lib/session';
 import { Connection } from './connection';
 import { ApiError, toApiError } from './errors';
 import type { paths } from './schema';
@@ -17,7 +18,9 @@ export const connection = new Connection(probeHealth);
 /** fetch that reports reachability and adds the admin token. */
 async function tracked(request: Request): Promise<Response> {
   const token = adminToken.get();
-  if (token && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${token}`);
+  if (token && !session.get() && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${token}`);
+  const csrf = session.csrf();
+  if (csrf && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) request.headers.set('x-csrf-token', csrf);
   let response: Response;
   try {
     response = await fetch(request);
@@ -27,6 +30,8 @@ async function tracked(request: Request): Promise<Response> {
   }
   if (response.status === 502 || response.status === 504) connection.reportDown(`the API's proxy answered ${response.status}`);
   else connection.reportUp();
+  // The session ended (expired, or signed out elsewhere): forget it, so the app asks to sign in again.
+  if (response.status === 401 && session.get() && !request.url.endsWith('/api/auth/login')) session.set(null);
   return response;
 }
 

@@ -1,12 +1,12 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { Link } from 'wouter';
 import { ApiError } from '../api/errors';
 import { adminToken } from '../lib/admin-token';
 
 /**
- * Admin routes answer 401 without a credential and 403 for a user without the admin role. On
- * either this asks for an admin bearer token (an admin's API key, or the ADMIN_TOKEN break-glass);
- * any other answer shows `children`.
+ * Admin routes answer 401 without the platform's admin token and 403 when the platform has none
+ * (ADMIN_TOKEN unset). A signed-in admin's session cookie passes. On 401 this offers sign-in or the token; any other answer shows `children`.
  */
 export function AdminGate({ error, children }: { error: unknown; children: ReactNode }) {
   const ids = useId();
@@ -22,7 +22,10 @@ export function AdminGate({ error, children }: { error: unknown; children: React
   return (
     <form className="panel sign-in" onSubmit={submit} aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Admin sign-in</h2>
-      <p className="muted">This page needs an admin's API key (POST /api/keys as an admin; ADMIN_TOKEN works as break-glass). It is kept for this tab only.</p>
+      <p>
+        <Link href={`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`}>Sign in with an admin account</Link>, or use the platform's break-glass token.
+      </p>
+      <p className="muted">The admin token (ADMIN_TOKEN) is kept for this tab only.</p>
       {hadToken && (
         <p className="field-error" role="alert">
           The API refused the token: {error.message}.

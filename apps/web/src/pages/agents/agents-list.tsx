@@ -1,0 +1,126 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useLocation, useSearch } from 'wouter';
+import { api, body } from '../../api/client';
+import type { components } from '../../api/schema';
+import { Empty, ErrorNote, Loading } from '../../components/status';
+import { Time } from '../../components/values';
+import { formatCount, formatDuration } from '../../lib/format';
+import { useTitle } from '../../lib/use-title';
+
+export type Agent = components['schemas']['AgentDto'];
+export type Blueprint = components['schemas']['BlueprintDto'];
+const STATUSES = ['draft', 'running', 'paused', 'killed'] as const;
+
+export function StatusBadge({ status }: { status: string }) {
+  const tone = status === 'running' ? 'good' : status === 'killed' ? 'bad' : status === 'paused' ? 'warn' : '';
+  return <span className={`badge ${tone}`}>{status}</span>;
+}
+
+/** Every agent with its status, blueprint and version, filtered by blueprint and status (kept in the URL). */
+export default function AgentsList() {
+  useTitle('Agents');
+  const search = new URLSearchParams(useSearch());
+  const [location, navigate] = useLocation();
+  const status = search.get('status') ?? '';
+  const blueprint = search.get('blueprint') ?? '';
+  const setFilter = (key: string, value: string) => {
+    const next = new URLSearchParams(search);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    navigate(`${location}${next.size ? `?${next}` : ''}`, { replace: true });
+  };
+  const blueprints = useQuery({ queryKey: ['blueprints'], queryFn: () => body<Blueprint[]>(api.GET('/api/blueprints')), staleTime: 60_000 });
+  const agents = useQuery({
+    queryKey: ['agents', status, blueprint],
+    queryFn: () => body<components['schemas']['AgentPageDto']>(api.GET('/api/agents', { params: { query: { status: (status || undefined) as Agent['status'] | undefined, blueprint: blueprint || undefined, limit: 200 } } })),
+    refetchInterval: 5_000,
+  });
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Agents</h1>
+        <p className="muted">Processes spawned from the blueprint catalogue, driven by signed ao messages.</p>
+        <Link href="/agents/new" className="button primary">
+          Create agent
+        </Link>
+      </div>
+      <div className="filters" role="group" aria-label="Filters">
+        <div className="field">
+          <label htmlFor="filter-status">Status</label>
+          <select id="filter-status" value={status} onChange={(e) => setFilter('status', e.target.value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-blueprint">Blueprint</label>
+          <select id="filter-blueprint" value={blueprint} onChange={(e) => setFilter('blueprint', e.target.value)}>
+            <option value="">Any blueprint</option>
+            {blueprints.data?.map((b) => (
+              <option key={b.name} value={b.name}>
+                {b.title} ({b.name})
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {agents.isPending && <Loading what="the agents" />}
+      {agents.isError && <ErrorNote error={agents.error} retry={() => void agents.refetch()} />}
+      {agents.isSuccess &&
+        (agents.data.items.length === 0 ? (
+          <Empty title={status || blueprint ? 'No agent matches these filters.' : 'No agents yet.'}>
+            <Link href="/agents/new">Create one from the catalogue.</Link>
+          </Empty>
+        ) : (
+          <>
+            <p>{formatCount(agents.data.items.length, 'agent')}</p>
+            <div className="table-wrap">
+              <table data-testid="agents">
+                <caption className="visually-hidden">Agents</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Blueprint</th>
+                    <th scope="col" className="num">
+                      Config version
+                    </th>
+                    <th scope="col">Cron</th>
+                    <th scope="col" className="num">
+                      Uptime
+                    </th>
+                    <th scope="col">Last change</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {agents.data.items.map((a) => (
+                    <tr key={a.id}>
+                      <td>
+                        <Link href={`/agents/${a.id}`}>{a.name}</Link>
+                      </td>
+                      <td>
+                        <StatusBadge status={a.status} />
+                      </td>
+                      <td>
+                        {a.blueprint} <span className="muted">v{a.blueprintVersion}</span>
+                      </td>
+                      <td className="num">{a.configVersion}</td>
+                      <td>{a.cronInterval ?? <span className="muted">none</span>}</td>
+                      <td className="num">{formatDuration(a.uptimeMs)}</td>
+                      <td>
+                        <Time ms={Date.parse(a.updatedAt)} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ))}
+    </div>
+  );
+}

@@ -1,0 +1,201 @@
+/// <reference lib="dom" />
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { INestApplicationContext } from '@nestjs/common';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keepTrace, launchBrowser, screenshot, seriousViolations, traceTest, type TestBrowser } from './support/browser.js';
+import { startCron } from './support/cron-helpers.js';
+import { apiKeyFor, newTrader } from './support/platform-users.js';
+import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import { createTestEnv, type TestEnv } from './support/test-env.js';
+import { until } from './support/until.js';
+
+const ADMIN = { email: 'admin@example.com', password: 'admin password 1' };
+const TRADER = { email: 'trader@example.com', password: 'trader password 1' };
+const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.url));
+const eventually = <T>(probe: () => T | Promise<T>, timeout = 30_000) => expect.poll(probe, { timeout, interval: 150 });
+
+/**
+ * The agent platform's pages in a real Chromium against the real platform: an admin signs in,
+ * creates an agent from the form generated from its blueprint's schema, starts it, changes a hot
+ * key live, publishes it and pauses it; a trader signs in, subscribes and watches the feed,
+ * which resumes after losing its connection without missing or repeating an event.
+ */
+describe('agents and traders in Chromium', () => {
+  let t: TestEnv;
+  let platform: TestPlatform;
+  let cron: INestApplicationContext[] = [];
+  let chrome: TestBrowser;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let admin: { authorization: string };
+  let agentId: string;
+  const http = () => platform.http();
+
+  const signIn = async (who: { email: string; password: string }) => {
+    await page.goto(`${base}/sign-in`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByLabel('Password').press('Enter');
+    await eventually(() => page.getByTestId('signed-in').textContent()).toContain(who.email);
+  };
+  const expectAccessible = async (name: string) => {
+    expect({ page: name, violations: await seriousViolations(page) }).toEqual({ page: name, violations: [] });
+    await screenshot(page, name);
+  };
+  const confirm = async (action: string) => {
+    await page.getByTestId('lifecycle').getByRole('button', { name: new RegExp(`^${action}$`, 'i') }).click();
+    await page.getByRole('button', { name: new RegExp(`^Yes, ${action}$`, 'i') }).click();
+  };
+  const status = () => page.getByRole('heading', { level: 1 }).textContent();
+
+  beforeAll(async () => {
+    if (!existsSync(DIST)) throw new Error('apps/web/dist is missing: run npm run build first (npm test does)');
+    t = await createTestEnv({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RESULT_TIMEOUT_MS: '60000', FEED_HEARTBEAT_MS: '1000', PROJECTION_SWEEP_MS: '500' });
+    platform = await startTestPlatform(t.env, { listen: true });
+    cron = await startCron(t.env, 1);
+    base = platform.url as string;
+    admin = await apiKeyFor(http, ADMIN.email, ADMIN.password);
+    await newTrader(http, admin, TRADER.email);
+    await until('the modules', async () => (await http().get('/info').expect(200)).body.modules['media-codec'], 60_000, 300);
+    chrome = await launchBrowser();
+    context = await chrome.context();
+    page = await context.newPage();
+  }, 180_000);
+
+  beforeEach(async () => {
+    if (context) await traceTest(context);
+  });
+
+  afterEach(async (ctx) => {
+    if (!context) return;
+    const failed = ctx.task.result?.state === 'fail';
+    const trace = await keepTrace(context, ctx.task.name, failed);
+    if (failed) {
+      await screenshot(page, `FAILED-${ctx.task.name}`).catch(() => undefined);
+      if (trace) process.stderr.write(`trace kept: ${trace}\n`);
+    }
+  });
+
+  afterAll(async () => {
+    await chrome?.close();
+    await Promise.all([platform?.close(), ...cron.map((c) => c.close())]);
+    await t?.cleanup();
+  });
+
+  it('sends a signed-out visitor to sign-in with the page remembered; a wrong password is said so', async () => {
+    await page.goto(`${base}/agents`);
+    await eventually(() => new URL(page.url()).pathname).toBe('/sign-in');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/agents');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await eventually(() => page.getByRole('alert').first().textContent()).toContain('Wrong email or password');
+    await expectAccessible('sign-in');
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByLabel('Password').press('Enter');
+    await eventually(() => new URL(page.url()).pathname).toBe('/agents');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await eventually(() => nav.textContent()).toContain('Dead letters');
+    expect(await nav.textContent()).toContain('Agents');
+    // An admin's session opens the admin routes: no ADMIN_TOKEN prompt.
+    await page.goto(`${base}/dead-letters`);
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Dead letters');
+    await eventually(async () => (await page.getByText(/No failed jobs|failed job/).count()) > 0).toBe(true);
+    expect(await page.getByLabel('Admin token').count()).toBe(0);
+  });
+
+  it('creates an agent from the form of its blueprint: defaults, units, help, refusals shown before sending', async () => {
+    await page.goto(`${base}/agents/new`);
+    await page.getByLabel('Blueprint').selectOption('media-verifier');
+    const form = page.getByTestId('create-agent-form');
+    const distance = form.getByLabel(/^nearDuplicateMaxDistance/);
+    await eventually(() => distance.inputValue()).toBe('10');
+    expect(await form.locator('[data-field="nearDuplicateMaxDistance"]').textContent()).toContain('bits');
+    await distance.fill('99');
+    await form.getByLabel('Name').fill('web verifier');
+    await form.getByRole('button', { name: 'Create agent' }).click();
+    await eventually(() => form.locator('[data-field="nearDuplicateMaxDistance"] .field-error').textContent()).toContain('at most 16');
+    expect(new URL(page.url()).pathname).toBe('/agents/new');
+    await expectAccessible('create-agent');
+    await distance.fill('8');
+    await form.getByRole('button', { name: 'Create agent' }).click();
+    await eventually(() => new URL(page.url()).pathname).toMatch(/^\/agents\/[0-9a-f-]{36}$/);
+    agentId = new URL(page.url()).pathname.split('/')[2];
+    await eventually(status).toContain('draft');
+    const created = (await http().get(`/api/agents/${agentId}`).set(admin).expect(200)).body;
+    expect(created).toMatchObject({ name: 'web verifier', blueprint: 'media-verifier', status: 'draft', config: expect.objectContaining({ nearDuplicateMaxDistance: 8 }) });
+  });
+
+  it('starts it after confirmation, changes a hot key live, publishes it, pauses it', async () => {
+    await page.goto(`${base}/agents/${agentId}`);
+    await eventually(status).toContain('draft');
+    await confirm('start');
+    await eventually(status).toContain('running');
+    const config = page.getByTestId('config-form');
+    const distance = config.getByLabel(/^nearDuplicateMaxDistance/);
+    await eventually(() => distance.isEnabled()).toBe(true);
+    await distance.fill('5');
+    await config.getByRole('button', { name: /Apply 1 change/ }).click();
+    await eventually(() => page.getByTestId('config-applied').textContent()).toContain('nearDuplicateMaxDistance');
+    await eventually(async () => (await http().get(`/api/agents/${agentId}`).set(admin).expect(200)).body.config.nearDuplicateMaxDistance).toBe(5);
+    await eventually(() => page.getByTestId('audit').textContent()).toContain('configure');
+    // The Configure message is in its log: the events table shows the config event it published.
+    await eventually(() => page.getByTestId('events').textContent()).toContain('"nearDuplicateMaxDistance":5');
+    await eventually(() => page.locator('section[aria-label="What it publishes"] canvas').count()).toBeGreaterThan(0);
+    await page.getByText('Publish as a strategy').click();
+    await page.getByLabel('Title').fill('Web provenance alerts');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await eventually(() => page.getByRole('status').filter({ hasText: 'Published as' }).count()).toBe(1);
+    await expectAccessible('agent-running');
+    await confirm('pause');
+    await eventually(status).toContain('paused');
+    await page.goto(`${base}/agents?status=paused`);
+    await eventually(() => page.getByTestId('agents').textContent()).toContain('web verifier');
+    await page.getByLabel('Status').selectOption('running');
+    await eventually(() => page.getByText('No agent matches these filters.').count()).toBe(1);
+    await expectAccessible('agents-table');
+  });
+
+  it('a trader sees trader pages, subscribes, and the feed resumes after a lost connection without gaps or repeats', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await eventually(() => new URL(page.url()).pathname).toBe('/sign-in');
+    await signIn(TRADER);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.textContent()).not.toContain('Agents');
+    expect(await nav.textContent()).not.toContain('Dead letters');
+    await page.goto(`${base}/strategies`);
+    await eventually(() => page.getByTestId('strategies').textContent()).toContain('Web provenance alerts');
+    await page.getByRole('button', { name: 'Subscribe to Web provenance alerts' }).click();
+    await eventually(() => page.getByRole('button', { name: 'Unsubscribe from Web provenance alerts' }).count()).toBe(1);
+    await expectAccessible('strategies');
+    await page.goto(`${base}/feed`);
+    await eventually(() => page.getByTestId('feed-state').getAttribute('data-state')).toBe('open');
+    const patch = (value: number) => http().patch(`/api/agents/${agentId}/config`).set(admin).send({ config: { nearDuplicateMaxDistance: value } }).expect(200);
+    await http().post(`/api/agents/${agentId}/resume`).set(admin).expect(200);
+    await patch(6);
+    const rows = page.locator('[data-testid="feed"] tbody tr');
+    await eventually(() => rows.count()).toBe(2);
+    // Lose the connection; events published meanwhile come after it is back (Last-Event-ID).
+    await context.setOffline(true);
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await eventually(() => page.getByTestId('feed-state').getAttribute('data-state')).toBe('retrying');
+    await patch(7);
+    await patch(8);
+    await context.setOffline(false);
+    await eventually(() => rows.count(), 60_000).toBe(4);
+    await eventually(() => page.getByTestId('feed-state').getAttribute('data-state')).toBe('open');
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => ({ id: tr.getAttribute('data-feed-id'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) })));
+    // The oracle: the agent's own events since the subscription, from the projection, in order.
+    const events = (await http().get(`/api/agents/${agentId}/events`).set(admin).query({ limit: 200 }).expect(200)).body.items as { id: string; topic: string; payload: { values?: Record<string, number>; status?: string } }[];
+    expect(shown.map((r) => r.id)).toEqual(events.slice(0, 4).map((e) => e.id));
+    expect(events.slice(0, 4).map((e) => e.payload.values?.nearDuplicateMaxDistance ?? e.payload.status)).toEqual([8, 7, 6, 'Running']);
+    await expectAccessible('feed');
+    await page.goto(`${base}/subscriptions`);
+    await eventually(() => page.getByTestId('subscriptions').textContent()).toContain('Web provenance alerts');
+    await page.goto(`${base}/agents`);
+    await eventually(() => page.getByRole('alert').first().textContent()).toContain('for the admin role');
+  });
+});
