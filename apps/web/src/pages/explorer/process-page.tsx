@@ -75,7 +75,9 @@ export default function ProcessPage({ pid }: { pid: string }) {
   const process = useQuery({
     queryKey: ['process', pid],
     queryFn: () => body<SuProcess>(api.GET('/su/processes/{id}', { params: { path: { id: pid } } })),
-    refetchInterval: 5_000,
+    // Not while in error: a query without data goes back to pending at each refetch, which would
+    // unmount the page below it (and a Verify running for a process only on the gateway with it).
+    refetchInterval: (query) => (query.state.status === 'error' ? false : 5_000),
   });
   useEffect(() => {
     if (process.data) rememberProcess(pid);
