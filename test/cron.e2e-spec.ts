@@ -202,14 +202,14 @@ describe('cron: ticks as real messages, exactly once', () => {
     expect((await http().post(`/api/admin/cron/${pid}/resume`).set(admin).expect(200)).body).toEqual({ processId: pid, resumed: 1 });
     await until('ticks after the resume', async () => (await emitted(pid)).some((r) => r.tick >= resumedAt + SECOND));
     // Paused again so the rows and the handler's count are one snapshot (ticks keep coming otherwise).
-    await http().post(`/admin/cron/${pid}/pause`).set(admin).expect(200);
+    await http().post(`/api/admin/cron/${pid}/pause`).set(admin).expect(200);
     const resumed = await evaluated(pid);
     expectAccounted(resumed.rows, start, SECOND);
     expect(resumed.rows.every((r) => r.missed === 0)).toBe(true);
     expect(resumed.rows.filter((r) => r.tick > last && r.tick < resumedAt).length).toBeGreaterThanOrEqual(2);
     expect(resumed.state.ticks).toBe(resumed.rows.length);
     // Ticking again, so the DELETE below stops a live registration.
-    await http().post(`/admin/cron/${pid}/resume`).set(admin).expect(200);
+    await http().post(`/api/admin/cron/${pid}/resume`).set(admin).expect(200);
     const lastResumed = resumed.rows[resumed.rows.length - 1].tick;
     await until('ticks after the second resume', async () => (await emitted(pid)).some((r) => r.tick > lastResumed));
 
