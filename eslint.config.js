@@ -8,7 +8,7 @@ const frameworkImports = ['@nestjs/*', '@prisma/client', '@prisma/*', 'bullmq', 
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', 'libs/agents/codec/assembly/**', '**/node_modules/**', '**/generated/**', '.data/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    ignores: ['**/dist/**', 'libs/agents/codec/assembly/**', '**/node_modules/**', '**/generated/**', '.data/**', 'bench/results/**', 'reports/**', '**/*.js', '**/*.mjs', '**/*.cjs'],
   },
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,7 @@
 // The processes' creation times are spread evenly over one interval, so the ticks are too: the
 // offered load is a steady processes / interval ticks per second.
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Scheduler, createDataItem } from '@ao/core';
@@ -109,6 +110,7 @@ export const bench = {
       await loadOrCreateWallet(join(tmp.dir, 'arweave-wallet.json'), 'arweave');
       const env = parseEnv({
         NODE_ENV: 'production',
+        IDENTITY_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: 'error',
         DATABASE_URL: storage.databaseUrl,
         REDIS_URL: storage.redisUrl,

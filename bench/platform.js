@@ -4,6 +4,7 @@
 // and stopped by the benchmark. Every process's pid is known, and each app's Postgres connections
 // carry an application_name of their own, so a probe (probe.js) can say where a run's CPU went.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArweaveGateway, createPrismaClient, loadOrCreateWallet, parseEnv, walletAddress } from '@ao/infra';
@@ -51,7 +52,7 @@ async function until(check, ms, what) {
 }
 
 /** The platform: a gateway process, wallets, a migrated schema, the API process, `workers` worker processes (more with addWorker). */
-export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
+export async function startPlatform(log, { workers: workerCount = 1, vars: extraVars = {} } = {}) {
   const redis = await startPrivateRedis();
   const storage = await benchStorage(redis ? { redisUrl: redis.url } : {});
   const tmp = await tempDir('e2e');
@@ -66,6 +67,7 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
   const databaseUrl = (app) => `${storage.databaseUrl}&application_name=${appName}-${app}`;
   const vars = {
     NODE_ENV: 'production',
+    IDENTITY_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl('api'),
     REDIS_URL: storage.redisUrl,
@@ -81,6 +83,7 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
     ADMIN_TOKEN: adminToken,
     // Workers beat every second, and their pipeline counters (in /metrics) come with the beats.
     HEARTBEAT_TIMEOUT_S: '3',
+    ...extraVars,
   };
   const env = parseEnv(vars);
   const url = `http://127.0.0.1:${port}`;
@@ -89,6 +92,8 @@ export async function startPlatform(log, { workers: workerCount = 1 } = {}) {
   const prisma = createPrismaClient(databaseUrl('bench'), 4);
   const platform = {
     env,
+    /** The apps' environment variables (for starting more apps, e.g. the cron service). */
+    vars,
     url,
     adminToken,
     prisma,

@@ -18,7 +18,9 @@ const BENCHMARKS = [
   { name: 'memory', about: 'RSS per idle live process; one worker holding many idle processes (the rest checkpointed)' },
   { name: 'cron', about: 'tick lag with many cron processes: cron service claims, worker emits through the SU' },
   { name: 'verify', about: 'verifying a 100,000-message log (fetch, check, evaluate) vs the ComputeUnit replaying it' },
+  { name: 'market', about: 'order-book matching vs token Transfer in the evaluator; N market makers on 1 s cron ticks on the pipeline (lag, keeps up)' },
   { name: 'media', about: 'media verifier: images verified/s (PNG, JPEG, 256² and 1024²) vs pngjs/jpeg-js in Node; search over 100,000 hashes' },
+  { name: 'api', about: 'platform API: GET /api/agents (1,000), GET /api/strategies with figures, POST /api/agents, SSE fan-out vs a bare Nest route' },
   { name: 'web', about: "the dashboard's first load in headless Chromium (bytes, JS, time to first data) vs Swagger UI at /docs" },
 ];
 

@@ -6,6 +6,7 @@ import { loadEnv, startArlocal } from '@ao/infra';
 const env = loadEnv();
 const gateway = await startArlocal({
   port: env.ARLOCAL_PORT,
+  host: env.ARLOCAL_HOST,
   dataDir: join(env.DATA_DIR, 'arlocal'),
   mineIntervalMs: env.ARLOCAL_MINE_INTERVAL_MS,
 });

@@ -64,6 +64,7 @@ try {
     } else {
       const gw = await startArlocal({
         port: env.ARLOCAL_PORT,
+        host: env.ARLOCAL_HOST,
         dataDir: join(env.DATA_DIR, 'arlocal'),
         mineIntervalMs: env.ARLOCAL_MINE_INTERVAL_MS,
       });

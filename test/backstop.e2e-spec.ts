@@ -8,9 +8,13 @@ import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const THREADS = 2;
-// Lua's pattern matcher backtracks in C: no VM instruction runs, so gas never fires.
+// Gas meters C loops (docs/limits.md) but not the work inside one VM instruction: comparing two
+// distinct 32 MiB strings is one instruction and a 32 MiB memcmp, so this loop outlasts any backstop.
 const CODE = `
-Handlers.add("Hang", "Hang", function(msg) print(string.rep("a", 3000):find(".-.-.-.-.-.-b")) end)
+Handlers.add("Hang", "Hang", function(msg)
+  local a, b = string.rep("a", 2^25), string.rep("a", 2^25)
+  while true do if a == b then N = N end end
+end)
 Handlers.add("Inc", "Inc", function(msg) N = (N or 0) + 1; msg.reply({ Data = tostring(N) }) end)
 `;
 const threadOf = (pid: string) => createHash('sha256').update(pid).digest().readUInt32BE(0) % THREADS;
@@ -44,7 +48,7 @@ describe('wall-clock backstop: a C call that never returns', () => {
       return p.id;
     };
     const runaway = await spawn();
-    // A bystander on the same thread (its calls are cut with the thread's and retried) and one on the other thread.
+    // A bystander on the same thread (its calls are replayed on the replacement) and one on the other thread.
     const pids: string[] = [];
     while (!pids.some((p) => threadOf(p) !== threadOf(runaway)) || !pids.some((p) => threadOf(p) === threadOf(runaway))) pids.push(await spawn());
     const other = pids.find((p) => threadOf(p) !== threadOf(runaway))!;
@@ -77,9 +81,21 @@ describe('wall-clock backstop: a C call that never returns', () => {
     }
     // The neighbour on the restarted thread is evaluated too.
     expect((await inc(neighbour)).Messages[0].Data).toBe('1');
-    // Nothing was recorded for the runaway message: its process stays before it.
+    // Nothing was recorded for the runaway message: its process stays before it, and after a
+    // second cut it is stopped for good with the reason (no sweep evaluates it again).
     const slot = await prisma.assignment.findFirstOrThrow({ where: { processId: runaway, messageId: hang.id } });
     expect(await prisma.result.count({ where: { processId: runaway, nonce: slot.nonce } })).toBe(0);
-    expect(Number((await prisma.cuProcess.findUniqueOrThrow({ where: { processId: runaway } })).nonce)).toBe(Number(slot.nonce) - 1);
+    let head = await prisma.cuProcess.findUniqueOrThrow({ where: { processId: runaway } });
+    for (let i = 0; i < 300 && !head.error; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      head = await prisma.cuProcess.findUniqueOrThrow({ where: { processId: runaway } });
+    }
+    expect(head.error).toMatch(/^EVALUATION_STOPPED: .*wall-clock backstop/);
+    expect(Number(head.nonce)).toBe(Number(slot.nonce) - 1);
+    const stopped = await http().get(`/cu/result/${hang.id}`).query({ 'process-id': runaway }).expect(422);
+    expect(stopped.body.error).toMatch(/wall-clock backstop/);
+    // The bystanders keep going.
+    expect((await inc(neighbour)).Messages[0].Data).toBe('2');
+    expect((await inc(other)).Messages[0].Data).toBe('3');
   }, 120_000);
 });

@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComputeUnit, type CommittedResult, type ComputeStore, type EvaluationHead, type ItemSigner } from '@ao/core';
+import { ComputeUnit, verifyProcess, type CommittedResult, type ComputeStore, type EvaluationHead, type ItemSigner } from '@ao/core';
 import {
   ArweaveGateway,
+  HttpResultSource,
   PrismaComputeStore,
   PrismaSchedulerStore,
   StoreModuleLoader,
@@ -15,6 +16,7 @@ import {
 } from '@ao/infra';
 import { createApiApp } from '../apps/api/src/bootstrap.js';
 import { messageItem, newUser, processItem } from './support/items.js';
+import { StoreLogReader } from './support/store-log-reader.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const PROCESSES = 50;
@@ -95,18 +97,20 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
     worker = survivor;
   };
   const alive = (child: ChildProcess | undefined) => child !== undefined && child.exitCode === null && child.signalCode === null;
-  const killWorker = async () => {
+  /** SIGKILLs the next worker; true only when its exit confirms the kill landed (a worker already gone does not count). */
+  const killWorker = async (): Promise<boolean> => {
     const dying = worker;
-    if (!alive(dying) || !dying) return;
-    const exited = new Promise((r) => dying.once('exit', r));
+    if (!alive(dying) || !dying) return false;
+    const exited = new Promise<NodeJS.Signals | null>((r) => dying.once('exit', (_code, signal) => r(signal)));
     dying.kill('SIGKILL');
-    await exited;
+    return (await exited) === 'SIGKILL';
   };
 
   beforeAll(async () => {
     t = await createTestEnv({ RESULT_TIMEOUT_MS: '60000', MU_MAX_BACKLOG: '1000000' });
     api = await createApiApp(t.env, { logger: false });
-    await api.init();
+    // Listening: the verifier compares its replay with the CU over HTTP, as `npm run verify -- --cu` does.
+    await api.listen(0, '127.0.0.1');
     prisma = createPrismaClient(t.env.DATABASE_URL);
     owner = newUser();
     startWorker();
@@ -149,8 +153,7 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
         // Kill once a slice of the work is in: during sending and while the backlog drains.
         const threshold = ((i + 1) * MESSAGES) / (KILLS + 1);
         while (accepted.length < threshold) await new Promise((r) => setTimeout(r, 50));
-        await killWorker();
-        kills += 1;
+        if (await killWorker()) kills += 1;
         rotate();
       }
     })();
@@ -223,6 +226,22 @@ describe('crash safety: workers killed with SIGKILL mid-run', () => {
       compared += committed.length;
     }
     console.log(`crash test: ${compared} results and ${pids.length} state hashes equal a clean replay`);
+
+    // And each log verifies as `npm run verify -- <pid> --cu <url>` checks it: signatures, hash chain,
+    // nonces, timestamps and heights never going back whichever worker or API scheduled the entry,
+    // then a replay whose results and state hash the CU must serve. The log is read from the SU's
+    // store (this test does not upload): the verifier trusts it no more than a gateway.
+    const { port } = api.getHttpServer().address() as { port: number };
+    const cuUrl = `http://127.0.0.1:${port}/cu`;
+    const reader = new StoreLogReader(log);
+    for (const pid of pids) {
+      const report = await verifyProcess(pid, { reader, evaluators: createEvaluators(), compareWith: new HttpResultSource(cuUrl) });
+      expect(report.failure, `verify ${pid}`).toBeUndefined();
+      const lastNonce = Number((await prisma.process.findUniqueOrThrow({ where: { id: pid } })).lastNonce);
+      expect(report).toMatchObject({ ok: true, lastNonce, messages: lastNonce + 1 });
+      expect(report.cuCompared, pid).toBeGreaterThanOrEqual(lastNonce);
+    }
+    console.log(`crash test: ${pids.length} processes verify, the CU agreeing`);
   }, 600_000);
 
   it('SIGTERM lets in-flight jobs finish and leaves nothing active or stalled', async () => {

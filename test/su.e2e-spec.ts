@@ -193,6 +193,10 @@ describe('Scheduler Unit', () => {
     expect((await http().get(`/su/${p2.id}/latest`).expect(200)).body.message.id).toBe(m.id);
     // Unknown message (not here, not on the gateway) → 404-class error, nothing stored.
     await http().post('/su/').query({ 'process-id': p2.id, assign: 'x'.repeat(43) }).expect(404);
+    // Exclude names only fields the CU can leave out (docs/limits.md): anything else is refused, nothing stored.
+    const refused = await http().post('/su/').query({ 'process-id': p2.id, assign: m.id, exclude: 'Data,Owner' }).expect(400);
+    expect(refused.body).toMatchObject({ code: 'INVALID_REQUEST', error: 'exclude may name Data, Anchor, Tags, Signature only, not Owner' });
+    expect((await http().get(`/su/${p2.id}/latest`).expect(200)).body.message.id).toBe(m.id);
   });
 
   it('accepts Arweave (type 1) and Ethereum (type 3) signed messages', async () => {

@@ -15,7 +15,7 @@ export async function apiKeyFor(http: Http, email: string, password: string): Pr
 }
 
 /** An admin creates a trader, who gets an API key: the trader's header and profile. */
-export async function newTrader(http: Http, admin: { authorization: string }, email: string, walletAddress?: string) {
+export async function newTrader(http: Http, admin: Record<string, string>, email: string, walletAddress?: string) {
   const password = 'trader password 1';
   const user = (await http().post('/api/users').set(admin).send({ email, password, role: 'trader', ...(walletAddress ? { walletAddress } : {}) }).expect(201)).body as { id: string; aoAddress: string };
   return { user, auth: await apiKeyFor(http, email, password) };

@@ -1,4 +1,5 @@
 import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -30,6 +31,7 @@ export async function createApiApp(env: Env, options: { logger?: false } = {}): 
   app.set('trust proxy', env.TRUST_PROXY);
   app.useGlobalFilters(new AllExceptionsFilter(env.EXPOSE_ERRORS));
   installIngressFastPath(app, env);
+  keepConnectionsOpen(app.getHttpServer() as Server);
   // The dashboard at / (before Nest's routes, which it never shadows: see API_PREFIXES).
   const web = dashboardDir(env.WEB_DIR);
   if (web) app.use(new DashboardStatic(web).middleware);
@@ -70,6 +72,19 @@ function installIngressFastPath(app: INestApplication, env: Env): void {
     rawTypes: RAW_ITEM_TYPES,
     exposeErrors: env.EXPOSE_ERRORS,
   }).install(app.getHttpServer());
+}
+
+/**
+ * Node closes an idle kept-alive connection after 5 s, which races clients that reuse connections
+ * for longer (a request sent as the server closes fails with "other side closed"). Clients and
+ * proxies commonly keep them up to 60 s, so the server keeps them longer than that; the header
+ * timeout must exceed the keep-alive one.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+function keepConnectionsOpen(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 }
 
 function loggerLevels(level: Env['LOG_LEVEL']) {

@@ -1,5 +1,6 @@
 export * from './blueprint.js';
 export * from './catalogue.js';
+export * from './platform/index.js';
 export * from './lib/config-spec.js';
 export * from './lib/lua-libs.js';
 export { tokenBlueprint, tokenBootCode, tokenSource, type TokenConfig } from './blueprints/token.js';
@@ -11,4 +12,4 @@ export { orderBookBlueprint, orderBookBootCode, orderBookSource, type OrderBookC
 export { SimNet, tagMap, type Delivered } from './market/sim-net.js';
 export { priceOracleBlueprint, priceOracleBootCode, priceOracleSource, type PriceOracleConfig } from './market/price-oracle.js';
 export { marketMakerBlueprint, marketMakerBootCode, marketMakerSource, type MarketMakerConfig } from './market/market-maker.js';
-export * from './platform/index.js';
+export { backtestConfig, parseSeries, runBacktest, type BacktestClient, type BacktestReport, type PricePoint } from './market/backtest.js';

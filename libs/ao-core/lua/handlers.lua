@@ -15,7 +15,7 @@
 -- runs (by default it stores the message in the Inbox).
 
 local type, pairs, ipairs, select, error, assert, tostring = type, pairs, ipairs, select, error, assert, tostring
-local find, match = string.find, string.match
+local find = string.find
 local insert, remove, tmove = table.insert, table.remove, table.move
 
 local Handlers = { _version = "aos-compatible 1.0", list = {}, onceNonce = 0, utils = {} }
@@ -26,7 +26,8 @@ local function matchesPattern(pattern, value, msg)
   if tp == "string" then
     if value == pattern then return true end
     if type(value) ~= "string" then return false end
-    if find(pattern, "[%^%$%(%)%%%.%[%]%*%+%?]") then return match(value, pattern) ~= nil end
+    -- the metered match (see metered.lua): values come from senders, patterns from the process
+    if find(pattern, "[%^%$%(%)%%%.%[%]%*%+%?]") then return string.match(value, pattern) ~= nil end
     return false
   elseif tp == "function" then
     return pattern(value, msg) and true or false

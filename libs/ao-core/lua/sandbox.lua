@@ -11,6 +11,7 @@
 --   setmetatable    a __gc field is ignored (finalizers would run with the instruction hook off)
 --   string metatable  getmetatable("") returns a read-only view
 --   table.move      refuses ranges over 2^24 elements (one C loop the instruction hook cannot stop)
+--   string, table, utf8.len, collectgarbage  metered where C loops would escape gas (metered.lua)
 -- The host must also fix what Lua seeds from the clock (string hash seed, table.sort pivot).
 
 local type, select, error, tostring, tonumber, rawget, rawset, pairs = type, select, error, tostring, tonumber, rawget, rawset, pairs
@@ -206,6 +207,8 @@ function sandbox.install(G)
     })
     rawset(smt, "__metatable", view)
   end
+
+  metered.install(G)
 end
 
 return sandbox

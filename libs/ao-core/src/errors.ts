@@ -20,6 +20,7 @@ export type AoErrorCode =
   | 'BACKPRESSURE'
   | 'RATE_LIMITED'
   | 'EVALUATION_TIMEOUT'
+  | 'EVALUATION_STOPPED'
   | 'INTERNAL';
 
 /** Whether retrying the same input can succeed: adapters retry transient errors and fail permanent ones. */

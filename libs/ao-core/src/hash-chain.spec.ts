@@ -52,6 +52,22 @@ describe('hash chain links (known answers)', () => {
   });
 });
 
+describe('hash chain input errors', () => {
+  it('name the argument that is not an id, with its value', () => {
+    const id = newId();
+    const cases: [() => string, string, string][] = [
+      [() => seedHashChain('short'), 'processId', 'short'],
+      [() => nextHashChain('bad-assignment', id), 'prevAssignmentId', 'bad-assignment'],
+      [() => nextHashChain(id, 'bad-chain'), 'prevHashChain', 'bad-chain'],
+    ];
+    for (const [call, name, value] of cases) {
+      expect(call).toThrow(
+        expect.objectContaining({ code: 'INVALID_REQUEST', message: `${name} must be a 43-character base64url id (32 bytes)`, details: { [name]: value } }),
+      );
+    }
+  });
+});
+
 describe('verifyHashChain', () => {
   it('accepts an intact log, from slot 0 or from a trusted previous slot', () => {
     const entries = log(newId(), 6);
@@ -78,5 +94,24 @@ describe('verifyHashChain', () => {
     expect(verifyHashChain([...entries.slice(0, 2), ...entries.slice(3)])).toBe(3);
     expect(verifyHashChain(entries.slice(3), entries[1])).toBe(3);
     expect(verifyHashChain(entries.map((e) => (e.nonce === 1 ? { ...e, hashChain: 'garbage' } : e)))).toBe(1);
+  });
+
+  it('catches a slot of another process that links on, an undecodable id and an unusable previous slot', () => {
+    const pid = newId();
+    const entries = log(pid, 4);
+    // Nonce and link are right, but the slot says it belongs to another process.
+    expect(verifyHashChain(entries.map((e) => (e.nonce === 2 ? { ...e, processId: newId() } : e)))).toBe(2);
+    // Without a process id on either side, only the chain is judged.
+    expect(verifyHashChain(entries.map((e) => (e.nonce === 2 ? { ...e, processId: undefined } : e)))).toBeNull();
+    expect(verifyHashChain(entries.map((e) => (e.nonce === 3 ? { ...e, assignmentId: 'not-an-id' } : e)))).toBe(3);
+    // A trusted previous slot whose link cannot be decoded chains onto nothing.
+    expect(verifyHashChain(entries.slice(2), { ...entries[1], hashChain: 'garbage' })).toBe(2);
+    expect(verifyHashChain(entries.slice(2), { ...entries[1], assignmentId: 'garbage' })).toBe(2);
+    // A nonce-0 slot of a process id that is no id has no seed to match.
+    expect(verifyHashChain([{ ...entries[0], processId: 'short' }])).toBe(0);
+    // Nonce 0 without a process id is taken as trusted, like any first slot.
+    expect(verifyHashChain([{ ...entries[0], processId: undefined, hashChain: newId() }])).toBeNull();
+    // The nonce must step by exactly one, not merely go up.
+    expect(verifyHashChain([entries[0], { ...entries[1], nonce: 2 }])).toBe(2);
   });
 });

@@ -68,7 +68,7 @@ export class AgentsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: 'Validates the config, then spawns the process (the platform as owner and authority), cron registered but paused; status draft' })
   @ApiCreatedResponse({ type: AgentDto })
-  @ApiErrors(400, 401, 403, 409, 422, 429, 502)
+  @ApiErrors(400, 401, 403, 409, 422, 429, 502, 504)
   create(@Caller() caller: Principal, @Body() body: CreateAgentDto): Promise<AgentDto> {
     return this.agents.create(caller, body);
   }
@@ -92,7 +92,7 @@ export class AgentsController {
   @Patch(':id/config')
   @ApiOperation({ summary: 'Changes config keys with a Configure message: hot keys any time, restart-only keys only when not running (409 with the reason)' })
   @ApiOkResponse({ type: AgentConfigResultDto })
-  @ApiErrors(400, 401, 403, 404, 409, 422, 429, 502)
+  @ApiErrors(400, 401, 403, 404, 409, 422, 429, 502, 504)
   configure(@Caller() caller: Principal, @Param('id') id: string, @Body() body: ConfigPatchDto): Promise<AgentConfigResultDto> {
     return this.agents.configure(caller, id, body.config);
   }
@@ -102,7 +102,7 @@ export class AgentsController {
   @ApiParam({ name: 'action', enum: LIFECYCLE_ACTIONS, description: 'draft → start → running ⇄ pause/resume → paused; kill from any but killed' })
   @ApiOperation({ summary: 'Lifecycle: start | pause | resume | kill, each a signed Start/Stop/Kill message; 409 on an illegal transition' })
   @ApiOkResponse({ type: AgentActionResultDto })
-  @ApiErrors(401, 403, 404, 409, 422, 429, 502)
+  @ApiErrors(401, 403, 404, 409, 422, 429, 502, 504)
   act(@Caller() caller: Principal, @Param('id') id: string, @Param('action') action: string): Promise<AgentActionResultDto> {
     if (!(LIFECYCLE_ACTIONS as string[]).includes(action)) throw notFound('action', action);
     return this.agents.act(caller, id, action as LifecycleAction);

@@ -15,7 +15,8 @@ import {
   type Blueprint,
   type LifecycleAction,
 } from '@ao/agents';
-import { CronRegistry, ENV, PRISMA, type Agent, type Env, type Prisma, type PrismaClient } from '@ao/infra';
+import type pg from 'pg';
+import { CronRegistry, ENV, PRISMA, SQL_POOL, sqlOn, type Agent, type Env, type Prisma, type PrismaClient, type Sql } from '@ao/infra';
 import type { Principal } from '../auth/principal.js';
 import { uuidv7 } from '../common/ids.js';
 import { conflict, notFound, PlatformError } from '../common/platform-error.js';
@@ -38,6 +39,23 @@ export interface CreateAgentInput {
   cronInterval?: string;
 }
 
+interface AgentRow {
+  id: string;
+  name: string;
+  blueprint: string;
+  blueprint_version: string;
+  status: string;
+  config: Prisma.JsonValue;
+  config_version: number;
+  process_id: string;
+  cron_interval: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  running_since: Date | null;
+  uptime_ms: string;
+}
+
 export interface AgentFilter {
   blueprint?: string;
   status?: AgentStatus;
@@ -50,6 +68,7 @@ export interface AgentFilter {
 @Injectable()
 export class AgentsService {
   private readonly logger = new Logger('agents');
+  private readonly sql: Sql;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -58,7 +77,10 @@ export class AgentsService {
     private readonly cron: CronRegistry,
     private readonly audit: AuditLog,
     private readonly projector: EventProjector,
-  ) {}
+    @Inject(SQL_POOL) pool: pg.Pool,
+  ) {
+    this.sql = sqlOn(pool);
+  }
 
   blueprints() {
     return catalogue();
@@ -126,18 +148,27 @@ export class AgentsService {
     return this.view(await this.prisma.agent.findUniqueOrThrow({ where: { id } }));
   }
 
+  /** One prepared statement on the shared pg pool (the list is the platform's hottest read). */
   async list(filter: AgentFilter) {
-    const rows = await this.prisma.agent.findMany({
-      where: {
-        ...(filter.blueprint ? { blueprint: filter.blueprint } : {}),
-        ...(filter.status ? { status: filter.status } : {}),
-        ...(filter.owner ? { createdBy: filter.owner } : {}),
-        ...(filter.cursor ? { id: { lt: filter.cursor } } : {}),
-      },
-      orderBy: { id: 'desc' },
-      take: filter.limit + 1,
-    });
-    return { items: rows.slice(0, filter.limit).map((r) => this.view(r)), nextCursor: rows.length > filter.limit ? rows[filter.limit - 1].id : null };
+    const blueprint = filter.blueprint ?? null;
+    const status = filter.status ?? null;
+    const owner = filter.owner ?? null;
+    const cursor = filter.cursor ?? null;
+    const rows = await this.sql.$queryRaw<AgentRow[]>`
+      SELECT id, name, blueprint, blueprint_version, status, config, config_version, process_id, cron_interval, created_by,
+             created_at, updated_at, running_since, uptime_ms
+      FROM agents
+      WHERE (${blueprint}::text IS NULL OR blueprint = ${blueprint}) AND (${status}::text IS NULL OR status = ${status})
+        AND (${owner}::text IS NULL OR created_by = ${owner}) AND (${cursor}::text IS NULL OR id < ${cursor})
+      ORDER BY id DESC LIMIT ${filter.limit + 1}`;
+    const items = rows.slice(0, filter.limit).map((r) =>
+      this.view({
+        id: r.id, name: r.name, blueprint: r.blueprint, blueprintVersion: r.blueprint_version, status: r.status, config: r.config, configVersion: r.config_version,
+        processId: r.process_id, cronInterval: r.cron_interval, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
+        runningSince: r.running_since, uptimeMs: BigInt(r.uptime_ms), projectedNonce: -1n,
+      }),
+    );
+    return { items, nextCursor: rows.length > filter.limit ? rows[filter.limit - 1].id : null };
   }
 
   async get(id: string) {

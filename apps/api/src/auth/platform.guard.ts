@@ -5,12 +5,12 @@ import { Inject } from '@nestjs/common';
 import { ENV, type Env } from '@ao/infra';
 import { forbidden, PlatformError, unauthorized } from '../common/platform-error.js';
 import { AuthService } from './auth.service.js';
-import { ACCESS, type Access, type PlatformRequest } from './principal.js';
+import { ACCESS, type Access, type PlatformRequest, type Principal } from './principal.js';
 import { RateLimiter } from './rate-limiter.js';
 
 /**
- * Every /api route: rate limits (per client IP, then per credential), then who is calling
- * (API key, session cookie + CSRF, or ADMIN_TOKEN break-glass), then whether they may (the
+ * Every /api route: who is calling (API key, session cookie + CSRF, or ADMIN_TOKEN break-glass),
+ * rate limits (per client IP and per credential, one Redis round trip), then whether they may (the
  * route's {@link Allow}). 401 without a valid credential, 403 with the wrong role, 429 + Retry-After.
  */
 @Injectable()
@@ -27,20 +27,25 @@ export class PlatformGuard implements CanActivate {
     const request = http.getRequest<PlatformRequest>();
     const response = http.getResponse<Response>();
     const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'admin';
-    await this.limit(response, `ip:${request.ip ?? request.socket.remoteAddress ?? '?'}`, this.env.RATE_LIMIT_PER_IP);
-    const principal = await this.auth.authenticate(request.headers as Record<string, string>, request.method);
-    if (principal) {
-      await this.limit(response, `key:${principal.credentialId}`, this.env.RATE_LIMIT_PER_KEY);
-      request.principal = principal;
+    const ip = { subject: `ip:${request.ip ?? request.socket.remoteAddress ?? '?'}`, limit: this.env.RATE_LIMIT_PER_IP };
+    let principal: Principal | undefined;
+    try {
+      principal = await this.auth.authenticate(request.headers as Record<string, string>, request.method);
+    } catch (error) {
+      // A bad credential still counts against the IP (guessing keys is rate limited too).
+      await this.limit(response, [ip]);
+      throw error;
     }
+    await this.limit(response, principal ? [ip, { subject: `key:${principal.credentialId}`, limit: this.env.RATE_LIMIT_PER_KEY }] : [ip]);
+    request.principal = principal;
     if (access === 'public') return true;
     if (!principal) throw unauthorized('UNAUTHORIZED', 'Sign in: send an API key as `Authorization: Bearer <key>` or the session cookie');
     if (access !== 'user' && principal.role !== access) throw forbidden(`This route needs the ${access} role`, { role: principal.role, needs: access });
     return true;
   }
 
-  private async limit(response: Response, subject: string, limit: number): Promise<void> {
-    const wait = await this.limiter.hit(subject, limit);
+  private async limit(response: Response, counters: { subject: string; limit: number }[]): Promise<void> {
+    const { wait, limit } = await this.limiter.hit(counters);
     if (wait === 0) return;
     response.setHeader('Retry-After', String(wait));
     throw new PlatformError(429, 'RATE_LIMITED', `Too many requests; retry in ${wait} s`, { limit, windowSeconds: this.env.RATE_LIMIT_WINDOW_S, retryAfter: wait });

@@ -13,14 +13,19 @@ export class RateLimiter {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  /** Counts one request for `subject`; the seconds to wait when over `limit`, else 0. */
-  async hit(subject: string, limit: number): Promise<number> {
+  /** Counts one request for each subject (one Redis round trip); the seconds to wait when one is over its limit, else 0. */
+  async hit(counters: { subject: string; limit: number }[]): Promise<{ wait: number; limit: number }> {
     const windowMs = this.env.RATE_LIMIT_WINDOW_S * 1000;
     const now = Date.now();
     const window = Math.floor(now / windowMs);
-    const key = `${this.env.REDIS_PREFIX}:rate:${subject}:${window}`;
-    const [[, count]] = (await this.redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec()) as [[unknown, number], unknown];
-    if (count <= limit) return 0;
-    return Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+    const multi = this.redis.multi();
+    for (const c of counters) {
+      const key = `${this.env.REDIS_PREFIX}:rate:${c.subject}:${window}`;
+      multi.incr(key).pexpire(key, windowMs, 'NX');
+    }
+    const replies = (await multi.exec()) ?? [];
+    const over = counters.find((c, i) => Number(replies[2 * i]?.[1]) > c.limit);
+    if (!over) return { wait: 0, limit: 0 };
+    return { wait: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)), limit: over.limit };
   }
 }

@@ -25,6 +25,8 @@ const STATUS_BY_CODE: Partial<Record<AoErrorCode, number>> = {
   RATE_LIMITED: 429,
   // The wall-clock backstop cut a dry-run (or state hash) stuck in one call; the API itself is fine.
   EVALUATION_TIMEOUT: 503,
+  // A process stopped for good (a message that ran past the backstop twice; docs/limits.md).
+  EVALUATION_STOPPED: 422,
 };
 
 const CODE_BY_STATUS: Record<number, string> = {

@@ -20,8 +20,11 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource (or not yours)',
   409: 'Conflicts with the current state (illegal lifecycle transition, name taken, request in progress)',
   422: 'An Idempotency-Key reused with another request, or the agent refused the message',
+  413: 'The item is larger than MAX_ITEM_BYTES',
   429: 'Rate limit exceeded; `Retry-After` says when to retry',
-  502: 'The agent process answered with an error or did not answer in time',
+  502: 'The agent process answered with an error',
+  503: 'Backpressure or a dependency unavailable; `Retry-After` when it is backpressure',
+  504: 'The agent did not evaluate the message within RESULT_TIMEOUT_MS',
 };
 
 /** Documents each error status a route answers, all with the `{error, code, details}` body. */

@@ -13,6 +13,9 @@ export interface FailedJob {
   failedAt: number | null;
 }
 
+/** Dead letters of the upload outbox, listed and retried beside the queues' failed jobs. */
+const UPLOAD_OUTBOX = 'upload-outbox';
+
 /** MU ingress: accept durably (schedule on the SU), then let the pipeline crank in the background. */
 @Injectable()
 export class MuService {
@@ -62,11 +65,27 @@ export class MuService {
     return { id: r.assignmentId, message: messageId, nonce: r.nonce };
   }
 
-  /** Jobs that exhausted their retries, with the reason, across the pipeline's queues. */
+  /**
+   * Jobs that exhausted their retries, with the reason, across the pipeline's queues; and uploads
+   * that failed UPLOAD_MAX_ATTEMPTS times (queue `upload-outbox`, id = the item id).
+   */
   async failed(limit = 100): Promise<FailedJob[]> {
     const queues: Queue[] = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload, this.pipeline.cron];
-    const lists = await Promise.all(queues.map((q) => q.getFailed(0, limit - 1)));
-    return lists.flat().map((job: Job) => ({
+    const [lists, uploads] = await Promise.all([
+      Promise.all(queues.map((q) => q.getFailed(0, limit - 1))),
+      this.prisma.$queryRaw<{ item_id: string; process_id: string | null; nonce: bigint | null; last_error: string | null; attempts: number; next_attempt_at: Date }[]>`
+        SELECT item_id, process_id, nonce, last_error, attempts, next_attempt_at FROM upload_outbox WHERE status = 'failed' ORDER BY id LIMIT ${limit}`,
+    ]);
+    const deadUploads: FailedJob[] = uploads.map((r) => ({
+      queue: UPLOAD_OUTBOX,
+      id: r.item_id,
+      name: 'upload',
+      data: { itemId: r.item_id, processId: r.process_id, nonce: r.nonce === null ? null : Number(r.nonce) },
+      reason: r.last_error ?? 'unknown',
+      attempts: r.attempts,
+      failedAt: null,
+    }));
+    return [...deadUploads, ...lists.flat().map((job: Job) => ({
       queue: job.queueName,
       id: job.id ?? '',
       name: job.name,
@@ -74,11 +93,17 @@ export class MuService {
       reason: job.failedReason,
       attempts: job.attemptsMade,
       failedAt: job.finishedOn ?? null,
-    }));
+    }))];
   }
 
   /** Puts a failed job back into its queue. */
   async retry(queueName: string, id: string): Promise<void> {
+    if (queueName === UPLOAD_OUTBOX) {
+      const n = await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE item_id = ${id} AND status = 'failed'`;
+      if (n === 0) throw new AoError('NOT_FOUND', `No failed upload of ${id}`, { queue: queueName, id });
+      return;
+    }
     const queue = [this.pipeline.evaluate, this.pipeline.push, this.pipeline.upload, this.pipeline.cron].find((q) => q.name === queueName);
     if (!queue) throw new AoError('NOT_FOUND', `No queue ${queueName}`, { queue: queueName });
     const job = await queue.getJob(id);

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { findBlueprint } from '@ao/agents';
-import { PRISMA, type PrismaClient } from '@ao/infra';
+import type pg from 'pg';
+import { PRISMA, SQL_POOL, sqlOn, type PrismaClient, type Sql } from '@ao/infra';
 import type { Principal } from '../auth/principal.js';
 import { AuditLog } from '../agents/audit-log.js';
 import { conflict, notFound, PlatformError } from '../common/platform-error.js';
@@ -12,10 +13,16 @@ type Row = { id: string; agentId: string; title: string; description: string; to
 /** Published agents with live figures read from the event projection (one grouped query per list). */
 @Injectable()
 export class StrategiesService {
+  private readonly sql: Sql;
+  private cache?: { version: string; data: Loaded };
+
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly audit: AuditLog,
-  ) {}
+    @Inject(SQL_POOL) pool: pg.Pool,
+  ) {
+    this.sql = sqlOn(pool);
+  }
 
   async publish(actor: Principal, input: CreateStrategyDto): Promise<StrategyDto> {
     const agent = await this.prisma.agent.findUnique({ where: { id: input.agentId } });
@@ -52,55 +59,80 @@ export class StrategiesService {
     return view;
   }
 
+  /**
+   * The full list is kept per data version (the newest projected event, the latest agent change,
+   * the set of strategies: one cheap query); its figures are recomputed only when one moved, so they
+   * are always those of the current projection. Uptime is computed at every answer.
+   */
   private async views(ids?: string[]): Promise<StrategyDto[]> {
+    if (ids) return render(await this.load(ids), Date.now());
+    const [v] = await this.sql.$queryRaw<{ e: string | null; a: Date | null; s: string }[]>`
+      SELECT (SELECT max(id) FROM agent_events)::text AS e, (SELECT max(updated_at) FROM agents) AS a,
+             (SELECT count(*)::text || ':' || coalesce(max(published_at)::text, '') FROM strategies) AS s`;
+    const version = `${v.e}|${v.a?.getTime()}|${v.s}`;
+    if (this.cache?.version !== version) this.cache = { version, data: await this.load(undefined) };
+    return render(this.cache.data, Date.now());
+  }
+
+  private async load(ids: string[] | undefined): Promise<Loaded> {
     const rows = (await this.prisma.strategy.findMany({
       where: ids ? { id: { in: ids } } : {},
       orderBy: { publishedAt: 'desc' },
       take: 500,
       include: { agent: { select: { processId: true, blueprint: true, status: true, uptimeMs: true, runningSince: true } } },
     })) as Row[];
-    if (rows.length === 0) return [];
+    if (rows.length === 0) return { rows, counts: [], verdicts: [], latest: [] };
     const pids = rows.map((r) => r.agent.processId);
     const [counts, verdicts, latest] = await Promise.all([
-      this.prisma.$queryRaw<{ process_id: string; topic: string; n: bigint; last_at: Date }[]>`
+      this.prisma.$queryRaw<Loaded['counts']>`
         SELECT process_id, topic, count(*) AS n, max(created_at) AS last_at FROM agent_events WHERE process_id = ANY(${pids}) GROUP BY process_id, topic`,
-      this.prisma.$queryRaw<{ process_id: string; verdict: string; n: bigint }[]>`
+      this.prisma.$queryRaw<Loaded['verdicts']>`
         SELECT process_id, payload->>'verdict' AS verdict, count(*) AS n FROM agent_events
         WHERE process_id = ANY(${pids}) AND topic = 'verifications' AND payload ? 'verdict' GROUP BY process_id, payload->>'verdict'`,
-      this.prisma.$queryRaw<{ process_id: string; topic: string; payload: unknown }[]>`
+      this.prisma.$queryRaw<Loaded['latest']>`
         SELECT DISTINCT ON (process_id, topic) process_id, topic, payload FROM agent_events
         WHERE process_id = ANY(${pids}) AND topic NOT IN ('verifications', 'duplicate-alerts', 'config') ORDER BY process_id, topic, id DESC`,
     ]);
-    const now = Date.now();
-    return rows.map((r) => {
-      const pid = r.agent.processId;
-      const events: Record<string, number> = {};
-      let lastEventAt: Date | null = null;
-      for (const c of counts.filter((c) => c.process_id === pid)) {
-        events[c.topic] = Number(c.n);
-        if (!lastEventAt || c.last_at > lastEventAt) lastEventAt = c.last_at;
-      }
-      return {
-        id: r.id,
-        agentId: r.agentId,
-        processId: pid,
-        blueprint: r.agent.blueprint,
-        status: r.agent.status,
-        title: r.title,
-        description: r.description,
-        topics: r.topics,
-        price: r.price,
-        token: r.token,
-        publishedAt: r.publishedAt.toISOString(),
-        figures: {
-          events,
-          lastEventAt: lastEventAt?.toISOString() ?? null,
-          uptimeMs: Number(r.agent.uptimeMs) + (r.agent.runningSince ? now - r.agent.runningSince.getTime() : 0),
-          fills: events.fills ?? 0,
-          verdicts: Object.fromEntries(verdicts.filter((v) => v.process_id === pid).map((v) => [v.verdict, Number(v.n)])),
-          latest: Object.fromEntries(latest.filter((l) => l.process_id === pid).map((l) => [l.topic, l.payload])),
-        },
-      };
-    });
+    return { rows, counts, verdicts, latest };
   }
+}
+
+interface Loaded {
+  rows: Row[];
+  counts: { process_id: string; topic: string; n: bigint; last_at: Date }[];
+  verdicts: { process_id: string; verdict: string; n: bigint }[];
+  latest: { process_id: string; topic: string; payload: unknown }[];
+}
+
+function render({ rows, counts, verdicts, latest }: Loaded, now: number): StrategyDto[] {
+  return rows.map((r) => {
+    const pid = r.agent.processId;
+    const events: Record<string, number> = {};
+    let lastEventAt: Date | null = null;
+    for (const c of counts.filter((c) => c.process_id === pid)) {
+      events[c.topic] = Number(c.n);
+      if (!lastEventAt || c.last_at > lastEventAt) lastEventAt = c.last_at;
+    }
+    return {
+      id: r.id,
+      agentId: r.agentId,
+      processId: pid,
+      blueprint: r.agent.blueprint,
+      status: r.agent.status,
+      title: r.title,
+      description: r.description,
+      topics: r.topics,
+      price: r.price,
+      token: r.token,
+      publishedAt: r.publishedAt.toISOString(),
+      figures: {
+        events,
+        lastEventAt: lastEventAt?.toISOString() ?? null,
+        uptimeMs: Number(r.agent.uptimeMs) + (r.agent.runningSince ? now - r.agent.runningSince.getTime() : 0),
+        fills: events.fills ?? 0,
+        verdicts: Object.fromEntries(verdicts.filter((v) => v.process_id === pid).map((v) => [v.verdict, Number(v.n)])),
+        latest: Object.fromEntries(latest.filter((l) => l.process_id === pid).map((l) => [l.topic, l.payload])),
+      },
+    };
+  });
 }

@@ -24,7 +24,7 @@ export class SubscriptionsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Subscribes my ao identity to a strategy's topics: a Register-Subscriber message (after a Transfer when priced)" })
   @ApiCreatedResponse({ type: SubscriptionDto })
-  @ApiErrors(400, 401, 403, 404, 409, 422, 429, 502)
+  @ApiErrors(400, 401, 403, 404, 409, 422, 429, 502, 504)
   subscribe(@Caller() caller: Principal, @Body() body: CreateSubscriptionDto): Promise<SubscriptionDto> {
     return this.subscriptions.subscribe(caller, body);
   }
@@ -41,7 +41,7 @@ export class SubscriptionsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Unsubscribes (an Unsubscribe message as me); not mine: 404' })
   @ApiNoContentResponse({ description: 'Unsubscribed' })
-  @ApiErrors(401, 403, 404, 429, 502)
+  @ApiErrors(401, 403, 404, 429, 502, 504)
   async cancel(@Caller() caller: Principal, @Param('id') id: string): Promise<void> {
     await this.subscriptions.cancel(caller, id);
   }

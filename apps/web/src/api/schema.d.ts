@@ -2058,7 +2058,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description ms */
+                        timestamp: number;
+                    };
+                };
             };
         };
     };
@@ -2082,11 +2088,63 @@ export interface operations {
             };
         };
         responses: {
+            /** @description In the log: `{id, message}`; for an assignment (`?process-id=&assign=`) also its `nonce` */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: string;
+                        message: string;
+                        nonce?: number;
+                    };
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Conflicts with the current state (illegal lifecycle transition, name taken, request in progress) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The item is larger than MAX_ITEM_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Backpressure or a dependency unavailable; `Retry-After` when it is backpressure */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2099,13 +2157,50 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description A data item (raw ANS-104) signed by the process owner, with target = the process (aoconnect monitor/unmonitor send one) */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
         responses: {
-            201: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        processId: string;
+                        registrations: components["schemas"]["CronRegistrationDto"][];
+                    };
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2118,13 +2213,51 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description A data item (raw ANS-104) signed by the process owner, with target = the process (aoconnect monitor/unmonitor send one) */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
         responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        processId: string;
+                        /** @description Registrations removed */
+                        removed: number;
+                    };
+                };
+            };
+            /** @description Invalid input: `details.fields` names each field and the rule it broke (unknown fields are refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2141,7 +2274,35 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        queue: string;
+                        id: string;
+                        name: string;
+                        data: unknown;
+                        reason: string;
+                        attempts: number;
+                        failedAt: number | null;
+                    }[];
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2161,7 +2322,39 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        retried: string;
+                        queue: string;
+                    };
+                };
+            };
+            /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Signed in without the needed role, or a session request without its X-CSRF-Token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2556,8 +2749,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The agent process answered with an error or did not answer in time */
+            /** @description The agent process answered with an error */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent did not evaluate the message within RESULT_TIMEOUT_MS */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2710,8 +2912,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The agent process answered with an error or did not answer in time */
+            /** @description The agent process answered with an error */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent did not evaluate the message within RESULT_TIMEOUT_MS */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2796,8 +3007,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The agent process answered with an error or did not answer in time */
+            /** @description The agent process answered with an error */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent did not evaluate the message within RESULT_TIMEOUT_MS */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3500,8 +3720,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The agent process answered with an error or did not answer in time */
+            /** @description The agent process answered with an error */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent did not evaluate the message within RESULT_TIMEOUT_MS */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3565,8 +3794,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The agent process answered with an error or did not answer in time */
+            /** @description The agent process answered with an error */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The agent did not evaluate the message within RESULT_TIMEOUT_MS */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

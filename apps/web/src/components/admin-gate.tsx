@@ -13,14 +13,6 @@ export function AdminGate({ error, children }: { error: unknown; children: React
   const client = useQueryClient();
   const [token, setToken] = useState('');
   if (!(error instanceof ApiError) || (error.status !== 401 && error.status !== 403)) return <>{children}</>;
-  if (error.status === 403) {
-    return (
-      <div className="empty" role="alert">
-        <p className="empty-title">Admin pages are switched off on this platform.</p>
-        <p className="muted">{error.message}. The operator sets ADMIN_TOKEN in the environment (see .env.example) and restarts the API.</p>
-      </div>
-    );
-  }
   const submit = (e: FormEvent) => {
     e.preventDefault();
     adminToken.set(token.trim());

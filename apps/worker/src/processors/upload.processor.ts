@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Queue, type Job } from 'bullmq';
-import { ENV, GATEWAY, OutboxDrainer, PRISMA, QUEUE_NAMES, WALLETS, createRedis, type ArweaveGateway, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
+import { ENV, GATEWAY, OutboxDrainer, PRISMA, QUEUE_NAMES, WALLETS, createRedis, pipelineCounters, type ArweaveGateway, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
 
 /**
@@ -22,7 +22,7 @@ export class UploadProcessor implements StageProcessor, OnApplicationBootstrap, 
     @Inject(GATEWAY) private readonly gateway: ArweaveGateway,
     @Inject(WALLETS) private readonly wallets: PlatformWallets,
   ) {
-    this.drainer = new OutboxDrainer(prisma, gateway);
+    this.drainer = new OutboxDrainer(prisma, gateway, { maxAttempts: env.UPLOAD_MAX_ATTEMPTS, leaseSeconds: env.UPLOAD_LEASE_SECONDS });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,6 +42,10 @@ export class UploadProcessor implements StageProcessor, OnApplicationBootstrap, 
     await this.fundOnArlocal();
     const started = Date.now();
     const report = await this.drainer.drain(50, () => this.stopping);
+    for (const d of report.deadLetters) {
+      pipelineCounters.add('upload_dead_letters_total');
+      this.logger.warn(`upload of ${d.itemId} failed ${this.env.UPLOAD_MAX_ATTEMPTS} times, now a dead letter (GET /mu/failed): ${d.reason}`);
+    }
     if (report.uploaded || report.failed || report.lost) {
       this.logger.log(
         `uploaded ${report.uploaded} item(s) in ${report.bundles} bundle(s) in ${Date.now() - started} ms; ${report.failed} failed, ${report.confirmed} confirmed, ${report.lost} re-queued as missing`,

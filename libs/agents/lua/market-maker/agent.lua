@@ -6,14 +6,15 @@
 --   minimum spread, refresh with tolerance) -> creates (when none remain and CreateAt < now)
 -- and sends at most one Batch-Orders (cancels, then places: atomic at the venue).
 -- Paper mode sends no orders: its orders fill (fully, at their price) when the venue's public
--- trades or book cross them, or the reference price does; balances are simulated.
+-- trades or book cross them (without a venue: when the reference price does); balances simulated.
 -- With tickOn = "price", each oracle price runs a cycle at the price's own time (backtests).
 -- PnL (quote atomic units, Hummingbot's performance maths, floor rounding of each value):
 --   hold = value(startBase) + startQuote;  tradePnl = value(bought - sold) + (sellQuote - buyQuote)
 --   fees = sum of fees in quote (a base fee valued floor(fee * fillPrice / unit));
 --   total = tradePnl - fees;  returnPpm = floor(total * 1e6 / hold);
 --   realised = floor(m * sellQuote / sold) - floor(m * buyQuote / bought), m = min(bought, sold);
---   unrealised = tradePnl - realised. Kill switch: total * 10000 <= -lossBps * hold (exact).
+--   unrealised = tradePnl - realised; equity = hold + total, drawdown = peak equity - equity,
+--   maxDrawdown its largest value since Start. Kill switch: total * 10000 <= -lossBps * hold (exact).
 
 local Amount, Subscriptions, Agent, Ladder = Amount, Subscriptions, Agent, Ladder
 local A = Amount
@@ -33,6 +34,7 @@ Market = Market or nil         -- last venue snapshot's summary
 Inventory = Inventory or nil
 LastPnl = LastPnl or nil
 Paper = Paper or nil           -- { base, quote, tradeSeq }
+LastBookRef = LastBookRef or 0  -- Reference of the Get-Book whose reply ran the last cycle
 
 local function unit() return A.pow10(Config.baseDenomination) end
 
@@ -223,7 +225,9 @@ local function publishIfChanged(topic, holder, payload, msg)
 end
 Published = Published or { inventory = {}, pnl = {} }
 
--- paper fills: an order fills fully at its price when the market crossed it since the last cycle
+-- paper fills: an order fills fully at its price when the market crossed it since the last cycle:
+-- with a venue, a public trade at or through its price or the others' book crossing it; without
+-- one (oracle backtests), the reference price reaching it
 local function paperFills(p, market, msg, now)
   local lowTrade, highTrade
   for _, t in ipairs(market and market.trades or {}) do
@@ -237,9 +241,11 @@ local function paperFills(p, market, msg, now)
   for _, o in ipairs(activeList()) do
     local hit
     if o.side == "buy" then
-      hit = (lowTrade and A.cmp(lowTrade, o.price) <= 0) or (bestAsk and A.cmp(bestAsk, o.price) <= 0) or (p and A.cmp(p, o.price) <= 0)
+      hit = (lowTrade and A.cmp(lowTrade, o.price) <= 0) or (bestAsk and A.cmp(bestAsk, o.price) <= 0)
+        or (market == nil and p and A.cmp(p, o.price) <= 0)
     else
-      hit = (highTrade and A.cmp(highTrade, o.price) >= 0) or (bestBid and A.cmp(bestBid, o.price) >= 0) or (p and A.cmp(p, o.price) >= 0)
+      hit = (highTrade and A.cmp(highTrade, o.price) >= 0) or (bestBid and A.cmp(bestBid, o.price) >= 0)
+        or (market == nil and p and A.cmp(p, o.price) >= 0)
     end
     if hit then
       local quote = A.div(A.mul(o.size, o.price), U, "floor")
@@ -289,6 +295,14 @@ local function cycle(msg, market, now)
   publishIfChanged("inventory", Published.inventory, { base = inv.base, quote = inv.quote, baseLocked = inv.baseLocked,
     quoteLocked = inv.quoteLocked, price = p, baseShareBps = total ~= "0" and A.mulDiv(baseValue, "10000", total, "floor") or "0" }, msg)
   local r = pnl(p)
+  if r then
+    -- drawdown of the equity (portfolio value net of fees) from its peak since Start
+    local equity = A.add(r.hold, r.total)
+    Session.peak = Session.peak and A.max(Session.peak, equity) or equity
+    r.drawdown = A.sub(Session.peak, equity)
+    Session.maxDrawdown = A.max(Session.maxDrawdown or "0", r.drawdown)
+    r.maxDrawdown = Session.maxDrawdown
+  end
   LastPnl = r
   if r then publishIfChanged("pnl", Published.pnl, r, msg) end
   if killSwitchTripped(r) then
@@ -395,7 +409,8 @@ Agent.setup({
   info = function()
     local n = 0
     for _ in pairs(Active) do n = n + 1 end
-    return { mode = Config.mode, refPrice = Ref and Ref.price, openOrders = n, fills = FillSeq, cycles = CycleSeq, pnl = LastPnl, inventory = Inventory }
+    return { mode = Config.mode, refPrice = Ref and Ref.price, openOrders = n, fills = FillSeq, cycles = CycleSeq, pnl = LastPnl, inventory = Inventory,
+      oracleSeq = Oracle and Oracle.seq }
   end,
   onTick = function(msg)
     if Config.tickOn == "price" then return end
@@ -410,6 +425,11 @@ Agent.setup({
 -- venue and oracle events ----------------------------------------------------------------------------
 Handlers.add("mm.book", function(m) return m.Action == "Book" and m.From == Config.venue end, function(msg)
   if Status ~= "Running" or Config.tickOn == "price" then return end
+  -- one cycle per reply to a Get-Book of ours newer than the last one used: a repeated or
+  -- out-of-order older reply runs nothing, a late one still does
+  local ref = math.tointeger(tonumber(msg.Tags["X-Reference"] or ""))
+  if ref == nil or ref <= LastBookRef or ref > ao.reference then return end
+  LastBookRef = ref
   local market = jsonData(msg)
   if market == nil then return end
   Market = { bestBid = market.bestBid, bestAsk = market.bestAsk, lastTradePrice = market.lastTradePrice, tradeSeq = market.tradeSeq }
@@ -439,7 +459,9 @@ end)
 Handlers.add("mm.oracle", function(m) return m.Action == "Notify-On-Topic" and m.Topic == "prices" and m.From == Config.oracle end, function(msg)
   local ev = jsonData(msg)
   if ev == nil or A.parse(ev.price) == nil then return end
-  Oracle = { price = ev.price, time = math.tointeger(ev.time) or Agent.now(msg) }
+  local seq = math.tointeger(ev.seq) or 0
+  if Oracle and Oracle.seq and seq <= Oracle.seq then return end -- a late, older price
+  Oracle = { price = ev.price, time = math.tointeger(ev.time) or Agent.now(msg), seq = seq }
   if Config.tickOn == "price" and Status == "Running" then cycle(msg, nil, Oracle.time) end
 end)
 

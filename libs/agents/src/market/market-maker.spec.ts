@@ -218,4 +218,37 @@ describe('market maker: golden scenarios', () => {
     expect(BigInt((await net.send(BASE, { Action: 'Balance', Recipient: OWNER })).Messages[0].Data ?? '') - before).toBe(50_000_000n);
     expect(net.errors).toEqual([]);
   });
+
+  it('in paper mode sends no orders and fills against the venue’s public trades', async () => {
+    net = await market({ mode: 'paper', priceSource: 'venue-mid', paperBalances: { base: '50000000', quote: '5000000000' } }, { base: '0', quote: '0' }, '100000000');
+    // someone else makes a market at 99 / 101: the mid is 100
+    await net.send(BOOK, { Action: 'Place-Order', Side: 'buy', Price: '99000000', Quantity: '5000000' }, { from: TAKER });
+    await net.send(BOOK, { Action: 'Place-Order', Side: 'sell', Price: '101000000', Quantity: '5000000' }, { from: TAKER });
+    await tickAt(net, 1_001_000);
+    const quoted = await query(net, 'Get-Quotes');
+    expect(quoted.orders.map((o: { side: string; price: string }) => [o.side, o.price])).toEqual([['buy', '99000000'], ['sell', '101000000']]);
+    // a trade prints at 99 (a seller hits the public bid): the paper bid at 99 fills
+    await net.send(BASE, { Action: 'Transfer', Recipient: BOOK, Quantity: '1000000', 'X-Action': 'Place-Order', 'X-Side': 'sell', 'X-Price': '99000000', 'X-Type': 'ioc' }, { from: OWNER });
+    await tickAt(net, 1_002_000);
+    const fills = JSON.parse((await net.send(MM, { Action: 'Get-Fills' })).Messages[0].Data ?? '');
+    expect(fills.map((f: Record<string, unknown>) => [f.side, f.price, f.quantity, f.paper])).toEqual([['buy', '99000000', '1000000', true]]);
+    expect((await query(net, 'Get-Inventory')).base).toBe('50999000');
+    expect(batches(net)).toEqual([]);
+    expect(net.log.some((m) => m.from === MM && m.target === BOOK && m.tags.Action !== 'Get-Book')).toBe(false);
+  });
+
+  it('runs one cycle per Get-Book reply: a repeated or older reply runs nothing', async () => {
+    net = await market({}, { base: '50000000', quote: '5000000000' }, '100000000');
+    await tickAt(net, 1_001_000);
+    await tickAt(net, 1_002_000);
+    const replies = net.log.filter((m) => m.from === BOOK && m.target === MM && m.tags.Action === 'Book');
+    expect(replies).toHaveLength(2);
+    const cycles = async () => JSON.parse((await net.send(MM, { Action: 'Info' })).Messages[0].Data ?? '').cycles;
+    expect(await cycles()).toBe(2);
+    for (const r of replies) {
+      await net.send(MM, { Action: 'Book', 'X-Reference': r.tags['X-Reference'], 'Content-Type': 'application/json' }, { from: BOOK, data: r.data });
+    }
+    expect(await cycles()).toBe(2);
+  });
 });
+

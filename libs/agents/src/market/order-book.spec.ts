@@ -110,4 +110,23 @@ describe('order book: matching fixture', () => {
     expect(all.Messages[0].Tags.find((t) => t.name === 'Cancelled')!.value).toBe('1');
     expect(net.errors).toEqual([]);
   });
+
+  for (const [mode, restingLeft, incomingStatus] of [['cancel-taking', '5', 'cancelled'], ['cancel-both', undefined, 'cancelled']] as const) {
+    it(`self-trade prevention ${mode}`, async () => {
+      net = new SimNet();
+      await market(net, { baseDenomination: 0, tickSize: '1', lotSize: '1', selfTradePrevention: mode }, { base: { [id('a')]: '100' }, quote: { [id('a')]: '1000', [id('b')]: '1000' } });
+      await net.send(BASE, { Action: 'Transfer', Recipient: BOOK, Quantity: '100' }, { from: id('a') });
+      await net.send(QUOTE, { Action: 'Transfer', Recipient: BOOK, Quantity: '1000' }, { from: id('a') });
+      await net.send(BOOK, { Action: 'Place-Order', Side: 'sell', Price: '10', Quantity: '5' }, { from: id('a') });
+      const r = await net.send(BOOK, { Action: 'Place-Order', Side: 'buy', Price: '10', Quantity: '3' }, { from: id('a') });
+      expect(Object.fromEntries(r.Messages.find((m) => m.Tags.some((t) => t.value === 'Order-Success'))!.Tags.map((t) => [t.name, t.value]))).toMatchObject({ Status: incomingStatus, Filled: '0', Reason: 'self-trade' });
+      const orders = JSON.parse((await net.send(BOOK, { Action: 'Get-Orders', Account: id('a') })).Messages[0].Data ?? '');
+      expect(orders.map((o: { remaining: string }) => o.remaining)).toEqual(restingLeft ? [restingLeft] : []);
+      // nothing traded, nothing lost: all of a's funds are back or still escrowed
+      const b = JSON.parse((await net.send(BOOK, { Action: 'Get-Balances', Account: id('a') })).Messages[0].Data ?? '');
+      expect([BigInt(b.base.available) + BigInt(b.base.locked), BigInt(b.quote.available) + BigInt(b.quote.locked)]).toEqual([100n, 1000n]);
+      expect(JSON.parse((await net.send(BOOK, { Action: 'Get-Trades' })).Messages[0].Data ?? '')).toEqual([]);
+    });
+  }
 });
+

@@ -9,7 +9,7 @@ const MODULE_FAILURES = new Set<AoErrorCode>(['MODULE_LOAD_FAILED', 'UNKNOWN_MOD
 
 /** The error for a process whose evaluation stopped for good; the recorded reason starts with its code unless the hash chain broke. */
 export function stoppedError(reason: string, details: Record<string, unknown>, prefix = ''): AoError {
-  const coded = /^(MODULE_LOAD_FAILED|UNKNOWN_MODULE_FORMAT): ([\s\S]*)$/.exec(reason);
+  const coded = /^(MODULE_LOAD_FAILED|UNKNOWN_MODULE_FORMAT|EVALUATION_STOPPED): ([\s\S]*)$/.exec(reason);
   return coded ? new AoError(coded[1] as AoErrorCode, prefix + coded[2], details) : new AoError('BROKEN_HASH_CHAIN', prefix + reason, details);
 }
 
@@ -124,7 +124,20 @@ export class ComputeUnit {
   }
 
   /**
-   * A module that cannot run (invalid, or of an unknown format) never will: recorded on the process
+   * Stops a process for good at its next message (recorded like a broken chain, so readers get
+   * `reason` and no sweep evaluates it again): for a message the wall-clock backstop cut more than
+   * once, an outcome gas could not reach deterministically.
+   */
+  async stop(processId: string, reason: string): Promise<void> {
+    const head = await this.store.evaluationHead(processId);
+    if (head.error) return;
+    this.lives.drop(processId);
+    await this.store.markBroken(processId, head.nonce + 1, `EVALUATION_STOPPED: ${reason}`);
+  }
+
+  /**
+   * A module that cannot run (invalid, or of an unknown format) never will, nor a log with a broken
+   * hash chain: recorded on the process
    * like a broken chain, so readers get the reason instead of waiting. Transient failures (gateway
    * unreachable) are not recorded.
    */
@@ -134,6 +147,11 @@ export class ComputeUnit {
     } catch (error) {
       if (error instanceof AoError && error.kind === 'permanent' && MODULE_FAILURES.has(error.code)) {
         await this.store.markBroken(processId, nonce + 1, `${error.code}: ${error.message}`);
+      }
+      // A break found while replaying up to the head (a checkpoint refused, a cold start) is
+      // recorded like one found past it, so no sweep evaluates the process again.
+      if (error instanceof AoError && error.code === 'BROKEN_HASH_CHAIN' && typeof error.details?.nonce === 'number') {
+        await this.store.markBroken(processId, error.details.nonce, error.message);
       }
       throw error;
     }

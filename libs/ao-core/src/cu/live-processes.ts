@@ -1,9 +1,9 @@
 import { AoError } from '../errors.js';
 import { seedHashChain } from '../hash-chain.js';
-import type { LogEntry } from '../su/ports.js';
+import type { LogEntry, ProcessRecord } from '../su/ports.js';
 import { nextLink } from './chain-link.js';
 import type { CheckpointSource, Checkpointer } from './checkpointer.js';
-import { limitsFor, type AoMessage, type EvalLimits, type EvaluatorRegistry, type ProcessEnv, type ProcessInstance } from './evaluator.js';
+import { limitsFor, type AoMessage, type EvalLimits, type EvaluatorRegistry, type ModuleDef, type ProcessEnv, type ProcessInstance } from './evaluator.js';
 import type { CheckpointSummary, ComputeStore, ModuleLoader } from './ports.js';
 import { toAoMessage, trustedPushers } from './to-ao-message.js';
 
@@ -17,6 +17,13 @@ export interface LiveProcessOptions {
   maxima: EvalLimits;
   /** Addresses trusted to push for other processes (the platform's MU wallet). */
   platformAddresses: string[];
+  /**
+   * How long after a process's creation (its Timestamp) a module that cannot be found is still
+   * waited for; past it the process is recorded like one with an unloadable module. Absent: for ever.
+   */
+  moduleWaitMs?: number;
+  /** Wall-clock ms for moduleWaitMs (never seen by evaluation); Date.now by default. */
+  now?: () => number;
 }
 
 /** A process instance and the log position its state is at. */
@@ -205,10 +212,27 @@ export class LiveProcesses {
     return live;
   }
 
+  /** The process's module; a module still missing `moduleWaitMs` after the process's creation fails for good. */
+  private async loadModule(process: ProcessRecord): Promise<ModuleDef> {
+    try {
+      return await this.modules.load(process.module);
+    } catch (error) {
+      const wait = this.options.moduleWaitMs;
+      const waited = (this.options.now ?? Date.now)() - process.timestamp;
+      if (error instanceof AoError && error.code === 'MODULE_LOAD_FAILED' && error.kind === 'transient' && wait !== undefined && waited > wait) {
+        throw new AoError('MODULE_LOAD_FAILED', `${error.message}, ${Math.round(waited / 1000)} s after the process was created (the wait is ${wait} ms)`, {
+          ...error.details,
+          waitedMs: waited,
+        });
+      }
+      throw error;
+    }
+  }
+
   private async fresh(processId: string, nonce: number): Promise<Live> {
     const process = await this.store.getProcess(processId);
     if (!process) throw new AoError('NOT_FOUND', `Process ${processId} not found`, { processId });
-    const mod = await this.modules.load(process.module);
+    const mod = await this.loadModule(process);
     const env: ProcessEnv = {
       Process: { Id: process.id, Owner: process.owner, Tags: process.tags },
       Module: { Id: mod.id, Owner: mod.owner, Tags: mod.tags },

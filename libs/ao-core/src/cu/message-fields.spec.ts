@@ -6,6 +6,8 @@ import { parseDataItem } from '../data-item/parse-data-item.js';
 import { nextHashChain } from '../hash-chain.js';
 import { nextLink } from './chain-link.js';
 import { readMessageFields, type MessageFields } from './message-fields.js';
+import { excludedFields, toAoMessage } from './to-ao-message.js';
+import type { LogEntry } from '../su/ports.js';
 
 type Tags = { name: string; value: string }[];
 
@@ -142,5 +144,33 @@ describe('nextLink', () => {
         }
       });
     }
+  });
+});
+
+describe('toAoMessage: Exclude on the assignment', () => {
+  const message = item(2, [{ name: 'Action', value: 'Hi' }], 'payload', { anchor: 'n'.repeat(32) });
+  const entry = (assignmentTags: Tags): LogEntry => ({
+    processId: 'P'.repeat(43),
+    nonce: 1,
+    timestamp: 1_700_000_000_000,
+    blockHeight: 7,
+    hashChain: 'H'.repeat(43),
+    assignmentId: 'A'.repeat(43),
+    messageId: undefined as unknown as string,
+    assignment: item(2, assignmentTags, ''),
+    message,
+  }) as LogEntry;
+  const ctx = { processId: 'P'.repeat(43), moduleId: 'M'.repeat(43), trustedPushers: new Set<string>() };
+
+  it('leaves out the fields the assignment excludes, and only those', () => {
+    const full = toAoMessage(entry([{ name: 'Process', value: 'P'.repeat(43) }]), ctx);
+    expect([full.Data, full.Tags, full.Anchor !== undefined, full.Signature !== undefined]).toEqual(['payload', [{ name: 'Action', value: 'Hi' }], true, true]);
+    const cut = toAoMessage(entry([{ name: 'Exclude', value: 'Data,Tags' }, { name: 'Exclude', value: 'Anchor' }]), ctx);
+    const { Anchor: _anchor, ...withoutAnchor } = full;
+    expect(cut).toStrictEqual({ ...withoutAnchor, Data: '', Tags: [] });
+    expect('Anchor' in cut).toBe(false);
+    // names outside EXCLUDABLE_FIELDS are not honoured (the SU refuses them)
+    expect(toAoMessage(entry([{ name: 'Exclude', value: 'Owner,From' }]), ctx)).toEqual(full);
+    expect(excludedFields(entry([{ name: 'Exclude', value: 'Signature' }]).assignment)).toEqual(new Set(['Signature']));
   });
 });

@@ -51,6 +51,22 @@ describe('ComputeUnit: a module that cannot load', () => {
     expect(store.head).toEqual({ nonce: -1 });
   });
 
+  it('records a module still missing after the wait like an unloadable one; before it, nothing', async () => {
+    const store = new FakeStore(); // the process was created at timestamp 0
+    const missing = { load: async (): Promise<ModuleDef> => {
+      throw new AoError('MODULE_LOAD_FAILED', `Module ${MODULE_ID} is not on this SU nor on the gateway`, {}, 'transient');
+    } };
+    const options = { maxLive: 4, batchSize: 10, defaults: DEFAULT_TEST_LIMITS, maxima: DEFAULT_TEST_LIMITS, platformAddresses: [], moduleWaitMs: 60_000 };
+    const early = new ComputeUnit(store, missing, new EvaluatorRegistry(), { ...options, now: () => 59_000 });
+    await expect(early.evaluate(PID)).rejects.toSatisfy((e: unknown) => isAoError(e, 'MODULE_LOAD_FAILED') && (e as AoError).kind === 'transient');
+    expect(store.head).toEqual({ nonce: -1 });
+    const late = new ComputeUnit(store, missing, new EvaluatorRegistry(), { ...options, now: () => 61_000 });
+    await expect(late.evaluate(PID)).rejects.toSatisfy((e: unknown) => isAoError(e, 'MODULE_LOAD_FAILED') && (e as AoError).kind === 'permanent');
+    expect(store.head).toEqual({ nonce: -1, error: expect.stringMatching(/^MODULE_LOAD_FAILED: Module M+ is not on this SU nor on the gateway, 61 s after the process was created/) });
+    const reader = stoppedError(store.head.error!, { processId: PID });
+    expect([reader.code, reader.kind]).toEqual(['MODULE_LOAD_FAILED', 'permanent']);
+  });
+
   it('stoppedError keeps a broken chain a BROKEN_HASH_CHAIN and a coded reason its code', () => {
     expect(stoppedError('hash chain broken at nonce 3', {}).code).toBe('BROKEN_HASH_CHAIN');
     const e = stoppedError('MODULE_LOAD_FAILED: cannot load module X: bad magic', { processId: PID }, 'stopped: ');

@@ -5,6 +5,26 @@ import { readMessageFields } from './message-fields.js';
 const utf8 = new TextDecoder();
 
 /**
+ * The message fields an assignment's `Exclude` tags may name (comma-separated, in one or more
+ * tags): the CU does not load them into the process, as the reference CU does ("exclude DataItem
+ * fields"): Data becomes empty, Tags an empty list, Anchor and Signature absent. The SU refuses any
+ * other name, so an excluded field never hides who sent the message or where it sits in the log.
+ */
+export const EXCLUDABLE_FIELDS = ['Data', 'Anchor', 'Tags', 'Signature'] as const;
+const EXCLUDE_MARK = Buffer.from('Exclude');
+
+/** The fields an assignment excludes (none for most: only assignments holding the bytes "Exclude" are parsed). */
+export function excludedFields(assignment: Uint8Array): Set<string> {
+  const bytes = Buffer.isBuffer(assignment) ? assignment : Buffer.from(assignment.buffer, assignment.byteOffset, assignment.byteLength);
+  if (bytes.length === 0 || bytes.indexOf(EXCLUDE_MARK) < 0) return new Set();
+  const fields = new Set<string>();
+  for (const t of readMessageFields(bytes).tags) {
+    if (t.name === 'Exclude') for (const f of t.value.split(',')) if ((EXCLUDABLE_FIELDS as readonly string[]).includes(f.trim())) fields.add(f.trim());
+  }
+  return fields;
+}
+
+/**
  * The message a process sees for one log entry: the data item merged with its assignment.
  * `From` is the `From-Process` tag only when the signer is a trusted pusher (the platform's MU
  * wallet or an address in the process's `Authority` tags); a user cannot spoof it.
@@ -39,6 +59,13 @@ export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId:
   msg['Read-Only'] = false;
   msg.Module = ctx.moduleId;
   msg.Signature = item.signature.toString('base64url');
+  const excluded = excludedFields(entry.assignment);
+  if (excluded.size > 0) {
+    if (excluded.has('Data')) msg.Data = '';
+    if (excluded.has('Tags')) msg.Tags = [];
+    if (excluded.has('Anchor')) delete msg.Anchor;
+    if (excluded.has('Signature')) delete msg.Signature;
+  }
   return msg;
 }
 

@@ -8,6 +8,7 @@ import { nextHashChain, seedHashChain } from '../hash-chain.js';
 import { getTag } from '../tags.js';
 import { AssignmentSigner } from './assignment-signer.js';
 import { assignmentTags } from './assignment-tags.js';
+import { EXCLUDABLE_FIELDS } from '../cu/to-ao-message.js';
 import type {
   BlockHeightSource,
   Clock,
@@ -131,6 +132,10 @@ export class Scheduler {
 
   /** POST /?process-id&assign: puts an existing message (known here or on the gateway) into another log. */
   async assign(processId: string, messageId: string, exclude: string[] = []): Promise<ScheduleResult> {
+    const unknown = exclude.filter((f) => !(EXCLUDABLE_FIELDS as readonly string[]).includes(f));
+    if (unknown.length > 0) {
+      throw new AoError('INVALID_REQUEST', `exclude may name ${EXCLUDABLE_FIELDS.join(', ')} only, not ${unknown.join(', ')}`, { exclude: unknown });
+    }
     let stored = await this.deps.store.getItem(messageId);
     if (!stored) {
       const raw = await this.deps.items?.fetchItem(messageId);

@@ -9,12 +9,18 @@ import { VerifiedModuleLoader } from '../verify/verified-modules.js';
 import { CachedItemSource, GatewayItemSource } from './gateway-item-source.js';
 import { gzipCheckpointCodec } from './gzip-checkpoint.codec.js';
 import { StoreModuleLoader } from './module-loader.js';
+import { markingFactory, type BusyMark } from './busy-marker.js';
 import { PrismaCheckpointStore } from './prisma-checkpoint.store.js';
 import { PrismaComputeStore } from './prisma-compute.store.js';
 
-/** The module formats this build evaluates; `host`: what Lua processes may read and call (ao.read, ao.wasm). */
-export function createEvaluators(host?: HostExtensions): EvaluatorRegistry {
-  return new EvaluatorRegistry().register(new LuaEvaluatorFactory(host ? { host } : {})).register(new WasmEvaluatorFactory());
+/**
+ * The module formats this build evaluates; `host`: what Lua processes may read and call (ao.read,
+ * ao.wasm); `mark`: told which process runs synchronously (an evaluation thread's backstop).
+ */
+export function createEvaluators(host?: HostExtensions, mark?: BusyMark): EvaluatorRegistry {
+  const lua = new LuaEvaluatorFactory(host ? { host } : {});
+  const wasm = new WasmEvaluatorFactory();
+  return new EvaluatorRegistry().register(mark ? markingFactory(lua, mark) : lua).register(mark ? markingFactory(wasm, mark) : wasm);
 }
 
 /** Read limits as configured (a verifier must use the CU's to reproduce its results). */
@@ -56,14 +62,14 @@ export function createComputeUnit(
   log: SchedulerStore,
   gateway: ArweaveGateway,
   wallets: PlatformWallets,
-  options: { saveCheckpoints?: boolean; sql?: Sql } = {},
+  options: { saveCheckpoints?: boolean; sql?: Sql; mark?: BusyMark } = {},
 ): ComputeUnit {
   const modules = new StoreModuleLoader(log, gateway);
   const host: HostExtensions = { items: new CachedItemSource(new GatewayItemSource(gateway), prisma), modules, readLimit: readLimits(env) };
   return new ComputeUnit(
     new PrismaComputeStore(options.sql ?? prisma, log),
     modules,
-    createEvaluators(host),
+    createEvaluators(host, options.mark),
     {
       maxLive: env.CU_MAX_LIVE,
       batchSize: 500,
@@ -72,6 +78,7 @@ export function createComputeUnit(
       platformAddresses: [wallets.signing.address],
       checkpointInterval: env.CU_CHECKPOINT_INTERVAL,
       stateHashIntervalMs: env.CU_STATE_HASH_INTERVAL_MS,
+      moduleWaitMs: env.CU_MODULE_WAIT_MS,
       saveCheckpoints: options.saveCheckpoints ?? true,
     },
     { store: new PrismaCheckpointStore(prisma, env.CU_CHECKPOINT_KEEP), codec: gzipCheckpointCodec, events: checkpointLog(env) },

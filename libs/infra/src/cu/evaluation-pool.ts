@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { AoError, type AoErrorCode, type AoErrorKind, type AoMessage, type EvalResult, type EvaluationReport } from '@ao/core';
 import type { Env } from '../env/env.schema.js';
 import { addCounters, pipelineCounters, type CounterSnapshot } from '../metrics/pipeline-counters.js';
+import { busyKey } from './busy-marker.js';
 
 /** A dry-run message as the Compute Unit takes it (it adds `Read-Only` itself). */
 export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
@@ -12,7 +13,8 @@ export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
 export type ThreadCall =
   | { type: 'evaluate'; processId: string; committedHead?: number }
   | { type: 'dry-run'; processId: string; message: DryRunMessage }
-  | { type: 'state-hash'; processId: string };
+  | { type: 'state-hash'; processId: string }
+  | { type: 'stop'; processId: string; reason: string };
 export type ThreadRequest = (ThreadCall & { id: number }) | { type: 'close' };
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
@@ -57,7 +59,12 @@ interface Slot {
   seen: number;
   /** The thread's pipeline counters as it last sent them (with every COUNTERS_EVERY-th heartbeat). */
   counters: CounterSnapshot;
+  /** busyKey of the process the thread runs synchronously, 0 when none (shared memory it writes). */
+  busy: Int32Array;
 }
+
+/** Backstop cuts of one process's evaluation after which it is stopped for good (EVALUATION_STOPPED). */
+export const RUNAWAY_STRIKES = 2;
 
 /** A thread's messages besides call replies: its first (with its OS thread id) and its heartbeats (now and then with its counters). */
 export type ThreadSignal = { ready: true; tid?: number } | { alive: true; counters?: CounterSnapshot };
@@ -67,7 +74,12 @@ export const HEARTBEAT_MS = 200;
 /** A thread sends its pipeline counters with every this many heartbeats (once a second). */
 export const COUNTERS_EVERY = 5;
 
-const LABEL: Record<ThreadCall['type'], string> = { evaluate: 'evaluating', 'dry-run': 'serving a dry-run of', 'state-hash': 'hashing the state of' };
+const LABEL: Record<ThreadCall['type'], string> = {
+  evaluate: 'evaluating',
+  'dry-run': 'serving a dry-run of',
+  'state-hash': 'hashing the state of',
+  stop: 'stopping',
+};
 
 /** The thread script: the built file next to this one (tests run this module from source). */
 function threadScript(): string {
@@ -81,11 +93,16 @@ function threadScript(): string {
  * warm there). The wall-clock backstop: gas bounds what the Lua VM executes, but not a single C
  * call that never returns (a pathological string pattern). Each thread sends a heartbeat every
  * HEARTBEAT_MS from its event loop; a thread that holds calls and has been silent for `timeoutMs`
- * is stuck inside one message, so it is terminated and replaced, the calls it held fail with a
- * transient EVALUATION_TIMEOUT (jobs are retried; nothing of the runaway message was committed,
- * commits are per batch and atomic), and processes on the other threads never noticed. Read-only
- * calls posted after the thread fell silent cannot have started, so they are replayed once on the
- * replacement instead of failing. Long evaluations that keep yielding are not cut.
+ * is stuck inside one message, so it is terminated and replaced. The thread keeps, in shared
+ * memory, which process it runs synchronously (busy-marker.ts): only that process's calls fail,
+ * with a transient EVALUATION_TIMEOUT (its job is retried; nothing of the runaway message was
+ * committed, commits are per batch and atomic); every other call the thread held is replayed once
+ * on the replacement, so bystanders wait at most one backstop period. A process cut
+ * RUNAWAY_STRIKES times is stopped for good (EVALUATION_STOPPED, recorded on the process: no sweep
+ * evaluates it again). Gas meters C-level work too (docs/limits.md), so the backstop is a last
+ * resort. Without a mark (a thread stuck outside any process), evaluations fail and read-only
+ * calls posted after the thread fell silent are replayed. Long evaluations that keep yielding are
+ * not cut.
  */
 export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   private readonly slots: Slot[] = [];
@@ -97,6 +114,8 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   /** Counters of threads that were replaced, so the pool's totals never go back. */
   private readonly retired: CounterSnapshot = {};
   private readonly stopCounting: () => void;
+  /** Backstop cuts per process (see RUNAWAY_STRIKES). */
+  private readonly strikes = new Map<string, number>();
 
   /** `name` labels the threads in the pipeline counters (`<name>-<index>`). */
   constructor(
@@ -128,6 +147,11 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     return this.call({ type: 'state-hash', processId }) as Promise<{ nonce: number; hash: string }>;
   }
 
+  /** Calls in flight on each thread (posted, not yet answered). */
+  inFlight(): number[] {
+    return this.slots.map((slot) => slot.calls.size);
+  }
+
   /** Lets running calls finish (at most `graceMs`, by default the backstop up to 10 s), then stops the threads. */
   async close(graceMs = Math.min(this.timeoutMs, 10_000)): Promise<void> {
     this.closed = true;
@@ -146,8 +170,20 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
 
   private async call(request: ThreadCall): Promise<unknown> {
     if (this.closed) throw new AoError('INTERNAL', 'the evaluation pool is closed', {}, 'transient');
-    const index = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
+    const index = this.threadFor(request);
     return new Promise((resolve, reject) => void this.post(index, { request, resolve, reject, sentAt: 0 }));
+  }
+
+  /**
+   * A process's own thread (its live state is warm there). A read-only call (dry-run, state hash)
+   * whose thread is busy goes to an idle thread instead, which catches up from the checkpoints and
+   * the log: a runaway dry-run then delays no other caller while another thread is free.
+   */
+  private threadFor(request: ThreadCall): number {
+    const own = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
+    if (request.type === 'evaluate' || this.slots[own].calls.size === 0) return own;
+    const idle = this.slots.findIndex((slot) => slot.calls.size === 0);
+    return idle >= 0 ? idle : own;
   }
 
   /** Posts a call to the thread of slot `index` once it is ready (a starting thread sends no heartbeats yet). */
@@ -167,7 +203,8 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
   }
 
   private spawn(index: number): Slot {
-    const worker = new Worker(threadScript(), { workerData: this.data });
+    const busy = new SharedArrayBuffer(4);
+    const worker = new Worker(threadScript(), { workerData: { ...this.data, busy } });
     const calls = new Map<number, Call>();
     const ready = new Promise<void>((resolve, reject) => {
       worker.once('message', (signal: ThreadSignal) => {
@@ -177,7 +214,7 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
       worker.once('error', reject);
     });
     ready.catch(() => undefined);
-    const slot: Slot = { worker, ready, calls, seen: Date.now(), counters: {} };
+    const slot: Slot = { worker, ready, calls, seen: Date.now(), counters: {}, busy: new Int32Array(busy) };
     worker.on('message', (reply: ThreadReply | ThreadSignal) => {
       slot.seen = Date.now();
       if (!('id' in reply)) {
@@ -210,19 +247,41 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
 
   private recycle(index: number): void {
     const slot = this.slots[index];
+    const stuckKey = Atomics.load(slot.busy, 0);
+    // Posted after the last heartbeat that could have preceded the stall: never started.
+    const silentSince = slot.seen + HEARTBEAT_MS;
+    const runaway = (call: Call) =>
+      (stuckKey === 0 || busyKey(call.request.processId) === stuckKey) && (call.request.type === 'evaluate' || call.sentAt <= silentSince);
+    const stopped = new Set<string>();
     if (!this.closed) {
       this.slots[index] = this.spawn(index);
-      // Posted after the last heartbeat that could have preceded the stall: never started, safe to replay once.
-      const silentSince = slot.seen + HEARTBEAT_MS;
       for (const [id, call] of slot.calls) {
-        if (call.request.type === 'evaluate' || call.replayed || call.sentAt <= silentSince) continue;
+        if (call.replayed || runaway(call)) continue;
         slot.calls.delete(id);
         call.replayed = true;
         void this.post(index, call);
       }
     }
     const stuck = [...new Set([...slot.calls.values()].map((c) => `${LABEL[c.request.type]} ${c.request.processId}`))].join(', ');
-    this.failAll(slot.calls, `evaluation thread stuck for over ${this.timeoutMs} ms (wall-clock backstop) while ${stuck}; it was restarted`);
+    const reason = `evaluation thread stuck for over ${this.timeoutMs} ms (wall-clock backstop) while ${stuck}; it was restarted`;
+    for (const [id, call] of slot.calls) {
+      slot.calls.delete(id);
+      const { processId, type } = call.request;
+      if (stuckKey !== 0 && type === 'evaluate' && busyKey(processId) === stuckKey && !stopped.has(processId)) {
+        const strikes = (this.strikes.get(processId) ?? 0) + 1;
+        this.strikes.set(processId, strikes);
+        if (strikes >= RUNAWAY_STRIKES && !this.closed) {
+          stopped.add(processId);
+          this.strikes.delete(processId);
+          const why = `its next message ran past the wall-clock backstop (${this.timeoutMs} ms) ${strikes} times`;
+          // recorded by the replacement thread; the job fails for good with the same reason
+          void this.call({ type: 'stop', processId, reason: why }).catch(() => undefined);
+          call.reject(new AoError('EVALUATION_STOPPED', why, { processId }, 'permanent'));
+          continue;
+        }
+      }
+      call.reject(new AoError('EVALUATION_TIMEOUT', reason, { processId, call: type }, 'transient'));
+    }
     void slot.worker.terminate();
   }
 

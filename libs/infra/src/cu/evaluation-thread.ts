@@ -8,6 +8,7 @@ import { gatewayUrl } from '../env/env.js';
 import { PrismaSchedulerStore } from '../su/prisma-scheduler.store.js';
 import { loadWallets } from '../wallets/wallets.js';
 import { currentThreadId, pipelineCounters } from '../metrics/pipeline-counters.js';
+import { sharedBusyMark } from './busy-marker.js';
 import { createComputeUnit } from './compute-unit.factory.js';
 import { COUNTERS_EVERY, HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type ThreadRequest, type ThreadSignal } from './evaluation-pool.js';
 
@@ -17,14 +18,14 @@ import { COUNTERS_EVERY, HEARTBEAT_MS, type ThreadCall, type ThreadData, type Th
  * hashes). The pool may terminate this thread at any moment (wall-clock backstop); everything it
  * commits is per batch and atomic. A read-only thread (the API's) never saves a checkpoint.
  */
-const { env, saveCheckpoints } = workerData as ThreadData;
+const { env, saveCheckpoints, busy } = workerData as ThreadData & { busy: SharedArrayBuffer };
 // Prisma for the rare statements (checkpoints, module items); the per-message ones (log reads,
 // head, commits) go straight to the pg driver. Small pools: every thread of every process has its own.
 const prisma = createPrismaClient(env.DATABASE_URL, 4);
 const pool = createSqlPool(env.DATABASE_URL, 4);
 const wallets = await loadWallets(env);
 const gateway = new ArweaveGateway(gatewayUrl(env), wallets.upload.jwk as unknown as JWKInterface);
-const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma, { pool }), gateway, wallets, { saveCheckpoints, sql: sqlOn(pool) });
+const cu = createComputeUnit(env, prisma, new PrismaSchedulerStore(prisma, { pool }), gateway, wallets, { saveCheckpoints, sql: sqlOn(pool), mark: sharedBusyMark(new Int32Array(busy)) });
 
 function run(call: ThreadCall): Promise<unknown> {
   switch (call.type) {
@@ -34,6 +35,8 @@ function run(call: ThreadCall): Promise<unknown> {
       return cu.dryRun(call.processId, call.message);
     case 'state-hash':
       return cu.stateHash(call.processId);
+    case 'stop':
+      return cu.stop(call.processId, call.reason);
   }
 }
 

@@ -8,3 +8,4 @@ export * from './gzip-checkpoint.codec.js';
 export * from './checkpoint-publisher.js';
 export * from './gateway-item-source.js';
 export * from './stored-result.js';
+export * from './busy-marker.js';

@@ -6,7 +6,7 @@ import Arweave from 'arweave';
 import { createDataItem, Ed25519ItemSigner } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { Server, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startArlocal, useNativeEd25519 } from './arlocal.js';
 import { startGatewayProcess } from './gateway-process.js';
@@ -47,9 +47,14 @@ describe('startArlocal', () => {
       });
     });
     const dir = await mkdtemp(join(tmpdir(), 'arlocal-wal-'));
+    const before = listeningServers();
     const gateway = await startArlocal({ port, dataDir: dir, mineIntervalMs: 0 });
     try {
       expect((await fetch(`${gateway.url}/info`)).ok).toBe(true);
+      // The proxy and arlocal's own server, both on loopback only (none on every interface).
+      const servers = listeningServers().filter((s) => !before.includes(s));
+      expect(servers.length).toBe(2);
+      for (const s of servers) expect((s.address() as { address: string }).address).toBe('127.0.0.1');
       // SQLite's header: bytes 18 and 19 (file format write/read versions) are 2 in WAL mode, 1 with a rollback journal.
       const file = await open(join(dir, 'db.sqlite'), 'r');
       const header = Buffer.alloc(20);
@@ -62,6 +67,12 @@ describe('startArlocal', () => {
     }
   });
 });
+
+/** The net servers of this process that are listening now. */
+function listeningServers(): Server[] {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  return handles.filter((h): h is Server => h instanceof Server && h.listening);
+}
 
 const freePort = () =>
   new Promise<number>((resolve) => {

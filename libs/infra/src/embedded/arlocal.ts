@@ -57,6 +57,8 @@ export function useNativeEd25519(): void {
  */
 export async function startArlocal(options: {
   port: number;
+  /** Interface the gateway listens on (default 127.0.0.1: this machine only). arlocal itself always listens on 127.0.0.1. */
+  host?: string;
   dataDir: string;
   mineIntervalMs: number;
   persist?: boolean;
@@ -72,6 +74,10 @@ export async function startArlocal(options: {
   useNativeEd25519();
   const innerPort = await freePort();
   const arlocal = new Ctor(innerPort, false, dbPath, options.persist ?? true);
+  // arlocal's own server would listen on every interface and print its private port: it serves
+  // only the proxy below, on loopback, silently.
+  const app = (arlocal as unknown as { app?: { listen: unknown; callback(): (req: IncomingMessage, res: ServerResponse) => void } }).app;
+  if (app) app.listen = (port: number) => createServer(app.callback()).listen(port, '127.0.0.1');
   await arlocal.start();
   // arlocal writes an SQLite row per tag of every item it indexes, each statement its own
   // transaction, and SQLite's default rollback journal syncs the disk on every one: under load it
@@ -95,8 +101,9 @@ export async function startArlocal(options: {
     if (write) void exclusive(forward);
     else void forward();
   });
-  await listen(proxy, options.port);
-  const url = `http://127.0.0.1:${options.port}`;
+  const host = options.host ?? '127.0.0.1';
+  await listen(proxy, options.port, host);
+  const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${options.port}`;
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -145,10 +152,10 @@ function forwardTo(port: number, req: IncomingMessage, res: ServerResponse): Pro
   });
 }
 
-function listen(server: Server, port: number): Promise<void> {
+function listen(server: Server, port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((done, fail) => {
     server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', fail);
       done();
     });

@@ -46,6 +46,8 @@ export const envSchema = z.object({
   /** An Arweave gateway. Empty: `npm start` runs an embedded arlocal on ARLOCAL_PORT. */
   ARWEAVE_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
   ARLOCAL_PORT: port.default(1984),
+  /** Interface the embedded arlocal listens on: this machine only unless set (e.g. 0.0.0.0 in a container). */
+  ARLOCAL_HOST: z.string().min(1).default('127.0.0.1'),
   /** How often the embedded gateway mines a block, so uploads confirm. */
   ARLOCAL_MINE_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
   /** `auto`: start private Postgres/Redis under DATA_DIR when unreachable and installed; `never`: fail instead. */
@@ -88,13 +90,15 @@ export const envSchema = z.object({
    * Evaluation threads per worker (processes are spread over them); 0 evaluates on the main thread,
    * without the wall-clock backstop. By default one per core but one, at least one and at most 8: on
    * two cores a second thread competed with the worker's main thread, the API and Postgres, and
-   * cost more CPU per message than it gained (see the README's Performance section).
+   * cost more CPU per message than it gained (see docs/performance.md).
    */
   CU_THREADS: z.coerce.number().int().min(0).max(64).default(defaultEvaluationThreads()),
   /** Wall-clock backstop: an evaluation running longer than this has its thread restarted and is retried, never committed. */
   CU_WALL_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Threads the API evaluates dry-runs and state hashes on (same backstop, read-only: no checkpoint saves); 0 runs them on the API's main thread, unprotected. */
-  API_CU_THREADS: z.coerce.number().int().min(0).max(64).default(1),
+  /** How long after its creation a process's missing module is waited for; then it is recorded like an unloadable module. */
+  CU_MODULE_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
+  /** Threads the API evaluates dry-runs and state hashes on (same backstop, read-only: no checkpoint saves; a call whose thread is busy goes to an idle one); 0 runs them on the API's main thread, unprotected. */
+  API_CU_THREADS: z.coerce.number().int().min(0).max(64).default(2),
   CU_GAS_DEFAULT: z.coerce.number().int().min(1000).default(100_000_000),
   CU_GAS_MAX: z.coerce.number().int().min(1000).default(1_000_000_000),
   /** Default and maximum memory per process in bytes (Memory-Limit tag picks within the maximum). */
@@ -121,6 +125,10 @@ export const envSchema = z.object({
   VERIFY_MAX_MESSAGES: z.coerce.number().int().min(1).default(10_000),
   /** GET /cu/verify: time after which a verification stops and answers 503. */
   VERIFY_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Upload attempts after which an item that keeps failing is a dead letter (listed by GET /mu/failed, counted in /metrics). */
+  UPLOAD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Seconds a drainer's claim on upload rows lasts; renewed while it works, so a killed worker's rows come back within it. */
+  UPLOAD_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
   /** GET /cu/verify: verifications running at once (each on a thread of its own); beyond, 503 with Retry-After. */
   VERIFY_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
   /** GET /cu/verify: verifications running at once per client address; beyond, 429 with Retry-After. */

@@ -21,6 +21,7 @@ export const PIPELINE_COUNTERS = {
   su_batch_slots_total: 'Log entries those transactions appended',
   group_writes_total: 'Grouped write statements, by kind (cu-commit, crank-finish, wallet-items)',
   group_write_entries_total: 'Writes those statements carried',
+  upload_dead_letters_total: 'Items whose upload failed UPLOAD_MAX_ATTEMPTS times and became dead letters (status failed, listed by GET /mu/failed)',
 } as const;
 
 export type PipelineCounter = keyof typeof PIPELINE_COUNTERS;

@@ -8,13 +8,20 @@ export interface DrainReport {
   confirmed: number;
   /** Items whose bundle was mined but which the gateway does not serve; put back to pending. */
   lost: number;
+  /** Items that failed their last allowed attempt (now `failed`, dead letters), with the reason. */
+  deadLetters: { itemId: string; reason: string }[];
 }
 
 export interface OutboxDrainerOptions {
   batchSize: number;
   maxBundleBytes: number;
-  /** How long a claimed batch stays invisible to other drainers; a crashed drainer's batch comes back after it. */
+  /**
+   * How long a claimed batch stays invisible to other drainers; a crashed drainer's batch comes back
+   * after it. A live drainer renews it every third of it while it posts, so it can be short.
+   */
   leaseSeconds: number;
+  /** Attempts after which an item that keeps failing is a dead letter (`failed`, with the reason). */
+  maxAttempts: number;
   /** How long after its bundle was posted an item may stay invisible to the gateway's index before it counts as lost and is posted again. */
   indexGraceSeconds: number;
 }
@@ -25,7 +32,7 @@ export interface OutboxDrainerOptions {
  * those from two code paths at once (on the last chunk and on /mine), racing itself and dropping
  * items; a real gateway does not mind either way, and 200 small items fit one chunk anyway.
  */
-const DEFAULTS: OutboxDrainerOptions = { batchSize: 200, maxBundleBytes: 240 * 1024, leaseSeconds: 180, indexGraceSeconds: 120 };
+const DEFAULTS: OutboxDrainerOptions = { batchSize: 200, maxBundleBytes: 240 * 1024, leaseSeconds: 30, indexGraceSeconds: 120, maxAttempts: 10 };
 
 /**
  * Empties the upload outbox onto the gateway.
@@ -56,9 +63,9 @@ export class OutboxDrainer {
    * between bundles: a stopping worker gives back what it leased but did not post.
    */
   async drain(maxRounds = 50, shouldStop: () => boolean = () => false): Promise<DrainReport> {
-    const report: DrainReport = { uploaded: 0, bundles: 0, failed: 0, confirmed: 0, lost: 0 };
+    const report: DrainReport = { uploaded: 0, bundles: 0, failed: 0, confirmed: 0, lost: 0, deadLetters: [] };
     for (let round = 0; round < maxRounds && !shouldStop(); round += 1) {
-      const { claimed, uploaded, failed, bundles } = await this.uploadOnce(shouldStop);
+      const { claimed, uploaded, failed, bundles } = await this.uploadOnce(shouldStop, report.deadLetters);
       report.uploaded += uploaded;
       report.failed += failed;
       report.bundles += bundles;
@@ -71,7 +78,7 @@ export class OutboxDrainer {
     return report;
   }
 
-  private async uploadOnce(shouldStop: () => boolean): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
+  private async uploadOnce(shouldStop: () => boolean, deadLetters: DrainReport['deadLetters']): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
     const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
       UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
       WHERE id IN (
@@ -82,6 +89,28 @@ export class OutboxDrainer {
       RETURNING item_id`;
     if (rows.length === 0) return { claimed: 0, uploaded: 0, failed: 0, bundles: 0 };
     const claimedIds = rows.map((r) => r.item_id);
+    // Renewed while this drainer works on the batch: a drainer that dies gives it back within one lease.
+    const renewal = setInterval(() => void this.renewLease(claimedIds), (this.options.leaseSeconds * 1000) / 3);
+    try {
+      return await this.uploadClaimed(rows.length, claimedIds, shouldStop, deadLetters);
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** Pushes the lease of the rows still pending forward (the ones posted or given back are left alone). */
+  private async renewLease(ids: string[]): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
+      WHERE item_id = ANY(${ids}::text[]) AND status = 'pending' AND next_attempt_at > now()`.catch(() => undefined);
+  }
+
+  private async uploadClaimed(
+    claimedCount: number,
+    claimedIds: string[],
+    shouldStop: () => boolean,
+    deadLetters: DrainReport['deadLetters'],
+  ): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
 
     // An item may already be on the gateway (a retry after a post whose answer was lost): posting
     // it again makes arlocal drop the rest of the bundle, so those are marked confirmed instead.
@@ -89,8 +118,8 @@ export class OutboxDrainer {
     try {
       already = await this.gateway.existingIds(claimedIds);
     } catch (error) {
-      await this.release(claimedIds, error);
-      return { claimed: rows.length, uploaded: 0, failed: claimedIds.length, bundles: 0 };
+      await this.release(claimedIds, error, deadLetters);
+      return { claimed: claimedCount, uploaded: 0, failed: claimedIds.length, bundles: 0 };
     }
     if (already.size) {
       await this.prisma.$executeRaw`
@@ -98,7 +127,7 @@ export class OutboxDrainer {
         WHERE item_id = ANY(${[...already]}::text[])`;
     }
     const ids = claimedIds.filter((id) => !already.has(id));
-    if (ids.length === 0) return { claimed: rows.length, uploaded: already.size, failed: 0, bundles: 0 };
+    if (ids.length === 0) return { claimed: claimedCount, uploaded: already.size, failed: 0, bundles: 0 };
 
     const raws = await this.prisma.$queryRaw<{ id: string; raw: Uint8Array }[]>`
       SELECT id, raw FROM data_items WHERE id = ANY(${ids}::text[])
@@ -139,7 +168,7 @@ export class OutboxDrainer {
         break;
       }
       // If the gateway refuses a bundle, each item alone, so one bad item cannot hold the others back.
-      if (await this.post(bundle)) {
+      if (await this.post(bundle, deadLetters)) {
         uploaded += bundle.length;
         posted += 1;
         continue;
@@ -149,17 +178,17 @@ export class OutboxDrainer {
         continue;
       }
       for (const item of bundle) {
-        if (await this.post([item])) {
+        if (await this.post([item], deadLetters)) {
           uploaded += 1;
           posted += 1;
         } else failed += 1;
       }
     }
-    return { claimed: rows.length, uploaded, failed, bundles: posted };
+    return { claimed: claimedCount, uploaded, failed, bundles: posted };
   }
 
   /** Posts items as one bundle and records the outcome on their rows; answers whether it was accepted. */
-  private async post(items: { id: string; raw: Uint8Array }[]): Promise<boolean> {
+  private async post(items: { id: string; raw: Uint8Array }[], deadLetters: DrainReport['deadLetters']): Promise<boolean> {
     const ids = items.map((b) => b.id);
     try {
       const bundleId = await this.gateway.postBundle(items.map((b) => b.raw));
@@ -168,18 +197,32 @@ export class OutboxDrainer {
         WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'`;
       return true;
     } catch (error) {
-      await this.release(ids, error);
+      // A bundle of several is tried again item by item at once: only a lone item's failure counts.
+      await this.release(ids, error, items.length === 1 ? deadLetters : undefined);
       return false;
     }
   }
 
-  /** Gives rows back as pending with exponential backoff (2 s doubling, at most 5 min) and the reason. */
-  private async release(ids: string[], error: unknown): Promise<void> {
+  /**
+   * Gives rows back as pending with exponential backoff (2 s doubling, at most 5 min) and the reason;
+   * a row at its last allowed attempt becomes a dead letter (`failed`, kept with the reason) when
+   * `deadLetters` is given (else the attempt is not counted: a bundle retried item by item).
+   */
+  private async release(ids: string[], error: unknown, deadLetters?: DrainReport['deadLetters']): Promise<void> {
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-    await this.prisma.$executeRaw`
+    if (!deadLetters) {
+      await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET last_error = ${reason}
+        WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'`;
+      return;
+    }
+    const rows = await this.prisma.$queryRaw<{ item_id: string; status: string }[]>`
       UPDATE upload_outbox SET attempts = attempts + 1, last_error = ${reason},
+             status = CASE WHEN attempts + 1 >= ${this.options.maxAttempts} THEN 'failed' ELSE status END,
              next_attempt_at = now() + make_interval(secs => least(power(2, attempts + 1), 300))
-      WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'`;
+      WHERE item_id = ANY(${ids}::text[]) AND status = 'pending'
+      RETURNING item_id, status`;
+    for (const r of rows) if (r.status === 'failed') deadLetters.push({ itemId: r.item_id, reason });
   }
 
   /**

@@ -83,10 +83,14 @@ describe('ao.wasm: WebAssembly libraries a process calls', () => {
     const { process, msgs } = await boot();
     const short = await process.evaluate(msgs.message({ Action: 'Call', Fn: 'count' }, { Data: 'a'.repeat(100) }));
     const long = await process.evaluate(msgs.message({ Action: 'Call', Fn: 'count' }, { Data: 'a'.repeat(100_100) }));
-    const again = await process.evaluate(msgs.message({ Action: 'Call', Fn: 'count' }, { Data: 'a'.repeat(100_100) }));
     expect(tags(long).Count).toBe('100100');
     // 100,000 more bytes: per-byte gas plus the loop's fuel
     expect(long.GasUsed - short.GasUsed).toBeGreaterThan(100_000);
+    // the same messages in a fresh process cost the same (gas also counts allocated bytes, which
+    // depend on the state, so a repeat in the same process is not the comparison to make)
+    const replay = await boot();
+    await replay.process.evaluate(replay.msgs.message({ Action: 'Call', Fn: 'count' }, { Data: 'a'.repeat(100) }));
+    const again = await replay.process.evaluate(replay.msgs.message({ Action: 'Call', Fn: 'count' }, { Data: 'a'.repeat(100_100) }));
     expect(again.GasUsed).toBe(long.GasUsed);
   });
 

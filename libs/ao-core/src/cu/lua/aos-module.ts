@@ -15,6 +15,7 @@ const PARTS: ReadonlyArray<readonly [local: string, file: string]> = [
   ['Handlers', 'handlers.lua'],
   ['ao', 'ao.lua'],
   ['weave', 'weave.lua'],
+  ['metered', 'metered.lua'],
   ['sandbox', 'sandbox.lua'],
   ['digest', 'digest.lua'],
 ];

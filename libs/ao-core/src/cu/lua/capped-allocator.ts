@@ -12,12 +12,20 @@ import type { LuaExports } from './wasm-instance.js';
  * for a new block ptr is 0 and osize is a type tag, so the growth is nsize; a growth that would
  * take the count past the cap is refused (0, "not enough memory" in Lua); the count changes
  * only when realloc succeeds.
+ *
+ * Churn: `churn` adds up every growth (bytes newly allocated, frees not subtracted) so the VM can
+ * charge gas for C-level work that allocates as it goes (concatenation, string.rep, format,
+ * gsub's output, table growth, the collector's steps); a growth past `churnMax` is refused like
+ * one past the cap, and sets `starved` so the VM reports it as out of gas, not out of memory.
  */
 export const CAPPED_ALLOCATOR_WAT = `(module
   (import "lua" "realloc" (func $realloc (param i32 i32) (result i32)))
   (import "lua" "free" (func $free (param i32)))
   (global $used (export "used") (mut f64) (f64.const 0))
   (global $max (export "max") (mut f64) (f64.const inf))
+  (global $churn (export "churn") (mut f64) (f64.const 0))
+  (global $churnMax (export "churnMax") (mut f64) (f64.const inf))
+  (global $starved (export "starved") (mut i32) (i32.const 0))
   (func (export "alloc") (param $ud i32) (param $ptr i32) (param $osize i32) (param $nsize i32) (result i32)
     (local $delta f64)
     (local $p i32)
@@ -35,16 +43,23 @@ export const CAPPED_ALLOCATOR_WAT = `(module
     (if (f64.gt (local.get $delta) (f64.const 0))
       (then
         (if (f64.gt (f64.add (global.get $used) (local.get $delta)) (global.get $max))
-          (then (return (i32.const 0))))))
+          (then (return (i32.const 0))))
+        (if (f64.gt (f64.add (global.get $churn) (local.get $delta)) (global.get $churnMax))
+          (then
+            (global.set $starved (i32.const 1))
+            (return (i32.const 0))))))
     (local.set $p (call $realloc (local.get $ptr) (local.get $nsize)))
     (if (local.get $p)
-      (then (global.set $used (f64.add (global.get $used) (local.get $delta)))))
+      (then
+        (global.set $used (f64.add (global.get $used) (local.get $delta)))
+        (if (f64.gt (local.get $delta) (f64.const 0))
+          (then (global.set $churn (f64.add (global.get $churn) (local.get $delta)))))))
     (local.get $p)))
 `;
 
 /** CAPPED_ALLOCATOR_WAT compiled by wabt (capped-allocator.spec.ts checks the two agree). */
 export const CAPPED_ALLOCATOR_WASM = Buffer.from(
-  'AGFzbQEAAAABEwNgAn9/AX9gAX8AYAR/f39/AX8CGgIDbHVhB3JlYWxsb2MAAANsdWEEZnJlZQABAwIBAgYZAnwBRAAAAAAAAAAAC3wBRAAAAAAAAPB/CwcWAwR1c2VkAwADbWF4AwEFYWxsb2MAAgpnAWUCAXwBfyADRQRAIAEEQCMAIAK4oSQAIAEQAQtBAA8LIAEEfCADuCACuKEFIAO4CyEEIAREAAAAAAAAAABkBEAjACAEoCMBZARAQQAPCwsgASADEAAhBSAFBEAjACAEoCQACyAFCw==',
+  'AGFzbQEAAAABEwNgAn9/AX9gAX8AYAR/f39/AX8CGgIDbHVhB3JlYWxsb2MAAANsdWEEZnJlZQABAwIBAgY2BXwBRAAAAAAAAAAAC3wBRAAAAAAAAPB/C3wBRAAAAAAAAAAAC3wBRAAAAAAAAPB/C38BQQALBzMGBHVzZWQDAANtYXgDAQVjaHVybgMCCGNodXJuTWF4AwMHc3RhcnZlZAMEBWFsbG9jAAIKkAEBjQECAXwBfyADRQRAIAEEQCMAIAK4oSQAIAEQAQtBAA8LIAEEfCADuCACuKEFIAO4CyEEIAREAAAAAAAAAABkBEAjACAEoCMBZARAQQAPCyMCIASgIwNkBEBBASQEQQAPCwsgASADEAAhBSAFBEAjACAEoCQAIAREAAAAAAAAAABkBEAjAiAEoCQCCwsgBQs=',
   'base64',
 );
 
@@ -55,6 +70,12 @@ export interface CappedAllocator {
   used: WasmGlobal;
   /** The cap on `used`. */
   max: WasmGlobal;
+  /** Bytes allocated since it was last reset (growths only). */
+  churn: WasmGlobal;
+  /** The cap on `churn`. */
+  churnMax: WasmGlobal;
+  /** 1 once a growth was refused for `churnMax`. */
+  starved: WasmGlobal;
 }
 
 let compiled: WasmCompiled | undefined;

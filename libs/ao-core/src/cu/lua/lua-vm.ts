@@ -21,6 +21,9 @@ import { findSbrkAddress, instantiateLua, wasmBinaryDigest, type EmscriptenGlue,
  * cap ("not enough memory" in Lua; see capped-allocator.ts); a count hook every `hookPeriod` VM
  * instructions charges gas and, once the budget is spent, raises "out of gas" at every following
  * hook (period 1), so no Lua code, however it nests pcall or coroutines, can keep running.
+ * C-level work the hook cannot see is charged too (docs/limits.md): every byte Lua allocates
+ * costs 1/BYTES_PER_GAS gas (the allocator counts them, see capped-allocator.ts), and the runtime
+ * pre-charges the work of string matching and table shifting through the `charge` host call.
  */
 
 const LUA_REGISTRYINDEX = -1001000;
@@ -40,6 +43,8 @@ const LUA_VTHREAD = 8;
 const ALLOWHOOK_OFFSET = 7;
 const BASEHOOKCOUNT_OFFSET = 104;
 const HOOKCOUNT_OFFSET = 108;
+/** Bytes allocated per unit of gas: allocating (and later collecting) 16 bytes costs about one VM instruction. */
+export const BYTES_PER_GAS = 16;
 
 export interface LuaVmOptions {
   /** VM instructions between two gas checks. */
@@ -392,11 +397,17 @@ export class LuaVm implements LuaStack {
     this.hookFires = 0;
     this.extraGas = 0;
     this.exhausted = false;
+    this.allocator.churn.value = 0;
+    this.allocator.starved.value = 0;
+    // a single C call (string.rep, a concatenation) cannot allocate past what the budget pays for
+    this.allocator.churnMax.value = gas * BYTES_PER_GAS;
     lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
     const status = lua.lua_pcallk(L, nargs, nresults, 0, 0, 0);
     const remaining = this.exactCount ? this.glue.HEAP32[(L + HOOKCOUNT_OFFSET) >> 2] : period;
-    const gasUsed = this.hookFires * period + (period - remaining) + this.extraGas;
+    const gasUsed = this.hookFires * period + (period - remaining) + this.extraGas + this.churnGas();
     this.budget = Number.POSITIVE_INFINITY;
+    this.allocator.churnMax.value = Number.POSITIVE_INFINITY;
+    if (this.allocator.starved.value) this.exhausted = true;
     if (this.exhausted) {
       // the budget ran out even if the code caught every error (e.g. inside coroutines)
       lua.lua_settop(L, 0);
@@ -410,7 +421,7 @@ export class LuaVm implements LuaStack {
 
   private onHook(L: number): void {
     this.hookFires++;
-    if (this.exhausted || this.hookFires * this.period + this.extraGas > this.budget) {
+    if (this.exhausted || this.hookFires * this.period + this.extraGas + this.churnGas() > this.budget) {
       this.exhausted = true;
       const { lua, glue } = this;
       lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, 1);
@@ -448,16 +459,16 @@ export class LuaVm implements LuaStack {
         const p = lua.lua_tolstring(L, i, this.scratch);
         return this.decodeText(glue.HEAPU8, p, glue.HEAPU32[this.scratch >> 2]);
       },
-      gasLeft: () => Math.max(0, this.budget - (this.hookFires * this.period + this.extraGas)),
-      charge: (gas) => {
-        this.extraGas += gas;
-        if (this.hookFires * this.period + this.extraGas > this.budget) this.exhausted = true;
-        return !this.exhausted;
-      },
+      gasLeft: () => Math.max(0, this.budget - (this.hookFires * this.period + this.extraGas + this.churnGas())),
+      charge: (gas) => this.charge(gas),
       memoryLeft: () => Math.max(0, this.memoryMax - this.memoryUsed),
     };
     try {
-      values = this.host ? this.host(call) : [false, 'unavailable', 'this evaluator offers no host calls'];
+      if (argc === 2 && call.text(1) === 'charge') {
+        // the runtime pre-paying C work (docs/limits.md): no values, an error once out of gas
+        this.charge(Math.max(0, Math.ceil(lua.lua_tonumberx(L, 2, 0))));
+        values = [];
+      } else values = this.host ? this.host(call) : [false, 'unavailable', 'this evaluator offers no host calls'];
     } catch (error) {
       failure = `host call failed: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -480,6 +491,18 @@ export class LuaVm implements LuaStack {
       else this.pushBytesOn(L, v);
     }
     return values.length;
+  }
+
+  /** Charges gas to the running call; false (and the call ends out of gas) once past its budget. */
+  private charge(gas: number): boolean {
+    this.extraGas += gas;
+    if (this.hookFires * this.period + this.extraGas + this.churnGas() > this.budget) this.exhausted = true;
+    return !this.exhausted;
+  }
+
+  /** Gas for the bytes allocated during the current call. */
+  private churnGas(): number {
+    return Math.floor((this.allocator.churn.value as number) / BYTES_PER_GAS);
   }
 
   private pushStringOn(L: number, s: string): void {
