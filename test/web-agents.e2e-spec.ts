@@ -107,6 +107,26 @@ describe('agents and traders in Chromium', () => {
     expect(await page.getByLabel('Admin token').count()).toBe(0);
   });
 
+  it('users and API keys: a new user checked before sending, a key shown once and revoked', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users & keys' }).click();
+    await eventually(() => page.getByTestId('users').textContent()).toContain(TRADER.email);
+    await page.getByLabel('Email').fill('second@example.com');
+    await page.getByLabel(/^Password/).fill('short');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await eventually(() => page.locator('#user-password-error').textContent()).toContain('at least 12');
+    await page.getByLabel(/^Password/).fill('a long enough password');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await eventually(() => page.getByTestId('users').textContent()).toContain('second@example.com');
+    await page.getByLabel('Key name').fill('browser key');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.getByTestId('new-key').locator('code').textContent();
+    await http().get('/api/me').set('authorization', `Bearer ${secret}`).expect(200);
+    await expectAccessible('account');
+    await page.getByRole('button', { name: 'Revoke key browser key' }).click();
+    await eventually(() => page.getByTestId('keys').textContent()).toContain('revoked');
+    expect((await http().get('/api/me').set('authorization', `Bearer ${secret}`).expect(401)).body.code).toBe('KEY_REVOKED');
+  });
+
   it('creates an agent from the form of its blueprint: defaults, units, help, refusals shown before sending', async () => {
     await page.goto(`${base}/agents/new`);
     await page.getByLabel('Blueprint').selectOption('media-verifier');

@@ -18,6 +18,7 @@ const AgentPage = lazy(() => import('./pages/agents/agent-page'));
 const Strategies = lazy(() => import('./pages/trader/strategies'));
 const Subscriptions = lazy(() => import('./pages/trader/subscriptions'));
 const Feed = lazy(() => import('./pages/trader/feed'));
+const Account = lazy(() => import('./pages/account'));
 
 /** After a navigation, focus goes to the new page's main region (screen readers announce it). */
 function useFocusOnNavigate(): void {
@@ -55,6 +56,7 @@ export function App() {
             <Route path="/strategies">{() => <SignedIn page={Strategies} />}</Route>
             <Route path="/subscriptions">{() => <SignedIn page={Subscriptions} />}</Route>
             <Route path="/feed">{() => <SignedIn page={Feed} />}</Route>
+            <Route path="/account">{() => <SignedIn page={Account} />}</Route>
             <Route component={NotFound} />
           </Switch>
         </Suspense>

@@ -15,12 +15,14 @@ const ADMIN_NAV: Item[] = [
   { to: '/explorer', label: 'Explorer' },
   { to: '/dead-letters', label: 'Dead letters' },
   { to: '/cron', label: 'Cron' },
+  { to: '/account', label: 'Users & keys' },
 ];
 const TRADER_NAV: Item[] = [
   { to: '/strategies', label: 'Strategies' },
   { to: '/subscriptions', label: 'My subscriptions' },
   { to: '/feed', label: 'Feed' },
   { to: '/explorer', label: 'Explorer' },
+  { to: '/account', label: 'API keys' },
 ];
 const SIGNED_OUT_NAV: Item[] = [
   { to: '/', label: 'Overview' },
@@ -30,7 +32,7 @@ const SIGNED_OUT_NAV: Item[] = [
 /** The pages a role sees in the menu (the API decides what each may do; this only hides what it would refuse). */
 export function navFor(user: SessionUser | null, token: string): Item[] {
   if (user) return user.role === 'admin' ? ADMIN_NAV : TRADER_NAV;
-  return token ? ADMIN_NAV.filter((i) => !['/agents', '/strategies', '/feed'].includes(i.to)) : SIGNED_OUT_NAV;
+  return token ? ADMIN_NAV.filter((i) => !['/agents', '/strategies', '/feed', '/account'].includes(i.to)) : SIGNED_OUT_NAV;
 }
 
 function isCurrent(location: string, to: string): boolean {
