@@ -128,6 +128,13 @@ describe('bad input: no request gets a 5xx or wedges anything', () => {
         `/cu/verify/${pid}?fromCheckpoint=${v}&compare=${v}`,
         `/info?x=${v}`,
         `/metrics?${v}`,
+        `/api/blueprints?${v}=${v}`,
+        `/api/agents/${v}`,
+        `/api/agents/${v}/logs?limit=${v}`,
+        `/api/agents?limit=${v}`,
+        `/api/feed?after=${v}&limit=${v}`,
+        `/api/strategies/${v}`,
+        `/api/subscriptions?${v}`,
         `/su/${pid}?${v}=${v}`,
       ]);
       out.push({ name: `GET ${url.slice(0, 120)}`, send: get(url) });
@@ -137,9 +144,9 @@ describe('bad input: no request gets a 5xx or wedges anything', () => {
       ['get', '/mu/failed'],
       ['post', `/mu/failed/${r.pick(NASTY)}/${r.pick(NASTY)}/retry`],
       ['post', `/mu/failed/evaluate/${r.pick(NASTY)}/retry`],
-      ['get', '/admin/cron'],
-      ['post', `/admin/cron/${r.pick(NASTY)}/pause`],
-      ['post', `/admin/cron/${pid}/resume`],
+      ['get', '/api/admin/cron'],
+      ['post', `/api/admin/cron/${r.pick(NASTY)}/pause`],
+      ['post', `/api/admin/cron/${pid}/resume`],
     ] as const) {
       for (const token of ['', 'bad-input-admin', 'Bearer wrong', 'Bearer bad-input-admin\u0000', 'Basic bad-input-admin', 'Bearer bad-input-admin']) {
         out.push({ name: `${method.toUpperCase()} ${url.slice(0, 80)} with "${token.slice(0, 24)}"`, send: token.includes('\u0000') ? () => raw(`${method.toUpperCase()} ${url} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bad\u0000\r\nContent-Length: 0\r\n\r\n`, Buffer.alloc(0)) : admin(method, url, token) });
@@ -166,6 +173,9 @@ describe('bad input: no request gets a 5xx or wedges anything', () => {
     for (let i = 0; i < 20; i += 1) {
       const body = Buffer.concat([Buffer.from('{"Data":"'), r.bytes(1 + r.int(200)), Buffer.from('"}')]);
       out.push({ name: `POST /cu/dry-run JSON with raw bytes #${i}`, send: dryRun(body, r.pick(['application/json', 'application/json; charset=utf-8', 'text/plain'])) });
+    }
+    for (const path of ['/api/auth/login', '/api/agents', '/api/strategies', '/api/subscriptions', '/api/agents/x/start']) {
+      for (const body of jsonBodies.slice(0, 8)) out.push({ name: `POST ${path} ${body.slice(0, 40)}`, send: () => http().post(path).set('content-type', 'application/json').send(Buffer.from(body)) });
     }
     out.push({ name: 'POST /cu/dry-run 2 MB of JSON', send: dryRun(Buffer.from(JSON.stringify({ Data: 'x'.repeat(2 * 1024 * 1024) })), 'application/json') });
     out.push({ name: `POST /cu/dry-run without process-id`, send: () => http().post('/cu/dry-run').send({}) });
