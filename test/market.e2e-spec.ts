@@ -154,6 +154,11 @@ describe('a market on ao end to end', () => {
       return q1.orders.length === 6 && q2.orders.length === 4 ? { q1, q2 } : undefined;
     }, 90_000, 500);
     expect(first.q1.orders.filter((o) => o.side === 'buy').map((o) => o.price).sort()).toEqual([price(98), price(98.5), price(99)]);
+    // Get-Quotes answers what an agent sent; its Batch-Orders reaches the venue as a later message
+    await until('both ladders accepted by the venue', async () => {
+      const [o1, o2] = [(await dryJson(pid.book, { Action: 'Get-Orders' }, pid.mm1)) as unknown[], (await dryJson(pid.book, { Action: 'Get-Orders' }, pid.mm2)) as unknown[]];
+      return (o1.length === 6 && o2.length === 4) || undefined;
+    }, 60_000, 300);
     const book = await dryJson(pid.book, { Action: 'Get-Book', Depth: '10' });
     expect(book.asks.length).toBeGreaterThanOrEqual(4);
     // mm2 quotes inside mm1 around the venue's mid
