@@ -70,7 +70,8 @@ describe('agents through the platform API', () => {
     expect(first.body).toMatchObject({ status: 'draft', blueprint: 'media-verifier', allowedActions: ['start', 'kill'], config: { nearDuplicateMaxDistance: 8, maxPixels: 25_000_000 } });
     await http().post('/api/agents').set(admin).send({ ...body, cronInterval: undefined }).expect(409);
     const info = (await http().get('/info').expect(200)).body;
-    const spawn = (await http().get(`/su/${agent.processId}`).query({ 'process-id': agent.processId }).expect(200)).body.message;
+    // The Process item is the log's first entry (nonce 0).
+    const spawn = (await http().get(`/su/${agent.processId}`).expect(200)).body.edges[0].node.message;
     expect(spawn.owner.address).toBe(info.scheduler.address);
     expect(tagOf(spawn.tags, 'Acting-User')).toBe(adminId);
     expect(tagOf(spawn.tags, 'Blueprint')).toBe('media-verifier');
