@@ -11,8 +11,14 @@ import { createTestEnv, type TestEnv } from './support/test-env.js';
 const API_THREADS = 2;
 // Long enough that the bystander's answer cannot be the backstop's doing.
 const WALL_MS = 8_000;
+// Gas meters C loops such as a backtracking pattern (docs/limits.md), which now end out of gas, but
+// not the work inside one VM instruction: comparing two distinct 32 MiB strings is one instruction
+// and a 32 MiB memcmp, so this loop runs until the backstop.
 const CODE = `
-Handlers.add("Hang", "Hang", function(msg) print(string.find(string.rep("a", 40), string.rep("a*", 40) .. "b")) end)
+Handlers.add("Hang", "Hang", function(msg)
+  local a, b = string.rep("a", 2^25), string.rep("a", 2^25)
+  while true do if a == b then N = N end end
+end)
 Handlers.add("Get", "Get", function(msg) msg.reply({ Data = "alive " .. ao.id }) end)
 `;
 const threadOf = (pid: string) => createHash('sha256').update(pid).digest().readUInt32BE(0) % API_THREADS;
