@@ -76,8 +76,8 @@ describe('a market maker through the platform API', () => {
     await transfer(agents.base.processId, agents.mm.processId, String(100n * UNIT));
     await transfer(agents.quote.processId, agents.mm.processId, String(10_000n * UNIT));
     await until('the deposits at the venue', async () => {
-      const b = (await dry(agents.book.processId, { Action: 'Get-Balances' }, agents.mm.processId)) as Record<string, unknown>;
-      return JSON.stringify(b).includes(String(100n * UNIT)) || undefined;
+      const b = (await dry(agents.book.processId, { Action: 'Get-Balances' }, agents.mm.processId)) as Record<'base' | 'quote', { available: string }>;
+      return (b.base.available === String(100n * UNIT) && b.quote.available === String(10_000n * UNIT)) || undefined;
     }, 60_000, 300);
     await http().post(`/api/agents/${agents.oracle.id}/start`).set(admin).expect(200);
     const started = (await http().post(`/api/agents/${agents.mm.id}/start`).set(admin).expect(200)).body;
@@ -129,12 +129,20 @@ describe('a market maker through the platform API', () => {
 
   it("is reproduced from the gateway: npm run verify on the market maker's process", async () => {
     const id = agents.mm.processId;
-    // the oracle's price notifications would keep growing the agent's log while it is verified
-    await http().post(`/api/agents/${agents.oracle.id}/kill`).set(admin).expect(200);
-    await until('the uploads of the market maker', async () => {
-      const u = (await http().get(`/su/processes/${id}`).expect(200)).body.uploads;
-      return (u.pending === 0 && u.uploaded === 0 && u.failed === 0) || undefined;
-    }, 180_000, 1000);
+    // nothing may still send to the agent while it is verified: the oracle's price notifications
+    // would grow its log past what the gateway holds, so the oracle is killed and the cron stopped
+    expect((await http().post(`/api/agents/${agents.oracle.id}/kill`).set(admin).expect(200)).body.agent.status).toBe('killed');
+    await Promise.all(crons.splice(0).map((c) => c.close()));
+    // every item of its log confirmed on the gateway, and the log head unchanged since the previous
+    // poll (messages still in flight when the oracle stopped land in between)
+    let head = -1;
+    await until("every item of the market maker's log confirmed on the gateway", async () => {
+      const p = (await http().get(`/su/processes/${id}`).expect(200)).body as { latest: { nonce: number }; uploads: { pending: number; uploaded: number; failed: number; last_confirmed_nonce: number | null } };
+      const u = p.uploads;
+      const done = u.pending === 0 && u.uploaded === 0 && u.failed === 0 && u.last_confirmed_nonce === p.latest.nonce && p.latest.nonce === head;
+      head = p.latest.nonce;
+      return done || undefined;
+    }, 300_000, 3000);
     const cli = await runVerifyCli([id, '--gateway', inject('arweaveUrl'), '--cu', `${platform.url}/cu`], 300_000);
     expect(cli.code, `${cli.stderr}\n${cli.stdout}`).toBe(0);
     expect(lastLine(cli.stdout)).toMatch(new RegExp(`^verified ${id}: \\d+ messages, state [0-9a-f]{64}$`));
