@@ -264,7 +264,7 @@ local function paperFills(p, market, msg, now)
   end
 end
 
-local function cycle(msg, market, now)
+local function cycle(msg, market, now, bookRef)
   CycleSeq = CycleSeq + 1
   local p = referencePrice(market)
   if Config.mode == "paper" and Paper then
@@ -279,8 +279,9 @@ local function cycle(msg, market, now)
     end
     for _, id in ipairs(sortedKeys(Active)) do
       local o = Active[id]
+      -- an order sent after the Get-Book this snapshot answers is not in it yet: not gone
       if open[id] then o.remaining = open[id].remaining
-      elseif (o.createdAt or 0) < now then Active[id] = nil end
+      elseif (o.createdAt or 0) < now and (bookRef == nil or o.sentRef == nil or o.sentRef < bookRef) then Active[id] = nil end
     end
   end
   if p == nil then return end
@@ -354,6 +355,8 @@ local function cycle(msg, market, now)
     local wire = {}
     for i, o in ipairs(places) do wire[i] = { side = o.side, price = o.price, quantity = o.quantity, type = o.type, clientOrderId = o.clientOrderId } end
     Send({ Target = Config.venue, Action = "Batch-Orders", Data = json.encode({ cancel = cancels, place = wire }), ["Content-Type"] = "application/json" })
+    local sent = math.tointeger(tonumber(ao.reference))
+    for _, o in ipairs(places) do Active[o.clientOrderId].sentRef = sent end
   end
   if #places > 0 then
     local levels = {}
@@ -433,7 +436,7 @@ Handlers.add("mm.book", function(m) return m.Action == "Book" and m.From == Conf
   local market = jsonData(msg)
   if market == nil then return end
   Market = { bestBid = market.bestBid, bestAsk = market.bestAsk, lastTradePrice = market.lastTradePrice, tradeSeq = market.tradeSeq }
-  cycle(msg, market, Agent.now(msg))
+  cycle(msg, market, Agent.now(msg), ref)
 end)
 
 Handlers.add("mm.fill", function(m) return m.Action == "Order-Fill" and m.From == Config.venue end, function(msg)

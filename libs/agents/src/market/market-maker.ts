@@ -10,7 +10,7 @@ export const marketMakerSource: string = bundleLua(
   blueprintLua('market-maker/agent.lua'),
 );
 
-const VERSION = '1.0.0';
+const VERSION = '1.0.1';
 const TOPICS = ['config', 'fills', 'inventory', 'pnl', 'quotes', 'status'] as const;
 const bps = (min: number, max: number) => z.number().int().min(min).max(max);
 

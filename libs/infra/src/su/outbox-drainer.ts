@@ -226,9 +226,9 @@ export class OutboxDrainer {
   }
 
   /**
-   * Marks items confirmed once their bundle is mined and the gateway's index serves the item (items
-   * of a mined bundle can take a few blocks to be indexed); items still missing after the grace
-   * period go back to pending and are posted again.
+   * Marks items confirmed once their bundle is mined (or unknown to the gateway) and the gateway's
+   * index serves the item (items of a mined bundle can take a few blocks to be indexed); items still
+   * missing after the grace period go back to pending and are posted again.
    */
   async confirm(): Promise<{ confirmed: number; lost: number }> {
     const bundles = await this.prisma.$queryRaw<{ bundle_id: string }[]>`
@@ -237,7 +237,10 @@ export class OutboxDrainer {
     let lost = 0;
     for (const { bundle_id } of bundles) {
       const status = await this.gateway.arweave.transactions.getStatus(bundle_id).catch(() => undefined);
-      if (!(status?.status === 200 && status.confirmed)) continue;
+      // a bundle the gateway does not know at all (404: dropped, e.g. beside a duplicate post) is
+      // never mined: its items are checked like a mined bundle's, else they would wait forever
+      const known = status?.status === 200 && status.confirmed;
+      if (!known && status?.status !== 404) continue;
       const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
         SELECT item_id FROM upload_outbox WHERE bundle_id = ${bundle_id} AND status = 'uploaded'`;
       const ids = rows.map((r) => r.item_id);
