@@ -55,12 +55,12 @@ describe('uploads: large items reach the gateway', () => {
         if (rows[0]?.status === 'failed') throw new Error(`upload failed: ${rows[0].last_error}`);
         return rows[0]?.status === 'confirmed';
       },
-      150_000,
+      300_000,
       500,
     );
     const assignments = await prisma.$queryRaw<{ id: string }[]>`SELECT id FROM assignments WHERE process_id = ${p.id}`;
-    await until('every item of the log confirmed', async () => (await outbox([p.id, big.id, ...assignments.map((a) => a.id)])).every((r) => r.status === 'confirmed'), 150_000, 500);
+    await until('every item of the log confirmed', async () => (await outbox([p.id, big.id, ...assignments.map((a) => a.id)])).every((r) => r.status === 'confirmed'), 300_000, 500);
     const cli = await runVerifyCli([p.id, '--gateway', inject('arweaveUrl')], 300_000);
     expect(lastLine(cli.stdout), cli.stderr).toMatch(new RegExp(`^verified ${p.id}: 2 messages`));
-  }, 400_000);
+  }, 900_000);
 });
