@@ -1,22 +1,14 @@
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
 import { newUser, processItem } from './support/items.js';
+import { RUNAWAY_CODE, apiThreadOf } from './support/runaway.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const API_THREADS = 2;
 const WALL_MS = 1500;
-// Gas meters C loops (docs/limits.md) but not the work inside one VM instruction: comparing two
-// distinct 32 MiB strings is one instruction and a 32 MiB memcmp, so this loop outlasts the backstop.
-const CODE = `
-Handlers.add("Hang", "Hang", function(msg)
-  local a, b = string.rep("a", 2^25), string.rep("a", 2^25)
-  while true do if a == b then N = N end end
-end)
-Handlers.add("Get", "Get", function(msg) msg.reply({ Data = "alive " .. ao.id }) end)
-`;
-const threadOf = (pid: string) => createHash('sha256').update(pid).digest().readUInt32BE(0) % API_THREADS;
+const CODE = RUNAWAY_CODE;
+const threadOf = (pid: string) => apiThreadOf(pid, API_THREADS);
 
 describe("wall-clock backstop for the API's dry-runs", () => {
   let t: TestEnv;
