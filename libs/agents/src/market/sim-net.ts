@@ -82,7 +82,8 @@ export class SimNet {
     while (queue.length > 0) {
       if (++steps > 100_000) throw new Error('message cascade does not end');
       const msg = queue.shift()!;
-      const delivered = { from: msg.From, target: msg.Target, tags: tagMap(msg.Tags), data: msg.Data };
+      // the simulation builds every message from text
+      const delivered = { from: msg.From, target: msg.Target, tags: tagMap(msg.Tags), data: String(msg.Data) };
       const process = this.processes.get(msg.Target);
       if (!process) {
         this.mail.push(delivered);

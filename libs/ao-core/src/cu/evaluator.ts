@@ -12,7 +12,11 @@ export interface AoMessage {
   From: string;
   Target: string;
   Anchor?: string;
-  Data: string;
+  /**
+   * The item's data: text when its bytes are UTF-8, else the bytes themselves (a Lua string is
+   * bytes, so the process sees exactly the item's data either way; see toAoMessage).
+   */
+  Data: string | Uint8Array;
   Tags: Tag[];
   Nonce?: number;
   Epoch?: number;

@@ -2,7 +2,22 @@ import type { LogEntry } from '../su/ports.js';
 import type { AoMessage } from './evaluator.js';
 import { readMessageFields } from './message-fields.js';
 
-const utf8 = new TextDecoder();
+// fatal: bytes that are not UTF-8 stay bytes; ignoreBOM: a leading BOM is data, kept as U+FEFF
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A message's Data as the process sees it: the text when the bytes are UTF-8 (text encodes back
+ * to the same bytes), else the bytes (a Lua string is bytes: decoding them as text would replace
+ * each invalid byte with U+FFFD and change both length and content).
+ */
+export function messageData(data: Uint8Array): string | Uint8Array {
+  if (data.length === 0) return '';
+  try {
+    return strictUtf8.decode(data);
+  } catch {
+    return data;
+  }
+}
 
 /**
  * The message fields an assignment's `Exclude` tags may name (comma-separated, in one or more
@@ -48,7 +63,7 @@ export function toAoMessage(entry: LogEntry, ctx: { processId: string; moduleId:
   if (pushed) msg['Forwarded-By'] = ownerAddress;
   msg.Target = item.target || ctx.processId;
   if (item.anchor) msg.Anchor = item.anchor;
-  msg.Data = item.data.length === 0 ? '' : utf8.decode(item.data);
+  msg.Data = messageData(item.data);
   msg.Tags = tags;
   msg.Nonce = entry.nonce;
   msg.Epoch = 0;

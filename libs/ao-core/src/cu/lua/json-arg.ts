@@ -3,7 +3,7 @@ import type { EmscriptenGlue, LuaExports } from './wasm-instance.js';
 /**
  * Pushes a JSON-like JS value onto a Lua stack as the value `json.decode(JSON.stringify(value))`
  * would give: null and undefined are absent, integers below 2^63 are Lua integers, other numbers
- * floats. Building the table through the C API costs a fraction of decoding JSON text in Lua.
+ * floats. A Uint8Array is pushed as the Lua string of exactly its bytes (JSON has no such value). Building the table through the C API costs a fraction of decoding JSON text in Lua.
  * The caller pushes outside a protected call, so it must not cap allocations meanwhile.
  */
 
@@ -64,6 +64,11 @@ export class JsonArgWriter {
         return true;
       case 'object': {
         if (value === null) return false;
+        if (value instanceof Uint8Array) {
+          // bytes (a message's Data that is not UTF-8 text): the Lua string holds exactly them
+          this.pushBytes(value);
+          return true;
+        }
         if (Array.isArray(value)) {
           lua.lua_createtable(L, value.length, 0);
           for (let i = 0; i < value.length; i++) {
@@ -108,6 +113,17 @@ export class JsonArgWriter {
       return;
     }
     this.pushEncoded(s, this.staging);
+  }
+
+  private pushBytes(bytes: Uint8Array): void {
+    const len = bytes.length;
+    const p = len > STAGING_BYTES ? this.lua.malloc(len) : this.staging;
+    try {
+      this.glue.HEAPU8.set(bytes, p);
+      this.lua.lua_pushlstring(this.L, p, len);
+    } finally {
+      if (p !== this.staging) this.lua.free(p);
+    }
   }
 
   /** Encodes `s` (UTF-8) at `at`, which has room for `3 * s.length` bytes, and pushes it. */

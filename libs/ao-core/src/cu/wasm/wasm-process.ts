@@ -28,6 +28,9 @@ export const WASM_DEFAULTS: Required<WasmEvaluatorOptions> = {
 const PAGE = 65536;
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// The JSON ABI carries text only: Data that is not UTF-8 reaches a WASM module decoded as text
+// (invalid bytes as U+FFFD), as the reference CU's JSON messages do.
+const lossyUtf8 = new TextDecoder();
 
 /** Thrown by the `env.abort` import: the module gave up on the message. */
 class ModuleAbort extends Error {}
@@ -208,7 +211,7 @@ export class WasmProcess implements ProcessInstance {
     live.depth.value = 0;
     const gasUsed = (): number => Number(budget - (live.fuel.value as bigint));
     try {
-      const msgBytes = utf8.encode(JSON.stringify(msg));
+      const msgBytes = utf8.encode(JSON.stringify(typeof msg.Data === 'string' ? msg : { ...msg, Data: lossyUtf8.decode(msg.Data) }));
       const msgPtr = this.write(msgBytes);
       const envPtr = this.write(this.envBytes);
       const resultPtr = live.handle(msgPtr, msgBytes.length, envPtr, this.envBytes.length) >>> 0;
