@@ -121,8 +121,6 @@ function readTagBlock(b: Buffer, start: number, end: number, count: number): Tag
     if (!name) return undefined;
     const value = avroString(b, cursor, end, DEFAULT_PARSE_LIMITS.maxTagValueBytes);
     if (value === undefined) return undefined;
-    // parseDataItem refuses a NUL in a tag (checkTags): left to it, for its error
-    if (name.includes('\u0000') || value.includes('\u0000')) return undefined;
     tags[i] = { name, value };
   }
   if (cursor.at !== end - 1 || b[cursor.at] !== 0) return undefined;

@@ -42,10 +42,10 @@ function badTag(message: string, details: Record<string, unknown>): AoError {
 
 /**
  * Checks tags against the limits: at most `maxTags`, each a `{name, value}` of strings with a
- * non-empty name and no NUL character. Empty values are allowed (ANS-104 asks for non-empty ones,
- * but ao clients and the reference SU accept and produce them). NUL is refused because tags are
- * text everywhere they are kept and queried (PostgreSQL text and jsonb cannot hold U+0000, gateways
- * index tags as strings): such an item could be signed but never stored, indexed or pushed.
+ * non-empty name. Empty values are allowed (ANS-104 asks for non-empty ones, but ao clients and
+ * the reference SU accept and produce them). Any character is allowed, U+0000 included: ANS-104
+ * tags are byte strings and a signed item with a NUL in a tag is valid on Arweave; the stores keep
+ * such tags in an exact form of their own (see libs/infra/src/database/stored-tags.ts).
  */
 export function checkTags(tags: unknown, limits: ParseLimits): asserts tags is Tag[] {
   if (!Array.isArray(tags)) throw badTag('Tags must be an array of {name, value}', {});
@@ -58,9 +58,6 @@ export function checkTags(tags: unknown, limits: ParseLimits): asserts tags is T
       throw badTag(`Tag ${index} must be {name: string, value: string}`, { index });
     }
     if (name.length === 0) throw badTag(`Tag ${index} has an empty name`, { index });
-    if (name.includes('\u0000') || value.includes('\u0000')) {
-      throw badTag(`Tag ${index} holds a NUL character (U+0000), which tags cannot carry`, { index, field: name.includes('\u0000') ? 'name' : 'value' });
-    }
     const nameBytes = Buffer.byteLength(name);
     if (nameBytes > limits.maxTagNameBytes) {
       throw badTag(`Tag ${index} name is ${nameBytes} bytes > ${limits.maxTagNameBytes}`, { index, name: name.slice(0, 64) });

@@ -1,6 +1,7 @@
 import { AoError, cronCursorAt, cronSpec, type MissedTickPolicy, type SchedulerStore, type Tag } from '@ao/core';
 import type { Prisma, PrismaClient } from '../database/prisma.js';
 import type { ArweaveGateway } from '../arweave/gateway.js';
+import { storableTags, tagsFromStore } from '../database/stored-tags.js';
 
 export interface CronRegistrationView {
   processId: string;
@@ -49,7 +50,7 @@ export class CronRegistry {
       data: intervals.map((interval) => {
         const origin = interval.unit === 'ms' ? process.timestamp : process.blockHeight;
         const cursor = cronCursorAt(origin, interval.period, interval.unit === 'ms' ? now : height);
-        return { processId, interval: interval.text, unit: interval.unit, period: interval.period, origin, lastTick: cursor, tickTags: tickTags as never, policy };
+        return { processId, interval: interval.text, unit: interval.unit, period: interval.period, origin, lastTick: cursor, tickTags: JSON.parse(storableTags(tickTags)) as never, policy };
       }),
       skipDuplicates: true,
     });
@@ -111,7 +112,7 @@ export class CronRegistry {
         status: r.status as 'active' | 'paused',
         lastTick: r.lastEmitted === null ? null : Number(r.lastEmitted),
         nextTick: claimed != null ? Number(claimed) : Number(r.lastTick ?? r.origin) + period,
-        tickTags: r.tickTags as unknown as Tag[],
+        tickTags: tagsFromStore(r.tickTags),
       };
     });
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createDataItem, cronTickTags, dueTicks, type ItemSigner, type MissedTickPolicy, type Scheduler, type SignedDataItem, type Tag } from '@ao/core';
 import type { PrismaClient } from '../database/prisma.js';
 import type { CronJob, PipelineQueues } from '../queues/pipeline-queues.js';
+import { tagsFromStore } from '../database/stored-tags.js';
 
 interface DueRow {
   process_id: string;
@@ -156,7 +157,7 @@ export class CronTicker {
         data: '',
         target: job.processId,
         anchor: createHash('sha256').update(identity).digest('base64url').slice(0, 32),
-        tags: cronTickTags(interval, tick, missed, reg.tick_tags),
+        tags: cronTickTags(interval, tick, missed, tagsFromStore(reg.tick_tags)),
       },
       signer,
     );

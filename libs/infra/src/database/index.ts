@@ -3,3 +3,4 @@ export * from './migrate.js';
 export * from './prisma.js';
 export * from './sql-pool.js';
 export * from './group-writer.js';
+export * from './stored-tags.js';

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../database/prisma.js';
 import { setBounded } from '../bounded-map.js';
 import { GroupWriter } from '../database/group-writer.js';
 import { createSqlPool, sqlOn, type Sql } from '../database/sql-pool.js';
+import { storableTags, tagsFromStore } from '../database/stored-tags.js';
 import { pipelineCounters } from '../metrics/pipeline-counters.js';
 
 /** Process records kept in memory per store (about 1 KiB each). */
@@ -214,7 +215,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
       { id: string; owner: string; module: string; scheduler: string; tags: Tag[]; timestamp: bigint | string; block_height: bigint | string }[]
     >`SELECT id, owner, module, scheduler, tags, timestamp, block_height FROM processes WHERE id = ANY(${missing}::text[])`;
     for (const r of rows) {
-      const record: ProcessRecord = { id: r.id, owner: r.owner, module: r.module, scheduler: r.scheduler, tags: r.tags, timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) };
+      const record: ProcessRecord = { id: r.id, owner: r.owner, module: r.module, scheduler: r.scheduler, tags: tagsFromStore(r.tags), timestamp: Number(r.timestamp), blockHeight: Number(r.block_height) };
       found.set(r.id, record);
       setBounded(this.processCache, r.id, record, PROCESS_CACHE_SIZE);
     }
@@ -225,7 +226,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     const outcome = await this.prisma.$transaction(async (tx) => {
       const inserted = await tx.$queryRaw<{ id: string }[]>`
         INSERT INTO processes (id, owner, module, scheduler, tags, timestamp, block_height, last_nonce, last_hash_chain, last_assignment_id, last_timestamp, last_block_height)
-        VALUES (${process.id}, ${process.owner}, ${process.module}, ${process.scheduler}, ${JSON.stringify(process.tags)}::jsonb,
+        VALUES (${process.id}, ${process.owner}, ${process.module}, ${process.scheduler}, ${storableTags(process.tags)}::jsonb,
                 ${process.timestamp}, ${process.blockHeight}, 0, ${slot0.hashChain}, ${slot0.assignmentId}, ${slot0.timestamp}, ${slot0.blockHeight})
         ON CONFLICT (id) DO NOTHING RETURNING id`;
       if (inserted.length === 0) {
@@ -335,7 +336,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
         SELECT id, owner, target, sig, dkey, tags::jsonb, substring(${packed.blob}::bytea FROM rs FOR rl)
         FROM unnest(${messages.map((m) => m.id)}::text[], ${messages.map((m) => m.ownerAddress)}::text[],
                     ${messages.map((m) => m.target ?? null)}::text[], ${messages.map((m) => m.signatureType)}::int[],
-                    ${messages.map((m) => m.dedupeKey)}::text[], ${messages.map((m) => JSON.stringify(m.tags))}::text[],
+                    ${messages.map((m) => m.dedupeKey)}::text[], ${messages.map((m) => storableTags(m.tags))}::text[],
                     ${messageRaw.starts}::int[], ${messageRaw.lengths}::int[]) AS t(id, owner, target, sig, dkey, tags, rs, rl)
         ON CONFLICT (id) DO NOTHING
       ), slots AS (
@@ -379,7 +380,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
     return new Map(
       rows.map((r) => [
         r.id,
-        { id: r.id, ownerAddress: r.owner_address, target: r.target ?? undefined, signatureType: r.signature_type, dedupeKey: r.dedupe_key, tags: r.tags, raw: Buffer.from(r.raw) },
+        { id: r.id, ownerAddress: r.owner_address, target: r.target ?? undefined, signatureType: r.signature_type, dedupeKey: r.dedupe_key, tags: tagsFromStore(r.tags), raw: Buffer.from(r.raw) },
       ]),
     );
   }
@@ -431,7 +432,7 @@ export class PrismaSchedulerStore implements SchedulerStore {
         SELECT id, owner, target, sig, dkey, tags::jsonb, raw
         FROM unnest(${items.map((m) => m.id)}::text[], ${items.map((m) => m.ownerAddress)}::text[],
                     ${items.map((m) => m.target ?? null)}::text[], ${items.map((m) => m.signatureType)}::int[],
-                    ${items.map((m) => m.dedupeKey)}::text[], ${items.map((m) => JSON.stringify(m.tags))}::text[],
+                    ${items.map((m) => m.dedupeKey)}::text[], ${items.map((m) => storableTags(m.tags))}::text[],
                     ${items.map((m) => m.raw)}::bytea[]) AS t(id, owner, target, sig, dkey, tags, raw)
         ON CONFLICT (id) DO NOTHING
       )
