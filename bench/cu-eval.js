@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { LuaEvaluatorFactory, MessageFactory, aosRuntimeSource, parseEvalResult } from '@ao/core';
 import { parseEnv } from '@ao/infra';
 import { mainIfScript, repeat, row, summarize, tempDir } from './lib.js';
-import { ACCOUNTS, measureWasm, tokenWorkload } from './token-workload.js';
+import { ACCOUNTS, bootToken, measureWasm, tokenWorkload, transfers } from './token-workload.js';
 
 /** The CU's default limits (CU_GAS_DEFAULT, CU_MEMORY_DEFAULT): the limits a real process runs with. */
 export function defaultLimits() {
@@ -86,6 +86,76 @@ export function measureNative(dir, workload, { warmup, count }) {
   });
 }
 
+// Ordinary aos messages for the metering row: token Transfers alternating with a handler doing
+// string work on a 1 KB text (gmatch over words, upper, gsub, rep, concat).
+const WORDS_HANDLER = `
+Handlers.add("Words", "Words", function(msg)
+  local n, longest = 0, ""
+  for w in msg.Data:gmatch("%a+") do n = n + 1 if #w > #longest then longest = w end end
+  local shout, k = msg.Data:upper():gsub("THE", "the")
+  local line = ("-"):rep(#longest) .. table.concat({ longest, tostring(n), tostring(k) }, ":")
+  msg.reply({ Action = "Counted", Words = tostring(n), Longest = longest, Line = line, Length = tostring(#shout) })
+end)`;
+const TEXT = Array.from({ length: 24 }, (_, i) => `The quick brown fox ${i} jumps over the lazy dog and the cat.`).join(' ');
+
+/** Transfers or Words messages on a process with metering as shipped or off; the rate, gas and last result. */
+async function measureKind(factory, workload, limits, kind, { warmup, count }) {
+  const booted = await bootToken(factory, { ...workload, bootCode: `${workload.bootCode}\n${WORDS_HANDLER}` }, limits);
+  const { process: instance, msgs } = booted;
+  const batch = (from, n) => (kind === 'transfer' ? transfers(workload, msgs, from, n) : Array.from({ length: n }, () => msgs.message({ Action: 'Words' }, { Data: TEXT })));
+  const run = async (messages) => {
+    let gas = 0;
+    let last;
+    for (const m of messages) {
+      last = await instance.evaluate(m);
+      if (last.Error !== undefined || last.Messages.length === 0) throw new Error(`${kind} message failed: ${last.Error ?? 'no reply'}`);
+      gas += last.GasUsed;
+    }
+    return { gas, last };
+  };
+  try {
+    await run(batch(0, warmup));
+    const timed = batch(warmup, count);
+    const started = performance.now();
+    const { gas, last } = await run(timed);
+    return { rate: count / ((performance.now() - started) / 1000), gas: gas / count, last };
+  } finally {
+    instance.close();
+  }
+}
+
+/**
+ * Metering as shipped vs off (LuaEvaluatorOptions.unmetered, a benchmark-only switch), runs
+ * interleaved so both see the same machine: one row per kind of ordinary message.
+ */
+async function meteringRows({ runs, size, workload, limits, log }) {
+  const metered = new LuaEvaluatorFactory();
+  const unmetered = new LuaEvaluatorFactory({ unmetered: true });
+  const rows = [];
+  for (const [kind, label] of [['transfer', 'token Transfer'], ['words', 'string handler (gmatch, upper, gsub, rep, concat on 1.4 KB)']]) {
+    const on = [];
+    const off = [];
+    log(`metering, ${kind}: ${runs} runs each of ${size.count} messages, as shipped and off, interleaved`);
+    for (let i = 0; i < runs; i += 1) {
+      on.push(await measureKind(metered, workload, limits, kind, size));
+      off.push(await measureKind(unmetered, workload, limits, kind, size));
+      log(`run ${i + 1}/${runs}: ${Math.round(on[i].rate)} vs ${Math.round(off[i].rate)} msg/s`);
+    }
+    const onRates = summarize(on.map((r) => r.rate));
+    const offRates = summarize(off.map((r) => r.rate));
+    const strip = (r) => ({ ...r, GasUsed: 0 });
+    const same = isDeepStrictEqual(strip(on[0].last), strip(off[0].last));
+    rows.push(
+      row(`cu-eval: ${label}, metering as shipped`, onRates, 'msg/s', {
+        anchor: 'same messages, metering off (no hook, no allocation cap, C string/table functions)',
+        anchorFigure: offRates,
+        note: `${Math.round(on[0].gas)} gas per message; ${same ? 'last result identical' : 'WARNING: last results differ'} metered and unmetered`,
+      }),
+    );
+  }
+  return rows;
+}
+
 export const bench = {
   name: 'cu-eval',
   async run({ quick, log }) {
@@ -119,6 +189,7 @@ export const bench = {
       notes.push('anchor n/a: lua5.4 not installed (apt-get install lua5.4)');
     }
     const stats = wasm[0].stats;
+    const metering = await meteringRows({ runs, size, workload, limits, log });
     return {
       rows: [
         row('cu-eval: token Transfer, one process', wasmRates, 'msg/s', {
@@ -126,6 +197,7 @@ export const bench = {
           anchorFigure: native,
           note: notes.join('; '),
         }),
+        ...metering,
       ],
       details: { runs, ...size, accounts: ACCOUNTS, limits, evaluator: wasmRates, native, processStats: stats },
     };

@@ -24,9 +24,15 @@ export interface LuaEvaluatorOptions {
   loadGas?: number;
   /** Arweave reads and WebAssembly libraries for `ao.read` / `ao.wasm` (none by default). */
   host?: HostExtensions;
+  /**
+   * Benchmarks only: evaluate without gas metering (no count hook, no allocation cap, the C
+   * string and table functions instead of their metered wrappers), to measure what metering
+   * costs. Nothing bounds such a process: no unit sets it, and no env variable reaches it.
+   */
+  unmetered?: boolean;
 }
 
-const DEFAULTS: Required<Omit<LuaEvaluatorOptions, 'host'>> = {
+const DEFAULTS: Required<Omit<LuaEvaluatorOptions, 'host' | 'unmetered'>> = {
   hookPeriod: 1000,
   snapshotRatio: 50,
   minSnapshotIntervalMs: 2,
@@ -47,6 +53,19 @@ load = function(chunk, chunkname, _mode, ...)
   return rawload(chunk, chunkname, "t")
 end
 print = function() end
+`;
+
+// Unmetered (benchmarks): the C functions metered.lua wraps, kept before the module loads and put
+// back after (the runtime's own metered pattern matching in handlers.lua stays).
+const UNMETERED_SAVE = `
+local s, t = string, table
+aoUnmeteredRaw = { s.find, s.match, s.gmatch, s.gsub, s.rep, t.insert, t.remove, t.move, t.sort, utf8.len, collectgarbage }
+`;
+const UNMETERED_RESTORE = `
+local r, s, t = aoUnmeteredRaw, string, table
+s.find, s.match, s.gmatch, s.gsub, s.rep = r[1], r[2], r[3], r[4], r[5]
+t.insert, t.remove, t.move, t.sort, utf8.len, collectgarbage = r[6], r[7], r[8], r[9], r[10], r[11]
+aoUnmeteredRaw = nil
 `;
 
 /** What an unhashable state's hash is taken of (followed by `out-of-gas`, `out-of-memory` or `error`). */
@@ -120,7 +139,7 @@ export class LuaProcess implements ProcessInstance {
     /** Registry refs: handle, canonicalState, the env JSON, and step when the runtime has it. */
     private readonly refs: number[],
     private readonly limits: EvalLimits,
-    private readonly options: Required<Omit<LuaEvaluatorOptions, 'host'>>,
+    private readonly options: Required<Omit<LuaEvaluatorOptions, 'host' | 'unmetered'>> & { unmetered?: boolean },
     private readonly moduleDigest: string,
     private readonly host: ProcessHost,
   ) {
@@ -142,7 +161,7 @@ export class LuaProcess implements ProcessInstance {
     const opts = { ...DEFAULTS, ...options };
     const moduleDigest = createHash('sha256').update(mod.source).digest('hex');
     const host = await ProcessHost.create(env, limits, options.host ?? {});
-    const vm = await LuaVm.create({ hookPeriod: opts.hookPeriod });
+    const vm = await LuaVm.create({ hookPeriod: opts.hookPeriod, unmetered: opts.unmetered });
     try {
       vm.setMemoryMax(limits.memoryBytes);
       let refs: number[];
@@ -150,7 +169,9 @@ export class LuaProcess implements ProcessInstance {
         refs = resume(vm, checkpoint, moduleDigest);
       } else {
         vm.runChunk(HOST_PRELUDE, 'host', opts.loadGas);
+        if (opts.unmetered) vm.runChunk(UNMETERED_SAVE, 'host', opts.loadGas);
         const [handle, canonicalState, step] = vm.loadModule(mod.source, MODULE_FIELDS, opts.loadGas, OPTIONAL_FIELDS);
+        if (opts.unmetered) vm.runChunk(UNMETERED_RESTORE, 'host', opts.loadGas);
         refs = [handle, canonicalState, vm.ref(JSON.stringify(env)), ...(step >= 0 ? [step] : [])];
       }
       return new LuaProcess(vm, refs, limits, opts, moduleDigest, host);
@@ -374,7 +395,7 @@ export class LuaProcess implements ProcessInstance {
   /** After a trap: a new VM (same creation sequence, same layout), the restore point, the log. */
   private async rebuild(): Promise<void> {
     const old = this.vm;
-    this.vm = await LuaVm.create({ hookPeriod: this.options.hookPeriod });
+    this.vm = await LuaVm.create({ hookPeriod: this.options.hookPeriod, unmetered: this.options.unmetered });
     old.close();
     this.vm.setMemoryMax(this.limits.memoryBytes);
     this.vm.restore(this.restorePoint);

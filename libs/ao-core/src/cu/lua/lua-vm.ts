@@ -49,6 +49,11 @@ export const BYTES_PER_GAS = 16;
 export interface LuaVmOptions {
   /** VM instructions between two gas checks. */
   hookPeriod: number;
+  /**
+   * Benchmarks only (bench/cu-eval.js measures what metering costs): calls run without the count
+   * hook and without the allocation cap, so nothing bounds them. No unit sets it.
+   */
+  unmetered?: boolean;
 }
 
 export type CallStatus = 'ok' | 'error' | 'out-of-gas' | 'out-of-memory';
@@ -125,6 +130,7 @@ export class LuaVm implements LuaStack {
     private readonly glue: EmscriptenGlue,
     private readonly lua: LuaExports,
     private readonly period: number,
+    private readonly unmetered = false,
   ) {
     this.sbrkAddr = findSbrkAddress({ glue, lua });
     // the cap starts at Infinity: the base libraries are opened uncapped
@@ -165,7 +171,7 @@ export class LuaVm implements LuaStack {
   /** A new VM in a new WebAssembly instance (the creation sequence is fixed: see the class doc). */
   static async create(options: LuaVmOptions): Promise<LuaVm> {
     const { glue, lua } = await instantiateLua();
-    return withFrozenClock(() => new LuaVm(glue, lua, options.hookPeriod));
+    return withFrozenClock(() => new LuaVm(glue, lua, options.hookPeriod, options.unmetered === true));
   }
 
   /** Addresses that must match for an image of this VM to restore into another one. */
@@ -400,8 +406,9 @@ export class LuaVm implements LuaStack {
     this.allocator.churn.value = 0;
     this.allocator.starved.value = 0;
     // a single C call (string.rep, a concatenation) cannot allocate past what the budget pays for
-    this.allocator.churnMax.value = gas * BYTES_PER_GAS;
-    lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
+    this.allocator.churnMax.value = this.unmetered ? Number.POSITIVE_INFINITY : gas * BYTES_PER_GAS;
+    if (this.unmetered) lua.lua_sethook(L, 0, 0, 0);
+    else lua.lua_sethook(L, this.hookFn, LUA_MASKCOUNT, period); // restarts the main thread's count
     const status = lua.lua_pcallk(L, nargs, nresults, 0, 0, 0);
     const remaining = this.exactCount ? this.glue.HEAP32[(L + HOOKCOUNT_OFFSET) >> 2] : period;
     const gasUsed = this.hookFires * period + (period - remaining) + this.extraGas + this.churnGas();
