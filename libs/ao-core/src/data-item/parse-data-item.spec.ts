@@ -162,3 +162,82 @@ describe('parseDataItem', () => {
     }
   });
 });
+
+/** The AoError `fn` throws: its code, message and details. */
+function failure(fn: () => unknown): { code: string; message: string; details: unknown } {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof AoError) return { code: error.code, message: error.message, details: error.details };
+    throw error;
+  }
+  throw new Error('no error');
+}
+
+describe('parseDataItem says which check refused an item', () => {
+  // a type-2 item without tags: signature (64) and owner (32) after the 2 type bytes, then the
+  // target and anchor presence bytes, the tag header (16) and the data
+  const bare = () => unsigned([], 'data');
+  const tagsAt = 2 + 64 + 32 + 2;
+
+  it('names the truncation point and the length', () => {
+    expect(failure(() => parseDataItem(Buffer.from([2])))).toEqual({ code: 'INVALID_ITEM', message: 'Item truncated before its signature type', details: { length: 1 } });
+    expect(failure(() => parseDataItem(Buffer.from([2, 0])))).toEqual({ code: 'INVALID_ITEM', message: 'Item truncated before its target', details: { length: 2 } });
+    expect(failure(() => parseDataItem(bare().subarray(0, tagsAt - 1)))).toMatchObject({ code: 'INVALID_ITEM', message: 'Item truncated before its anchor' });
+    expect(failure(() => parseDataItem(bare().subarray(0, tagsAt + 15)))).toEqual({ code: 'INVALID_ITEM', message: 'Item truncated before its tags', details: { length: tagsAt + 15 } });
+    expect(code(() => parseDataItem(bare().subarray(0, tagsAt + 16)))).toBe('no error');
+    const raw = unsigned([{ name: 'Name', value: 'Value' }], '');
+    expect(failure(() => parseDataItem(raw.subarray(0, raw.length - 1)))).toEqual({ code: 'INVALID_ITEM', message: 'Item truncated inside its tags', details: { length: raw.length - 1 } });
+  });
+
+  it('names a bad presence byte and the field', () => {
+    const raw = bare();
+    raw[tagsAt - 2] = 7;
+    expect(failure(() => parseDataItem(raw))).toEqual({ code: 'INVALID_ITEM', message: 'Bad target presence byte 7', details: { field: 'target' } });
+  });
+
+  it('reports the signature type it does not support, read little-endian', () => {
+    const raw = Buffer.from(item.raw);
+    raw.writeUInt16LE(0x0105, 0);
+    expect(failure(() => parseDataItem(raw))).toEqual({
+      code: 'UNSUPPORTED_SIGNATURE',
+      message: 'Only signature types 1 (Arweave), 2 (Ed25519) and 3 (Ethereum) are supported',
+      details: { signatureType: 0x0105 },
+    });
+  });
+
+  it('refuses a tag header over the limits before reading the block', () => {
+    // the header claims 200 tags (a block of 1): refused for the count, not for the mismatch
+    const raw = unsigned([{ name: 'a', value: 'b' }]);
+    raw.writeUInt32LE(200, tagsAt);
+    expect(failure(() => parseDataItem(raw))).toEqual({ code: 'INVALID_TAGS', message: 'Too many tags: 200 > 128', details: { count: 200, max: 128 } });
+    // a block longer than the 4096-byte limit: refused for its size, not as a truncated item
+    const big = unsigned([{ name: 'a', value: 'b' }]);
+    big.writeUInt32LE(5000, tagsAt + 8);
+    expect(failure(() => parseDataItem(big))).toEqual({ code: 'INVALID_TAGS', message: 'Tag block is 5000 bytes > 4096', details: { size: 5000, max: 4096 } });
+  });
+
+  it('accepts a tag block of exactly the limit, and values of exactly the longest length', () => {
+    // Avro: count (1) + per tag name length (1) + name (1) + value length (2) + value, then 0 (1)
+    const exact = unsigned([{ name: 'a', value: 'v'.repeat(2043) }, { name: 'b', value: 'w'.repeat(2043) }]);
+    expect(exact.readUInt32LE(tagsAt + 8)).toBe(4096);
+    expect(parseDataItem(exact).tags.map((t) => t.value.length)).toEqual([2043, 2043]);
+    expect(parseDataItem(unsigned([{ name: 'n', value: 'v'.repeat(3072) }])).tags[0].value).toHaveLength(3072);
+  });
+
+  it('names the disagreement between the tag header and the block', () => {
+    const raw = unsigned([{ name: 'Name', value: 'Value' }]);
+    const zero = Buffer.from(raw);
+    zero.writeUInt32LE(0, tagsAt);
+    expect(failure(() => parseDataItem(zero))).toEqual({ code: 'INVALID_TAGS', message: `Tag count 0 does not match a ${raw.readUInt32LE(tagsAt + 8)}-byte tag block`, details: { count: 0 } });
+    const two = Buffer.from(raw);
+    two.writeUInt32LE(2, tagsAt);
+    expect(failure(() => parseDataItem(two))).toEqual({ code: 'INVALID_TAGS', message: 'Tag header says 2 tags, block holds 1', details: { count: 2 } });
+  });
+
+  it('names an Ethereum owner that is not an uncompressed key, and a size over the limit', () => {
+    const fake: Signer = { signatureType: 3, signatureLength: 65, ownerLength: 65, publicKey: Buffer.alloc(65, 7), sign: () => Buffer.alloc(65) };
+    expect(failure(() => parseDataItem(createData('x', fake).getRaw()))).toMatchObject({ code: 'INVALID_ITEM', message: 'An Ethereum owner must be an uncompressed public key (0x04…)' });
+    expect(failure(() => parseDataItem(item.raw, { maxBytes: 10 })).message).toBe(`Item is ${item.raw.length} bytes > 10`);
+  });
+});
