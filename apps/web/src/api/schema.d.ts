@@ -966,6 +966,57 @@ export interface components {
              */
             cronInterval?: string;
         };
+        AgentLastErrorDto: {
+            message: string;
+            /** @description The message whose result carried it (null for an evaluation stop) */
+            messageId: string | null;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `result`: the latest result with an Error; `evaluation`: the CU stopped evaluating the process
+             * @enum {string}
+             */
+            source: "result" | "evaluation";
+        };
+        AgentLiveDto: {
+            /**
+             * @description Market makers: PnL since Start (pnl.total = trade PnL − fees), quote atomic units, integer string
+             * @example -1250000
+             */
+            pnl: string | null;
+            /**
+             * @description Market makers: return in basis points (floor(total × 1e4 / hold))
+             * @example -12
+             */
+            returnBps: number | null;
+            /** @description Market makers: number of fills */
+            fills: number | null;
+            /**
+             * Format: date-time
+             * @description The latest cron tick scheduled to the agent
+             */
+            lastTickAt: string | null;
+            /** @description Market makers: the latest inventory event {base, quote, baseLocked, quoteLocked, price, baseShareBps} (atomic units, strings) */
+            inventory: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Media verifiers: verifications by verdict
+             * @example {
+             *       "original": 3,
+             *       "near-duplicate": 1
+             *     }
+             */
+            verdicts: {
+                [key: string]: number;
+            } | null;
+            lastError: components["schemas"]["AgentLastErrorDto"] | null;
+            /**
+             * Format: date-time
+             * @description When its latest result was committed
+             */
+            lastActivityAt: string | null;
+        };
         AgentLinksDto: {
             /** @description The process's SU log */
             log: string;
@@ -999,6 +1050,8 @@ export interface components {
             updatedAt: string;
             /** @description Time spent running, ms */
             uptimeMs: number;
+            /** @description Live figures for the agents table (null where the blueprint has no such figure) */
+            live: components["schemas"]["AgentLiveDto"];
             links: components["schemas"]["AgentLinksDto"];
         };
         AgentPageDto: {
@@ -1031,6 +1084,8 @@ export interface components {
             updatedAt: string;
             /** @description Time spent running, ms */
             uptimeMs: number;
+            /** @description Live figures for the agents table (null where the blueprint has no such figure) */
+            live: components["schemas"]["AgentLiveDto"];
             links: components["schemas"]["AgentLinksDto"];
             cron: components["schemas"]["CronRegistrationDto"][];
             /** @description The process's Info answer (live figures), through a dry-run */
