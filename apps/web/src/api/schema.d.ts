@@ -1281,6 +1281,8 @@ export interface components {
             topics?: string[];
             /** @description Users with their own wallet (walletMode external): the Register-Subscriber data item they signed (target = the agent process, tag Topics = JSON array), base64. Users whose key the platform holds leave it out: the platform signs as them. */
             signedItem?: string;
+            /** @description Users with their own wallet, for a priced strategy: the payment they signed, base64: a Transfer to the strategy's token (Recipient = the agent, Quantity ≥ the price, X-Action = Pay-For-Subscription, X-Subscriber = their address or absent). Omitted: the agent must already hold paid access for them (402 PAYMENT_REQUIRED otherwise); below the price: 402 UNDERPAID, nothing sent. */
+            paymentItem?: string;
         };
         SubscriptionDto: {
             /** Format: uuid */
@@ -4531,6 +4533,15 @@ export interface operations {
             };
             /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description A priced strategy without payment (PAYMENT_REQUIRED), or a paymentItem below the price (UNDERPAID): nothing was sent */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };
