@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, rebuildAgentEvents, type PrismaClient } from '@ao/infra';
+import { agentsBehind, createPrismaClient, rebuildAgentEvents, type PrismaClient } from '@ao/infra';
 import { apiKeyFor, newTrader } from './support/platform-users.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { SseClient } from './support/sse.js';
@@ -119,6 +119,8 @@ describe('strategies, subscriptions and the live feed', () => {
   });
 
   it('shows live figures from the projection, and rebuilds the projection from the log unchanged', async () => {
+    // every committed result projected (the figures fold results without events too)
+    await until('the projection to catch up', async () => (await agentsBehind(prisma)).length === 0 || undefined, 30_000, 100);
     const strategy = (await http().get(`/api/strategies/${strategyId}`).set(traderB.auth).expect(200)).body;
     expect(strategy.figures.events).toMatchObject({ config: 5, status: 3 });
     expect(strategy.figures.uptimeMs).toBeGreaterThan(0);
