@@ -16,7 +16,7 @@ import {
   type LifecycleAction,
 } from '@ao/agents';
 import type pg from 'pg';
-import { CronRegistry, ENV, PRISMA, SQL_POOL, sqlOn, type Agent, type Env, type Prisma, type PrismaClient, type Sql } from '@ao/infra';
+import { CronRegistry, ENV, PRISMA, SQL_POOL, type Agent, type Env, type Prisma, type PrismaClient } from '@ao/infra';
 import type { Principal } from '../auth/principal.js';
 import { uuidv7 } from '../common/ids.js';
 import { conflict, notFound, PlatformError } from '../common/platform-error.js';
@@ -70,7 +70,6 @@ export interface AgentFilter {
 @Injectable()
 export class AgentsService {
   private readonly logger = new Logger('agents');
-  private readonly sql: Sql;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -79,10 +78,8 @@ export class AgentsService {
     private readonly cron: CronRegistry,
     private readonly audit: AuditLog,
     private readonly projector: EventProjector,
-    @Inject(SQL_POOL) pool: pg.Pool,
-  ) {
-    this.sql = sqlOn(pool);
-  }
+    @Inject(SQL_POOL) private readonly pool: pg.Pool,
+  ) {}
 
   blueprints() {
     return catalogue();
@@ -157,24 +154,32 @@ export class AgentsService {
    * before the joins: joined first, the generic plan of the statement joined every agent, then sorted.
    */
   async list(filter: AgentFilter) {
-    const id = filter.id ?? null;
-    const blueprint = filter.blueprint ?? null;
-    const status = filter.status ?? null;
-    const owner = filter.owner ?? null;
-    const cursor = filter.cursor ?? null;
-    const rows = await this.sql.$queryRaw<AgentRow[]>`
+    // Only the filters given become predicates (one prepared statement per combination): with
+    // optional ones (`$1 IS NULL OR ...`) the generic plan read and sorted every agent for a page.
+    // The figures are looked up per agent of the page (LATERAL): joined, the generic plan hashed
+    // whole tables (cu_processes holds every process, not only agents).
+    const values: unknown[] = [];
+    const where: string[] = [];
+    let mask = 0;
+    for (const [bit, column, op, value] of [[1, 'id', '=', filter.id], [2, 'blueprint', '=', filter.blueprint], [4, 'status', '=', filter.status], [8, 'created_by', '=', filter.owner], [16, 'id', '<', filter.cursor]] as const) {
+      if (value === undefined) continue;
+      values.push(value);
+      where.push(`${column} ${op} $${values.length}`);
+      mask |= bit;
+    }
+    values.push(filter.limit + 1);
+    const text = `
       SELECT a.id, a.name, a.blueprint, a.blueprint_version, a.status, a.config, a.config_version, a.process_id, a.cron_interval, a.created_by,
              a.created_at, a.updated_at, a.running_since, a.uptime_ms,
              f.fills::text AS fills, f.verdicts, f.pnl, f.inventory, f.last_error, f.last_error_message_id, f.last_error_at, f.last_activity_at,
              c.error AS cu_error, c.updated_at AS cu_updated_at,
              (SELECT max(r.last_emitted) FROM cron_registrations r WHERE r.process_id = a.process_id AND r.unit = 'ms')::text AS last_tick
-      FROM (SELECT * FROM agents
-            WHERE (${id}::text IS NULL OR id = ${id}) AND (${blueprint}::text IS NULL OR blueprint = ${blueprint}) AND (${status}::text IS NULL OR status = ${status})
-              AND (${owner}::text IS NULL OR created_by = ${owner}) AND (${cursor}::text IS NULL OR id < ${cursor})
-            ORDER BY id DESC LIMIT ${filter.limit + 1}) a
-      LEFT JOIN agent_figures f ON f.process_id = a.process_id
-      LEFT JOIN cu_processes c ON c.process_id = a.process_id
+      FROM (SELECT id, name, blueprint, blueprint_version, status, config, config_version, process_id, cron_interval, created_by, created_at, updated_at, running_since, uptime_ms
+            FROM agents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}) a
+      LEFT JOIN LATERAL (SELECT * FROM agent_figures WHERE process_id = a.process_id LIMIT 1) f ON true
+      LEFT JOIN LATERAL (SELECT error, updated_at FROM cu_processes WHERE process_id = a.process_id LIMIT 1) c ON true
       ORDER BY a.id DESC`;
+    const rows = (await this.pool.query<AgentRow>({ name: `agents_list_${mask}`, text, values })).rows;
     const items = rows.slice(0, filter.limit).map((r) =>
       this.view(
         {
