@@ -85,6 +85,36 @@ describe('platform accounts and credentials', () => {
     expect((await http().get('/api/me').set(trader1).expect(401)).body.code).toBe('KEY_REVOKED');
   });
 
+  it('honours a revocation at once in every API process, though each keeps valid credentials briefly', async () => {
+    // a second API process on the same Postgres and Redis, with a long cache so only revocation can end it
+    const other = await createApiApp({ ...t.env, AUTH_CACHE_MS: 60_000 }, { logger: false });
+    await other.init();
+    try {
+      const admin = { authorization: `Bearer ${adminKey}` };
+      await http().post('/api/users').set(admin).send({ email: 'cached@example.com', password: 'trader password 3', role: 'trader' }).expect(201);
+      const login = await request(other.getHttpServer()).post('/api/auth/login').send({ email: 'cached@example.com', password: 'trader password 3' }).expect(200);
+      const cookie = login.headers['set-cookie'] as unknown as string[];
+      const key = (await request(other.getHttpServer()).post('/api/keys').set('Cookie', cookie).set('x-csrf-token', login.body.csrfToken).send({ name: 'cached' }).expect(201)).body;
+      const bearer = { authorization: `Bearer ${key.secret}` };
+      // the other process has both credentials cached now: the database no longer decides alone
+      await request(other.getHttpServer()).get('/api/me').set(bearer).expect(200);
+      await request(other.getHttpServer()).get('/api/me').set('Cookie', cookie).expect(200);
+      await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: null } });
+      await request(other.getHttpServer()).get('/api/me').set(bearer).expect(200);
+      expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toBeNull(); // answered from the cache
+      // a cached session still needs its CSRF token for unsafe requests
+      await request(other.getHttpServer()).post('/api/keys').set('Cookie', cookie).send({ name: 'no csrf' }).expect(403);
+      // revoked through this process: the other one refuses the key on the next request
+      await http().delete(`/api/keys/${key.id}`).set(bearer).expect(204);
+      expect((await request(other.getHttpServer()).get('/api/me').set(bearer).expect(401)).body.code).toBe('KEY_REVOKED');
+      // logged out through this process: the other one refuses the session at once too
+      await http().post('/api/auth/logout').set('Cookie', cookie).set('x-csrf-token', login.body.csrfToken).expect(204);
+      expect((await request(other.getHttpServer()).get('/api/me').set('Cookie', cookie).expect(401)).body.code).toBe('SESSION_EXPIRED');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses unknown fields (mass assignment) naming the field, and bad values naming the rule', async () => {
     const admin = { authorization: `Bearer ${adminKey}` };
     const res = await http().post('/api/keys').set(admin).send({ name: 'x', role: 'admin', userId: 'someone' }).expect(400);

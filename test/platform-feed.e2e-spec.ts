@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPrismaClient, rebuildAgentEvents, type PrismaClient } from '@ao/infra';
+import { agentsBehind, createPrismaClient, rebuildAgentEvents, type PrismaClient } from '@ao/infra';
 import { apiKeyFor, newTrader } from './support/platform-users.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
 import { SseClient } from './support/sse.js';
@@ -119,15 +119,21 @@ describe('strategies, subscriptions and the live feed', () => {
   });
 
   it('shows live figures from the projection, and rebuilds the projection from the log unchanged', async () => {
+    // every committed result projected (the figures fold results without events too)
+    await until('the projection to catch up', async () => (await agentsBehind(prisma)).length === 0 || undefined, 30_000, 100);
     const strategy = (await http().get(`/api/strategies/${strategyId}`).set(traderB.auth).expect(200)).body;
     expect(strategy.figures.events).toMatchObject({ config: 5, status: 3 });
     expect(strategy.figures.uptimeMs).toBeGreaterThan(0);
     const snapshot = async () => (await prisma.agentEvent.findMany({ orderBy: [{ processId: 'asc' }, { eventSeq: 'asc' }] })).map((e) => ({ p: e.processId, s: e.eventSeq, t: e.topic, m: e.messageId, d: e.payload }));
     const before = await snapshot();
     expect(before.length).toBeGreaterThanOrEqual(8);
+    const figures = () => prisma.agentFigures.findMany({ orderBy: { processId: 'asc' } });
+    const figuresBefore = await figures();
+    expect(figuresBefore.find((f) => f.processId === agent.processId)).toMatchObject({ verdicts: {}, lastActivityAt: expect.any(Date) });
     const rebuilt = await rebuildAgentEvents(prisma);
     expect(rebuilt.events).toBe(before.length);
     expect(await snapshot()).toEqual(before);
+    expect(await figures()).toEqual(figuresBefore);
   });
 
   it('unsubscribes with an Unsubscribe message; the feed then carries nothing more for it', async () => {

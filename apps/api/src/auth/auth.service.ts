@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { DUMMY_PASSWORD_HASH, ENV, PRISMA, createUser, ensureFirstAdmin, verifyPassword, type Env, type NewUser, type PrismaClient, type Role, type User } from '@ao/infra';
+import type { Redis } from 'ioredis';
+import { DUMMY_PASSWORD_HASH, ENV, PRISMA, REDIS, createUser, ensureFirstAdmin, verifyPassword, type Env, type NewUser, type PrismaClient, type Role, type User } from '@ao/infra';
 import { forbidden, notFound, unauthorized } from '../common/platform-error.js';
 import { IDENTITY_VAULT } from './auth.tokens.js';
 import type { IdentityVault } from '@ao/infra';
 import type { Principal } from './principal.js';
+import { CredentialCache, type CachedCredential } from './credential-cache.js';
 
 export const SESSION_COOKIE = 'ao_session';
 const API_KEY_PREFIX = 'aok_';
@@ -22,12 +24,27 @@ export function userView(user: User) {
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly logger = new Logger('auth');
+  /** API keys and sessions found valid lately (AUTH_CACHE_MS), revocation-safe: see CredentialCache. */
+  readonly credentials: CredentialCache;
 
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(IDENTITY_VAULT) private readonly vault: IdentityVault,
-  ) {}
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {
+    this.credentials = new CredentialCache(env.AUTH_CACHE_MS);
+  }
+
+  /** The Redis key of the revocation epoch (read with every request's rate-limit counters). */
+  get epochKey(): string {
+    return `${this.env.REDIS_PREFIX}:auth:epoch`;
+  }
+
+  /** After a credential is revoked in Postgres: every API process stops trusting its cached credentials. */
+  private async revoked(): Promise<void> {
+    await this.redis.incr(this.epochKey);
+  }
 
   /** First start: the admin named by ADMIN_EMAIL/ADMIN_PASSWORD, when no admin exists yet. */
   async onModuleInit(): Promise<void> {
@@ -61,7 +78,10 @@ export class AuthService implements OnModuleInit {
   }
 
   async logout(principal: Principal): Promise<void> {
-    if (principal.via === 'session') await this.prisma.session.deleteMany({ where: { id: principal.credentialId } });
+    if (principal.via === 'session') {
+      await this.prisma.session.deleteMany({ where: { id: principal.credentialId } });
+      await this.revoked();
+    }
   }
 
   /** A new API key for the user: the secret is in this answer only. */
@@ -79,6 +99,20 @@ export class AuthService implements OnModuleInit {
   async revokeKey(userId: string, id: string): Promise<void> {
     const { count } = await this.prisma.apiKey.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
     if (count === 0 && !(await this.prisma.apiKey.findFirst({ where: { id, userId } }))) throw notFound('API key', id);
+    await this.revoked();
+  }
+
+  /**
+   * A request's credential when it was found valid lately (no lookup; the caller must still check
+   * it against the epoch it reads). Applies the session's CSRF rule like a lookup does.
+   */
+  cached(headers: { authorization?: string; cookie?: string; 'x-csrf-token'?: string | string[] }, method: string): CachedCredential | undefined {
+    const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '')?.[1]?.trim();
+    const secret = bearer ?? readCookie(headers.cookie, SESSION_COOKIE);
+    if (!secret || (bearer !== undefined && !bearer.startsWith(API_KEY_PREFIX))) return undefined;
+    const entry = this.credentials.get(sha256(secret));
+    if (entry?.csrfToken !== undefined) checkCsrf(headers, method, entry.csrfToken);
+    return entry;
   }
 
   /**
@@ -91,16 +125,14 @@ export class AuthService implements OnModuleInit {
     if (bearer) return this.byBearer(bearer);
     const token = readCookie(headers.cookie, SESSION_COOKIE);
     if (!token) return undefined;
-    const session = await this.prisma.session.findUnique({ where: { tokenHash: sha256(token) }, include: { user: true } });
+    const epoch = this.credentials.currentEpoch;
+    const hash = sha256(token);
+    const session = await this.prisma.session.findUnique({ where: { tokenHash: hash }, include: { user: true } });
     if (!session || session.expiresAt.getTime() <= Date.now()) throw unauthorized('SESSION_EXPIRED', 'The session has expired or was logged out; log in again');
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(method)) {
-      const given = Buffer.from(String(headers['x-csrf-token'] ?? ''));
-      const wanted = Buffer.from(session.csrfToken);
-      if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
-        throw forbidden('A request with the session cookie must send the X-CSRF-Token header the login answered', { header: 'X-CSRF-Token' });
-      }
-    }
-    return { userId: session.user.id, label: session.user.email, role: session.user.role as Role, aoAddress: session.user.aoAddress, via: 'session', credentialId: session.id };
+    checkCsrf(headers, method, session.csrfToken);
+    const principal: Principal = { userId: session.user.id, label: session.user.email, role: session.user.role as Role, aoAddress: session.user.aoAddress, via: 'session', credentialId: session.id };
+    this.credentials.set(hash, { principal, csrfToken: session.csrfToken }, epoch, session.expiresAt.getTime());
+    return principal;
   }
 
   private async byBearer(bearer: string): Promise<Principal> {
@@ -108,14 +140,28 @@ export class AuthService implements OnModuleInit {
       return { userId: null, label: 'break-glass', role: 'admin', aoAddress: null, via: 'admin-token', credentialId: 'break-glass' };
     }
     if (!bearer.startsWith(API_KEY_PREFIX)) throw unauthorized('UNAUTHORIZED', 'Unknown bearer token');
-    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: sha256(bearer) }, include: { user: true } });
+    const epoch = this.credentials.currentEpoch;
+    const hash = sha256(bearer);
+    const key = await this.prisma.apiKey.findUnique({ where: { secretHash: hash }, include: { user: true } });
     if (!key) throw unauthorized('UNAUTHORIZED', 'Unknown API key');
     if (key.revokedAt) throw unauthorized('KEY_REVOKED', 'This API key was revoked');
     const now = Date.now();
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       await this.prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date(now) } });
     }
-    return { userId: key.user.id, label: key.user.email, role: key.user.role as Role, aoAddress: key.user.aoAddress, via: 'api-key', credentialId: key.id };
+    const principal: Principal = { userId: key.user.id, label: key.user.email, role: key.user.role as Role, aoAddress: key.user.aoAddress, via: 'api-key', credentialId: key.id };
+    this.credentials.set(hash, { principal }, epoch);
+    return principal;
+  }
+}
+
+/** Unsafe requests made with the session cookie must echo its CSRF token (403 otherwise). */
+function checkCsrf(headers: { 'x-csrf-token'?: string | string[] }, method: string, csrfToken: string): void {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(method)) return;
+  const given = Buffer.from(String(headers['x-csrf-token'] ?? ''));
+  const wanted = Buffer.from(csrfToken);
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+    throw forbidden('A request with the session cookie must send the X-CSRF-Token header the login answered', { header: 'X-CSRF-Token' });
   }
 }
 

@@ -28,15 +28,28 @@ export class PlatformGuard implements CanActivate {
     const response = http.getResponse<Response>();
     const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'admin';
     const ip = { subject: `ip:${request.ip ?? request.socket.remoteAddress ?? '?'}`, limit: this.env.RATE_LIMIT_PER_IP };
+    const perKey = (p: Principal) => ({ subject: `key:${p.credentialId}`, limit: this.env.RATE_LIMIT_PER_KEY });
+    const headers = request.headers as Record<string, string>;
     let principal: Principal | undefined;
-    try {
-      principal = await this.auth.authenticate(request.headers as Record<string, string>, request.method);
-    } catch (error) {
-      // A bad credential still counts against the IP (guessing keys is rate limited too).
-      await this.limit(response, [ip]);
-      throw error;
+    let counted = false;
+    // A credential found valid lately skips its lookup when the revocation epoch read with the
+    // rate-limit counters (same round trip) is still the one its lookup began under.
+    const cached = this.auth.cached(headers, request.method);
+    if (cached) {
+      const epoch = await this.limit(response, [ip, perKey(cached.principal)]);
+      counted = true;
+      if (this.auth.credentials.valid(cached, epoch)) principal = cached.principal;
     }
-    await this.limit(response, principal ? [ip, { subject: `key:${principal.credentialId}`, limit: this.env.RATE_LIMIT_PER_KEY }] : [ip]);
+    if (!principal) {
+      try {
+        principal = await this.auth.authenticate(headers, request.method);
+      } catch (error) {
+        // A bad credential still counts against the IP (guessing keys is rate limited too).
+        if (!counted) await this.limit(response, [ip]);
+        throw error;
+      }
+      if (!counted) await this.limit(response, principal ? [ip, perKey(principal)] : [ip]);
+    }
     request.principal = principal;
     if (access === 'public') return true;
     if (!principal) throw unauthorized('UNAUTHORIZED', 'Sign in: send an API key as `Authorization: Bearer <key>` or the session cookie');
@@ -44,9 +57,12 @@ export class PlatformGuard implements CanActivate {
     return true;
   }
 
-  private async limit(response: Response, counters: { subject: string; limit: number }[]): Promise<void> {
-    const { wait, limit } = await this.limiter.hit(counters);
-    if (wait === 0) return;
+  /** Counts the request (429 past a limit); the revocation epoch read in the same round trip. */
+  private async limit(response: Response, counters: { subject: string; limit: number }[]): Promise<string> {
+    const { wait, limit, value } = await this.limiter.hit(counters, this.auth.epochKey);
+    const epoch = value ?? '0';
+    this.auth.credentials.observe(epoch);
+    if (wait === 0) return epoch;
     response.setHeader('Retry-After', String(wait));
     throw new PlatformError(429, 'RATE_LIMITED', `Too many requests; retry in ${wait} s`, { limit, windowSeconds: this.env.RATE_LIMIT_WINDOW_S, retryAfter: wait });
   }

@@ -13,8 +13,11 @@ export class RateLimiter {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
-  /** Counts one request for each subject (one Redis round trip); the seconds to wait when one is over its limit, else 0. */
-  async hit(counters: { subject: string; limit: number }[]): Promise<{ wait: number; limit: number }> {
+  /**
+   * Counts one request for each subject and reads `alsoGet` (the credentials' revocation epoch) in
+   * the same Redis round trip; the seconds to wait when one is over its limit, else 0.
+   */
+  async hit(counters: { subject: string; limit: number }[], alsoGet?: string): Promise<{ wait: number; limit: number; value: string | null }> {
     const windowMs = this.env.RATE_LIMIT_WINDOW_S * 1000;
     const now = Date.now();
     const window = Math.floor(now / windowMs);
@@ -23,9 +26,11 @@ export class RateLimiter {
       const key = `${this.env.REDIS_PREFIX}:rate:${c.subject}:${window}`;
       multi.incr(key).pexpire(key, windowMs, 'NX');
     }
+    if (alsoGet) multi.get(alsoGet);
     const replies = (await multi.exec()) ?? [];
+    const value = alsoGet ? ((replies[2 * counters.length]?.[1] as string | null | undefined) ?? null) : null;
     const over = counters.find((c, i) => Number(replies[2 * i]?.[1]) > c.limit);
-    if (!over) return { wait: 0, limit: 0 };
-    return { wait: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)), limit: over.limit };
+    if (!over) return { wait: 0, limit: 0, value };
+    return { wait: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)), limit: over.limit, value };
   }
 }

@@ -17,6 +17,22 @@ export interface FeedEvent {
 
 type Notice = { kind: 'events'; events: FeedEvent[] } | { kind: 'subscriptions'; userId: string };
 
+const frames = new WeakMap<FeedEvent, Buffer>();
+
+/**
+ * An event's SSE frame (`id`, `event`, `data`), built once per event object: a live event is
+ * written to every open stream that wants it, and serialising it per stream was most of the
+ * fan-out's work.
+ */
+export function feedFrame(e: FeedEvent): Buffer {
+  let frame = frames.get(e);
+  if (!frame) {
+    frame = Buffer.from(`id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(e)}\n\n`);
+    frames.set(e, frame);
+  }
+  return frame;
+}
+
 /**
  * Fans projected events out to the live feed connections of every API process: the projector
  * publishes each committed batch once on Redis, each API process receives it on one subscription

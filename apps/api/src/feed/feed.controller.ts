@@ -6,7 +6,7 @@ import { PlatformGuard } from '../auth/platform.guard.js';
 import { Allow, Caller, type Principal } from '../auth/principal.js';
 import { ApiErrors } from '../common/api-docs.js';
 import { PlatformError } from '../common/platform-error.js';
-import { FeedHub, type FeedEvent } from './feed-hub.js';
+import { FeedHub, feedFrame, type FeedEvent } from './feed-hub.js';
 
 const CATCH_UP_PAGE = 1000;
 
@@ -44,20 +44,25 @@ export class FeedController {
     // Listen before reading, so nothing committed meanwhile falls between the catch-up and live.
     let buffer: FeedEvent[] | undefined = [];
     let reloading: Promise<void> = Promise.resolve();
+    let reloads = 0;
     let last = given !== undefined ? BigInt(given) : ((await this.prisma.agentEvent.aggregate({ _max: { id: true } }))._max.id ?? 0n);
     const wanted = (e: FeedEvent) => subscriptions.get(e.processId)?.has(e.topic) === true;
     const send = (e: FeedEvent) => {
       if (BigInt(e.id) <= last || !wanted(e)) return;
       last = BigInt(e.id);
-      res.write(`id: ${e.id}\nevent: ${e.topic}\ndata: ${JSON.stringify(e)}\n\n`);
+      res.write(feedFrame(e));
     };
     const stop = this.hub.listen((notice) => {
       if (notice.kind === 'subscriptions') {
-        if (notice.userId === userId) reloading = reloading.then(async () => void (subscriptions = await this.subscriptionsOf(userId)));
+        if (notice.userId !== userId) return;
+        reloads += 1;
+        reloading = reloading.then(async () => void (subscriptions = await this.subscriptionsOf(userId))).finally(() => void (reloads -= 1));
         return;
       }
       if (buffer) buffer.push(...notice.events);
-      else void reloading.then(() => notice.events.forEach(send));
+      // in order behind a reload of the subscriptions; at once (no promise per stream) otherwise
+      else if (reloads > 0) void reloading.then(() => notice.events.forEach(send));
+      else notice.events.forEach(send);
     });
     await this.hub.whenReady();
     res.status(200);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IDEMPOTENCY_HEADER } from '../auth/auth.controller.js';
 import { IdempotencyInterceptor } from '../auth/idempotency.interceptor.js';
@@ -34,8 +34,10 @@ export class StrategiesController {
   @ApiOperation({ summary: 'Published strategies with live figures (events per topic, fills, latest PnL/quotes, verdict counts, uptime)' })
   @ApiOkResponse({ type: StrategyDto, isArray: true })
   @ApiErrors(401, 429)
-  list(): Promise<StrategyDto[]> {
-    return this.strategies.list();
+  @Header('content-type', 'application/json; charset=utf-8')
+  list(): Promise<string> {
+    // serialised by the service, once per data version (the list is read far more than it changes)
+    return this.strategies.listJson();
   }
 
   @Get(':id')

@@ -14,7 +14,7 @@ type Row = { id: string; agentId: string; title: string; description: string; to
 @Injectable()
 export class StrategiesService {
   private readonly sql: Sql;
-  private cache?: { version: string; data: Loaded };
+  private cache?: { version: string; data: Prepared[] };
 
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
@@ -32,6 +32,8 @@ export class StrategiesService {
     if (unknown.length) throw new PlatformError(400, 'VALIDATION_FAILED', `Unknown topics for ${agent.blueprint}: ${unknown.join(', ')}`, { fields: unknown.map((t) => ({ field: 'topics', rule: 'blueprint-topic', message: `${t} is not a topic of ${agent.blueprint} (${[...topics].join(', ')})` })) });
     if ((input.price === undefined) !== (input.token === undefined)) throw new PlatformError(400, 'VALIDATION_FAILED', 'price and token go together', { fields: [{ field: input.price ? 'token' : 'price', rule: 'together', message: 'price and token go together' }] });
     if (agent.status === 'killed') throw conflict('AGENT_KILLED', 'A killed agent cannot be published', { agentId: agent.id });
+    const mismatch = pricingMismatch(agent.config as Record<string, unknown>, input);
+    if (mismatch) throw new PlatformError(400, 'VALIDATION_FAILED', mismatch, { fields: [{ field: 'price', rule: 'agent-pricing', message: mismatch }] });
     try {
       const strategy = await this.prisma.strategy.create({ data: { id: randomUUID(), agentId: agent.id, title: input.title, description: input.description, topics: [...new Set(input.topics)], price: input.price ?? null, token: input.token ?? null, publishedBy: actor.userId ?? actor.label } });
       await this.audit.record(actor, 'publish', agent.id, null, { strategyId: strategy.id, topics: strategy.topics, price: strategy.price });
@@ -49,8 +51,11 @@ export class StrategiesService {
     await this.audit.record(actor, 'unpublish', strategy.agentId, null, { strategyId: id });
   }
 
-  list(): Promise<StrategyDto[]> {
-    return this.views();
+  /** The list as JSON text: serialised once per data version, only each uptime written per answer. */
+  async listJson(): Promise<string> {
+    const prepared = await this.prepared();
+    const now = Date.now();
+    return `[${prepared.map((p) => p.head + String(uptime(p, now)) + p.tail).join(',')}]`;
   }
 
   async get(id: string): Promise<StrategyDto> {
@@ -59,29 +64,33 @@ export class StrategiesService {
     return view;
   }
 
+  private async views(ids: string[]): Promise<StrategyDto[]> {
+    const now = Date.now();
+    return (await this.load(ids)).map((p) => ({ ...p.view, figures: { ...p.view.figures, uptimeMs: uptime(p, now) } }));
+  }
+
   /**
    * The full list is kept per data version (the newest projected event, the latest agent change,
    * the set of strategies: one cheap query); its figures are recomputed only when one moved, so they
    * are always those of the current projection. Uptime is computed at every answer.
    */
-  private async views(ids?: string[]): Promise<StrategyDto[]> {
-    if (ids) return render(await this.load(ids), Date.now());
+  private async prepared(): Promise<Prepared[]> {
     const [v] = await this.sql.$queryRaw<{ e: string | null; a: Date | null; s: string }[]>`
       SELECT (SELECT max(id) FROM agent_events)::text AS e, (SELECT max(updated_at) FROM agents) AS a,
              (SELECT count(*)::text || ':' || coalesce(max(published_at)::text, '') FROM strategies) AS s`;
     const version = `${v.e}|${v.a?.getTime()}|${v.s}`;
     if (this.cache?.version !== version) this.cache = { version, data: await this.load(undefined) };
-    return render(this.cache.data, Date.now());
+    return this.cache.data;
   }
 
-  private async load(ids: string[] | undefined): Promise<Loaded> {
+  private async load(ids: string[] | undefined): Promise<Prepared[]> {
     const rows = (await this.prisma.strategy.findMany({
       where: ids ? { id: { in: ids } } : {},
       orderBy: { publishedAt: 'desc' },
       take: 500,
       include: { agent: { select: { processId: true, blueprint: true, status: true, uptimeMs: true, runningSince: true } } },
     })) as Row[];
-    if (rows.length === 0) return { rows, counts: [], verdicts: [], latest: [] };
+    if (rows.length === 0) return [];
     const pids = rows.map((r) => r.agent.processId);
     const [counts, verdicts, latest] = await Promise.all([
       this.prisma.$queryRaw<Loaded['counts']>`
@@ -93,8 +102,28 @@ export class StrategiesService {
         SELECT DISTINCT ON (process_id, topic) process_id, topic, payload FROM agent_events
         WHERE process_id = ANY(${pids}) AND topic NOT IN ('verifications', 'duplicate-alerts', 'config') ORDER BY process_id, topic, id DESC`,
     ]);
-    return { rows, counts, verdicts, latest };
+    return prepare({ rows, counts, verdicts, latest });
   }
+}
+
+/**
+ * A strategy's price must be the agent's own (its subscriptionToken / subscriptionPrice config),
+ * since the agent decides what a payment buys and refunds any other: a priced strategy of a free
+ * agent, or a free strategy offering the agent's paid topics, would sell what cannot be delivered.
+ */
+function pricingMismatch(config: Record<string, unknown>, input: { price?: string; token?: string; topics: string[] }): string | null {
+  const token = typeof config.subscriptionToken === 'string' ? config.subscriptionToken : '';
+  const price = typeof config.subscriptionPrice === 'string' ? config.subscriptionPrice : '0';
+  const agentPriced = token !== '' && price !== '0';
+  if (input.price !== undefined) {
+    if (!agentPriced) return 'The agent sells no subscriptions (its subscriptionToken/subscriptionPrice config): publish it without a price';
+    if (input.price !== price || input.token !== token) return `The price must be the agent's own: ${price} of token ${token}`;
+    return null;
+  }
+  const paid = Array.isArray(config.paidTopics) ? (config.paidTopics as string[]) : [];
+  const offered = input.topics.filter((t) => paid.includes(t));
+  if (agentPriced && offered.length) return `The agent charges ${price} of token ${token} for ${offered.join(', ')}: publish it with that price`;
+  return null;
 }
 
 interface Loaded {
@@ -104,16 +133,40 @@ interface Loaded {
   latest: { process_id: string; topic: string; payload: unknown }[];
 }
 
-function render({ rows, counts, verdicts, latest }: Loaded, now: number): StrategyDto[] {
+/** A strategy's answer without its uptime, and its JSON split around the uptime's place. */
+interface Prepared {
+  view: StrategyDto;
+  uptimeMs: number;
+  runningSince: number | null;
+  head: string;
+  tail: string;
+}
+
+/** Stands for the uptime in the serialised list (random: no title or payload can contain it). */
+const UPTIME_SENTINEL = `\u0000uptime-${randomUUID()}\u0000`;
+const UPTIME_MARK = JSON.stringify(UPTIME_SENTINEL);
+
+function uptime(p: Prepared, now: number): number {
+  return p.uptimeMs + (p.runningSince !== null ? now - p.runningSince : 0);
+}
+
+/** Groups the figures by process once (not per strategy), then renders and serialises each strategy. */
+function prepare({ rows, counts, verdicts, latest }: Loaded): Prepared[] {
+  const group = <T extends { process_id: string }>(list: T[]) => {
+    const by = new Map<string, T[]>();
+    for (const x of list) by.set(x.process_id, [...(by.get(x.process_id) ?? []), x]);
+    return by;
+  };
+  const [countsOf, verdictsOf, latestOf] = [group(counts), group(verdicts), group(latest)];
   return rows.map((r) => {
     const pid = r.agent.processId;
     const events: Record<string, number> = {};
     let lastEventAt: Date | null = null;
-    for (const c of counts.filter((c) => c.process_id === pid)) {
+    for (const c of countsOf.get(pid) ?? []) {
       events[c.topic] = Number(c.n);
       if (!lastEventAt || c.last_at > lastEventAt) lastEventAt = c.last_at;
     }
-    return {
+    const view: StrategyDto = {
       id: r.id,
       agentId: r.agentId,
       processId: pid,
@@ -128,11 +181,13 @@ function render({ rows, counts, verdicts, latest }: Loaded, now: number): Strate
       figures: {
         events,
         lastEventAt: lastEventAt?.toISOString() ?? null,
-        uptimeMs: Number(r.agent.uptimeMs) + (r.agent.runningSince ? now - r.agent.runningSince.getTime() : 0),
+        uptimeMs: 0,
         fills: events.fills ?? 0,
-        verdicts: Object.fromEntries(verdicts.filter((v) => v.process_id === pid).map((v) => [v.verdict, Number(v.n)])),
-        latest: Object.fromEntries(latest.filter((l) => l.process_id === pid).map((l) => [l.topic, l.payload])),
+        verdicts: Object.fromEntries((verdictsOf.get(pid) ?? []).map((v) => [v.verdict, Number(v.n)])),
+        latest: Object.fromEntries((latestOf.get(pid) ?? []).map((l) => [l.topic, l.payload])),
       },
     };
+    const [head, tail] = JSON.stringify({ ...view, figures: { ...view.figures, uptimeMs: UPTIME_SENTINEL } }).split(UPTIME_MARK);
+    return { view, uptimeMs: Number(r.agent.uptimeMs), runningSince: r.agent.runningSince?.getTime() ?? null, head, tail };
   });
 }

@@ -163,6 +163,11 @@ export const envSchema = z.object({
   ADMIN_PASSWORD: z.union([z.literal(''), z.string().min(12, 'at least 12 characters')]).default(''),
   /** Browser sessions (httpOnly cookie) last this many hours. */
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /**
+   * How long an API key or session found valid is trusted without a lookup (ms; 0: look up every
+   * request). Revocations still apply at once: see apps/api/src/auth/credential-cache.ts.
+   */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Mark the session cookie Secure (set it when the API is served over HTTPS). */
   COOKIE_SECURE: bool.default(false),
   /** Express's `trust proxy`: behind a reverse proxy, how to read the client IP the IP rate limit counts (`false`, `true`, a hop count, or addresses). */
