@@ -24,7 +24,11 @@ async function timedSaturation(platform, watcher, sign, clients, seconds) {
         const [msg] = await sign(1);
         const outcome = await oneMessage(platform, watcher, msg);
         if (outcome.status === 202) completed += 1;
-        else refused += 1;
+        else {
+          refused += 1;
+          // Backpressure (503, Retry-After: 1): a client waits before its next message, as aoconnect's would.
+          if (outcome.status === 503) await sleep(1000);
+        }
       }
     }),
   );
@@ -66,7 +70,10 @@ export const bench = {
       await probe.begin();
       const run = await timedSaturation(platform, watcher, sign, SATURATION_CLIENTS, seconds);
       const probed = await probe.end();
-      const explained = explain(`pipeline: saturation for ${seconds} s, 1 worker process, ${SATURATION_CLIENTS} clients`, probed, run.completed);
+      // UPLOAD_MAX_BACKLOG (from the environment, passed on to the apps) bounds the upload backlog by refusing new messages.
+      const uploadLimit = Number(process.env.UPLOAD_MAX_BACKLOG ?? 0);
+      const limitNote = uploadLimit > 0 ? `, UPLOAD_MAX_BACKLOG=${uploadLimit}` : '';
+      const explained = explain(`pipeline: saturation for ${seconds} s, 1 worker process, ${SATURATION_CLIENTS} clients${limitNote}`, probed, run.completed);
       const f = explained.figures;
 
       // The load has stopped (and the probe waited ~2 s for the workers' counters): how far behind
@@ -91,7 +98,7 @@ export const bench = {
       const one = (x) => summarize([x]);
       const problems = [run.refused ? `${run.refused} POSTs refused (not 202)` : '', watcher.failed ? `${watcher.failed} cranks failed` : ''].filter(Boolean);
       const rows = [
-        row(`pipeline: saturation for ${seconds} s, 1 worker process`, one(f.rate), 'msg/s', {
+        row(`pipeline: saturation for ${seconds} s, 1 worker process${limitNote}`, one(f.rate), 'msg/s', {
           anchor: `BullMQ round trips, ${SATURATION_CLIENTS} clients`,
           anchorFigure: one(anchor.rate),
           note: [`${run.completed} Transfers from ${SATURATION_CLIENTS} clients over 100 token processes; the breakdown is under the table`, ...problems].join('; '),

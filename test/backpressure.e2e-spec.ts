@@ -77,3 +77,57 @@ describe('MU backpressure', () => {
     expect(count.Output.data).toBe(String(accepted.length + 1));
   });
 });
+
+describe('upload backpressure (UPLOAD_MAX_BACKLOG)', () => {
+  const UPLOAD_LIMIT = 6;
+  let t: TestEnv;
+  let api: INestApplication;
+  let worker: INestApplicationContext | undefined;
+  let owner: ItemSigner;
+  const http = () => request(api.getHttpServer());
+  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  beforeAll(async () => {
+    t = await createTestEnv({ UPLOAD_MAX_BACKLOG: String(UPLOAD_LIMIT), RESULT_TIMEOUT_MS: '30000' });
+    api = await createApiApp(t.env, { logger: false });
+    await api.init();
+    owner = newUser();
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.close(), worker?.close()]);
+    await t?.cleanup();
+  });
+
+  it('refuses with 503 while more items than the limit wait for the gateway, and accepts again once they are posted', async () => {
+    // No worker yet: nothing is uploaded, every accepted message adds two items (it and its assignment).
+    const info = (await http().get('/info').expect(200)).body;
+    const proc = await processItem(owner, info.scheduler.address, [], 'Handlers.add("n", "N", function(m) end)', info.modules['lua-5.4-aos']);
+    await mu(proc.raw).expect(202);
+    let refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
+    let res = await mu(refused.raw);
+    // The backlog is measured once a second (bounded polling: the measurement may come late on a loaded machine).
+    for (const deadline = Date.now() + 30_000; res.status === 202 && Date.now() < deadline; res = await mu(refused.raw)) {
+      await sleep(250);
+      refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
+    }
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).toMatchObject({ code: 'BACKPRESSURE', error: expect.any(String), details: { uploadLimit: UPLOAD_LIMIT } });
+    expect(res.body.details.uploadBacklog).toBeGreaterThan(UPLOAD_LIMIT);
+    expect((await http().get(`/su/${refused.id}`).query({ 'process-id': proc.id })).status).toBe(404);
+
+    // A worker posts the backlog; the same item is then accepted.
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+    await worker.init();
+    const deadline = Date.now() + 120_000;
+    let status = 0;
+    while (Date.now() < deadline) {
+      status = (await mu(refused.raw)).status;
+      if (status === 202) break;
+      await sleep(250);
+    }
+    expect(status).toBe(202);
+  });
+});

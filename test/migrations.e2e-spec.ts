@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MigrationError, defaultMigrationsDir, dropSchema, migrate, parseDatabaseUrl } from '@ao/infra';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import type { JWKInterface } from 'arweave/node/lib/wallet.js';
+import { ArweaveGateway, MigrationError, OutboxDrainer, createPrismaClient, defaultMigrationsDir, dropSchema, loadOrCreateWallet, migrate, parseDatabaseUrl } from '@ao/infra';
+import { messageItem, newUser } from './support/items.js';
 import { BASE_DATABASE_URL } from './support/test-env.js';
 
 const schemaUrl = () => `${BASE_DATABASE_URL}?schema=m_${Math.random().toString(36).slice(2, 10)}`;
@@ -87,6 +90,49 @@ describe('migration runner', () => {
     const empty = await mkdtemp(join(tmpdir(), 'migrations-empty-'));
     cleanups.push(() => rm(empty, { recursive: true, force: true }));
     await expect(migrate(url, empty)).rejects.toThrow(/does not know/);
+  });
+
+  it('keeps a populated upload outbox from before its partial indexes: pending items are still drained', async () => {
+    const url = schemaUrl();
+    cleanups.push(() => dropSchema(url));
+    const OUTBOX = '20261209020000_upload_outbox_partial_indexes';
+    const older = await mkdtemp(join(tmpdir(), 'migrations-older-'));
+    cleanups.push(() => rm(older, { recursive: true, force: true }));
+    await cp(defaultMigrationsDir(), older, { recursive: true });
+    for (const name of await readdir(older)) if (name >= OUTBOX) await rm(join(older, name), { recursive: true });
+    await migrate(url, older);
+
+    // The outbox as the older version left it: an item waiting (its bytes stored), one posted, one
+    // confirmed, one dead letter.
+    const item = await messageItem(newUser(), randomBytes(32).toString('base64url'));
+    await query(url, `INSERT INTO data_items (id, owner_address, signature_type, dedupe_key, tags, raw) VALUES ($1, $2, $3, $1, '[]'::jsonb, $4)`, [
+      item.id, item.ownerAddress, item.signatureType, Buffer.from(item.raw),
+    ]);
+    await query(url, `INSERT INTO upload_outbox (item_id, process_id, nonce, status, bundle_id, attempts, last_error) VALUES
+      ($1, NULL, NULL, 'pending', NULL, 1, 'gateway down'), ('u'||repeat('x', 42), 'p', 1, 'uploaded', 'b'||repeat('x', 42), 1, NULL),
+      ('c'||repeat('x', 42), 'p', 0, 'confirmed', 'b'||repeat('y', 42), 1, NULL), ('f'||repeat('x', 42), 'p', 2, 'failed', NULL, 10, 'refused')`, [item.id]);
+
+    await migrate(url, defaultMigrationsDir());
+    const rows = await query<{ item_id: string; status: string; attempts: number; last_error: string | null }>(url, 'SELECT item_id, status, attempts, last_error FROM upload_outbox ORDER BY id');
+    expect(rows.map((r) => [r.item_id[0], r.status, r.attempts])).toEqual([[item.id[0], 'pending', 1], ['u', 'uploaded', 1], ['c', 'confirmed', 1], ['f', 'failed', 10]]);
+    const indexes = await query<{ indexname: string }>(url, `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'upload_outbox' ORDER BY 1`);
+    expect(indexes.map((i) => i.indexname)).toEqual(['upload_outbox_failed_idx', 'upload_outbox_pending_idx', 'upload_outbox_pkey', 'upload_outbox_uploaded_bundle_idx']);
+
+    // The pending item is claimed and posted by today's drainer (the dead letter stays one).
+    const prisma = createPrismaClient(url);
+    try {
+      const upload = await loadOrCreateWallet(join(inject('walletDir'), 'arweave-wallet.json'), 'arweave');
+      const drainer = new OutboxDrainer(prisma, new ArweaveGateway(inject('arweaveUrl'), upload.jwk as unknown as JWKInterface));
+      const report = await drainer.drain(5);
+      expect(report).toMatchObject({ uploaded: 1, failed: 0, deadLetters: [] });
+      const after = await query<{ status: string; bundle_id: string | null }>(url, 'SELECT status, bundle_id FROM upload_outbox WHERE item_id = $1', [item.id]);
+      expect(after[0].status).toMatch(/^(uploaded|confirmed)$/);
+      expect(after[0].bundle_id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await query(url, `SELECT status FROM upload_outbox WHERE status = 'failed'`)).toHaveLength(1);
+      expect(await query(url, 'SELECT id FROM upload_leases')).toEqual([]);
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 
   it('creates the database when it does not exist', async () => {

@@ -52,9 +52,24 @@ describe('uploads: dead letters and leases', () => {
     const item = await messageItem(newUser(), randomBytes(32).toString('base64url'));
     await prisma.$executeRaw`INSERT INTO data_items (id, owner_address, signature_type, dedupe_key, tags, raw)
       VALUES (${item.id}, ${item.ownerAddress}, ${item.signatureType}, ${item.id}, '[]'::jsonb, ${Buffer.from(item.raw)})`;
-    // Claimed as a drainer claims rows (its lease ahead), by a drainer that then died: nothing renews it.
-    await prisma.$executeRaw`INSERT INTO upload_outbox (item_id, next_attempt_at) VALUES (${item.id}, now() + make_interval(secs => ${LEASE_S}))`;
+    // Claimed as a drainer claims rows (a lease row holding it), by a drainer that then died: nothing
+    // renews the lease, and nothing else may take the item until it lapses.
+    const [{ id: outboxId }] = await prisma.$queryRaw<{ id: bigint }[]>`
+      WITH o AS (INSERT INTO upload_outbox (item_id) VALUES (${item.id}) RETURNING id),
+           l AS (INSERT INTO upload_leases (item_ids, lease_until) SELECT ARRAY[id], now() + make_interval(secs => ${LEASE_S}) FROM o)
+      SELECT id FROM o`;
+    // While the lease is live the item stays pending (the live worker drains every second meanwhile).
+    const held = async () =>
+      (await prisma.$queryRaw<{ status: string; live: boolean }[]>`
+        SELECT o.status, EXISTS (SELECT 1 FROM upload_leases l WHERE o.id = ANY(l.item_ids) AND l.lease_until > now()) AS live
+        FROM upload_outbox o WHERE o.id = ${outboxId}`)[0];
+    for (let seen = await held(); seen.live; seen = await held()) {
+      expect(seen.status).toBe('pending');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await until('the abandoned upload posted by the live worker', async () => ['uploaded', 'confirmed'].includes((await row(item.id))?.status), 60_000, 200);
+    // The dead drainer's lease was deleted by the claim that took over, the live drainer's once done.
+    await until('no lease holds the item', async () => (await prisma.$queryRaw<unknown[]>`SELECT 1 FROM upload_leases WHERE ${outboxId} = ANY(item_ids)`).length === 0, 30_000, 200);
   });
 
   it('the admin guard wants the Bearer scheme', async () => {

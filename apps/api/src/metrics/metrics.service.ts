@@ -22,7 +22,12 @@ export class MetricsService {
 
   async render(): Promise<string> {
     const [outbox, totals, behind, cranks, queues, checkpoints] = await Promise.all([
-      this.prisma.$queryRaw<{ status: string; n: bigint }[]>`SELECT status, count(*) AS n FROM upload_outbox GROUP BY status`,
+      // Each state but confirmed counted through its partial index; confirmed is the rest.
+      this.prisma.$queryRaw<{ total: bigint; pending: bigint; uploaded: bigint; failed: bigint }[]>`
+        SELECT (SELECT count(*) FROM upload_outbox) AS total,
+               (SELECT count(*) FROM upload_outbox WHERE status = 'pending') AS pending,
+               (SELECT count(*) FROM upload_outbox WHERE status = 'uploaded') AS uploaded,
+               (SELECT count(*) FROM upload_outbox WHERE status = 'failed') AS failed`,
       this.prisma.$queryRaw<{ processes: bigint; entries: bigint | null; results: bigint }[]>`
         SELECT (SELECT count(*) FROM processes) AS processes,
                (SELECT sum(last_nonce + 1) FROM processes) AS entries,
@@ -60,7 +65,12 @@ export class MetricsService {
         name: 'ao_upload_outbox',
         help: 'Items in the SU upload outbox by status (pending, uploaded, confirmed, failed)',
         type: 'gauge',
-        values: ['pending', 'uploaded', 'confirmed', 'failed'].map((status) => ({ labels: { status }, value: Number(outbox.find((r) => r.status === status)?.n ?? 0) })),
+        values: (() => {
+          const o = outbox[0];
+          const [pending, uploaded, failed] = [Number(o.pending), Number(o.uploaded), Number(o.failed)];
+          const by = { pending, uploaded, confirmed: Number(o.total) - pending - uploaded - failed, failed };
+          return (['pending', 'uploaded', 'confirmed', 'failed'] as const).map((status) => ({ labels: { status }, value: by[status] }));
+        })(),
       },
       {
         name: 'ao_queue_jobs',

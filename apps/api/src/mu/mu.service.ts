@@ -19,7 +19,7 @@ const UPLOAD_OUTBOX = 'upload-outbox';
 /** MU ingress: accept durably (schedule on the SU), then let the pipeline crank in the background. */
 @Injectable()
 export class MuService {
-  private backlog = { at: 0, size: 0 };
+  private backlog = { at: 0, size: 0, uploads: 0 };
 
   constructor(
     @Inject(ENV) private readonly env: Env,
@@ -113,24 +113,34 @@ export class MuService {
 
   /**
    * Past MU_MAX_BACKLOG units of work behind (log entries not yet evaluated plus outbox pushes not
-   * yet relayed), new items are refused with 503 + Retry-After instead of piling up. Measured at most
-   * once a second, so the check costs nothing per request.
+   * yet relayed), or past UPLOAD_MAX_BACKLOG items waiting for the gateway when that is set, new
+   * items are refused with 503 + Retry-After instead of piling up. Measured at most once a second,
+   * so the check costs nothing per request (the upload count stops at the limit: it reads at most
+   * that many entries of the pending rows' index).
    */
   private async refuseWhenFarBehind(): Promise<void> {
     const now = Date.now();
+    const uploadLimit = this.env.UPLOAD_MAX_BACKLOG;
     if (now - this.backlog.at > 1_000) {
       this.backlog.at = now;
-      const [rows, pushes] = await Promise.all([
+      const [rows, pushes, uploads] = await Promise.all([
         this.prisma.$queryRaw<{ n: bigint | null }[]>`
           SELECT sum(p.last_nonce - COALESCE(c.nonce, -1)) AS n
           FROM processes p LEFT JOIN cu_processes c ON c.process_id = p.id
           WHERE c.error IS NULL AND p.last_nonce > COALESCE(c.nonce, -1)`,
         this.pipeline.push.getJobCountByTypes('waiting', 'delayed', 'prioritized'),
+        uploadLimit > 0
+          ? this.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM (SELECT 1 FROM upload_outbox WHERE status = 'pending' LIMIT ${uploadLimit + 1}) p`
+          : Promise.resolve([{ n: 0n }]),
       ]);
       this.backlog.size = Number(rows[0]?.n ?? 0) + pushes;
+      this.backlog.uploads = Number(uploads[0]?.n ?? 0);
     }
     if (this.backlog.size > this.env.MU_MAX_BACKLOG) {
       throw new AoError('BACKPRESSURE', `The pipeline is ${this.backlog.size} messages behind; retry shortly`, { backlog: this.backlog.size, limit: this.env.MU_MAX_BACKLOG }, 'transient');
+    }
+    if (uploadLimit > 0 && this.backlog.uploads > uploadLimit) {
+      throw new AoError('BACKPRESSURE', `More than ${uploadLimit} items wait for the gateway; retry shortly`, { uploadBacklog: this.backlog.uploads, uploadLimit }, 'transient');
     }
   }
 }

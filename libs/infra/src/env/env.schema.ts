@@ -135,6 +135,13 @@ export const envSchema = z.object({
   VERIFY_MAX_PER_CLIENT: z.coerce.number().int().min(1).max(64).default(1),
   /** Messages behind (log entries not yet evaluated + outbox pushes not yet relayed) past which POST /mu answers 503 with Retry-After. */
   MU_MAX_BACKLOG: z.coerce.number().int().min(1).default(100_000),
+  /**
+   * Items waiting for their first post to the gateway past which POST /mu answers 503 with
+   * Retry-After (0: no limit). Bounds the upload backlog when the gateway indexes slower than the
+   * platform accepts (docs/pipeline.md, "The embedded gateway"); with a limit, a gateway outage of
+   * long enough stops ingress too.
+   */
+  UPLOAD_MAX_BACKLOG: z.coerce.number().int().min(0).default(0),
   /** Hops a chain of pushed messages may take from one user message before the MU stops it. */
   MAX_CRANK_DEPTH: z.coerce.number().int().min(1).default(64),
   /** Shortest Cron-Interval the platform accepts, in ms. */

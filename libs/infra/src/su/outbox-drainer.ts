@@ -24,6 +24,11 @@ export interface OutboxDrainerOptions {
   maxAttempts: number;
   /** How long after its bundle was posted an item may stay invisible to the gateway's index before it counts as lost and is posted again. */
   indexGraceSeconds: number;
+  /**
+   * Batches one drain works on at once: while the gateway takes one bundle, the next is claimed,
+   * read and signed (a drainer alone otherwise leaves the gateway idle between its posts).
+   */
+  parallel: number;
 }
 
 /**
@@ -32,15 +37,18 @@ export interface OutboxDrainerOptions {
  * those from two code paths at once (on the last chunk and on /mine), racing itself and dropping
  * items; a real gateway does not mind either way, and 200 small items fit one chunk anyway.
  */
-const DEFAULTS: OutboxDrainerOptions = { batchSize: 200, maxBundleBytes: 240 * 1024, leaseSeconds: 30, indexGraceSeconds: 120, maxAttempts: 10 };
+const DEFAULTS: OutboxDrainerOptions = { batchSize: 200, maxBundleBytes: 240 * 1024, leaseSeconds: 30, indexGraceSeconds: 120, maxAttempts: 10, parallel: 2 };
 
 /**
  * Empties the upload outbox onto the gateway.
  *
- * A batch of due rows is leased in one short statement (SKIP LOCKED, so several workers share the
- * work; the lease pushes `next_attempt_at` forward, so a drainer that dies mid-post gives its rows
- * back when the lease runs out). The network post happens outside any transaction. A failed post
- * leaves the rows pending with a growing backoff and the reason; nothing is dropped.
+ * A batch of due rows is leased by one row in `upload_leases` (their ids and until when), inserted by
+ * a short transaction that holds that table's lock, so several workers share the work without taking
+ * the same rows; a drainer that dies mid-post gives its rows back when its lease runs out. The rows
+ * themselves are not written by the claim: each item's row is written three times in all (stored,
+ * uploaded, confirmed), and only the indexes of the state it enters gain an entry (partial indexes;
+ * docs/pipeline-batching.md, item 3). The network post happens outside any transaction. A failed
+ * post leaves the rows pending with a growing backoff and the reason; nothing is dropped.
  *
  * "Uploaded" is not "stored": some gateways (arlocal among them) accept a bundle and then drop
  * items they fail to index. So a row is only marked confirmed once its bundle is mined AND the
@@ -64,13 +72,19 @@ export class OutboxDrainer {
    */
   async drain(maxRounds = 50, shouldStop: () => boolean = () => false): Promise<DrainReport> {
     const report: DrainReport = { uploaded: 0, bundles: 0, failed: 0, confirmed: 0, lost: 0, deadLetters: [] };
-    for (let round = 0; round < maxRounds && !shouldStop(); round += 1) {
-      const { claimed, uploaded, failed, bundles } = await this.uploadOnce(shouldStop, report.deadLetters);
-      report.uploaded += uploaded;
-      report.failed += failed;
-      report.bundles += bundles;
-      if (claimed === 0) break;
-    }
+    let rounds = 0;
+    let empty = false;
+    const loop = async () => {
+      while (rounds < maxRounds && !empty && !shouldStop()) {
+        rounds += 1;
+        const { claimed, uploaded, failed, bundles } = await this.uploadOnce(shouldStop, report.deadLetters);
+        report.uploaded += uploaded;
+        report.failed += failed;
+        report.bundles += bundles;
+        if (claimed === 0) empty = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.parallel) }, loop));
     if (shouldStop()) return report;
     const { confirmed, lost } = await this.confirm();
     report.confirmed = confirmed;
@@ -79,44 +93,75 @@ export class OutboxDrainer {
   }
 
   private async uploadOnce(shouldStop: () => boolean, deadLetters: DrainReport['deadLetters']): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
-    const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
-      UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
-      WHERE id IN (
-        SELECT id FROM upload_outbox
-        WHERE status = 'pending' AND next_attempt_at <= now()
-        ORDER BY id LIMIT ${this.options.batchSize}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING item_id`;
-    if (rows.length === 0) return { claimed: 0, uploaded: 0, failed: 0, bundles: 0 };
-    const claimedIds = rows.map((r) => r.item_id);
+    const { lease, ids: claimedIds, suspects } = await this.claim();
+    if (claimedIds.length === 0) return { claimed: 0, uploaded: 0, failed: 0, bundles: 0 };
     // Renewed while this drainer works on the batch: a drainer that dies gives it back within one lease.
-    const renewal = setInterval(() => void this.renewLease(claimedIds), (this.options.leaseSeconds * 1000) / 3);
+    const renewal = setInterval(() => void this.renewLease(lease), (this.options.leaseSeconds * 1000) / 3);
     try {
-      return await this.uploadClaimed(rows.length, claimedIds, shouldStop, deadLetters);
+      return await this.uploadClaimed(claimedIds.length, claimedIds, suspects, shouldStop, deadLetters);
     } finally {
       clearInterval(renewal);
+      // Whatever was not posted (a stop, a failure given back with its backoff) is pending again.
+      await this.prisma.$executeRaw`DELETE FROM upload_leases WHERE id = ${lease}`.catch(() => undefined);
     }
   }
 
-  /** Pushes the lease of the rows still pending forward (the ones posted or given back are left alone). */
-  private async renewLease(ids: string[]): Promise<void> {
+  /**
+   * Leases the next due pending rows (id order) that no live lease holds: one row in
+   * `upload_leases`. The table's lock (self-conflicting, readers pass) serializes claims, and the
+   * statement after it reads the leases committed before it. Lapsed leases are deleted on the way,
+   * and their rows still pending marked: their drainer may have posted them before it stopped.
+   * Answers the claimed item ids and the suspects among them: rows that were attempted before
+   * (a post whose answer was lost, an item gone missing) or held by a lapsed lease.
+   */
+  private async claim(): Promise<{ lease: bigint; ids: string[]; suspects: Set<string> }> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`LOCK TABLE upload_leases IN SHARE ROW EXCLUSIVE MODE`;
+      const rows = await tx.$queryRaw<{ item_id: string; suspect: boolean; lease: bigint | null }[]>`
+        WITH lapsed AS (
+          DELETE FROM upload_leases WHERE lease_until <= now() RETURNING item_ids
+        ), lapsed_ids AS (
+          SELECT DISTINCT unnest(item_ids) AS id FROM lapsed
+        ), marked AS (
+          UPDATE upload_outbox SET last_error = coalesce(last_error, 'the lease of a drainer that stopped lapsed; it may have posted the item')
+          WHERE id IN (SELECT id FROM lapsed_ids) AND status = 'pending'
+        ), held AS (
+          SELECT unnest(item_ids) AS id FROM upload_leases WHERE lease_until > now()
+        ), picked AS (
+          SELECT o.id, o.item_id, (o.attempts > 0 OR o.last_error IS NOT NULL OR o.id IN (SELECT id FROM lapsed_ids)) AS suspect
+          FROM upload_outbox o
+          WHERE o.status = 'pending' AND o.next_attempt_at <= now() AND NOT EXISTS (SELECT 1 FROM held h WHERE h.id = o.id)
+          ORDER BY o.id LIMIT ${this.options.batchSize}
+        ), lease AS (
+          INSERT INTO upload_leases (item_ids, lease_until)
+          SELECT array_agg(id ORDER BY id), now() + make_interval(secs => ${this.options.leaseSeconds}) FROM picked HAVING count(*) > 0
+          RETURNING id
+        )
+        SELECT p.item_id, p.suspect, (SELECT id FROM lease) AS lease FROM picked p ORDER BY p.id`;
+      return { lease: rows[0]?.lease ?? 0n, ids: rows.map((r) => r.item_id), suspects: new Set(rows.filter((r) => r.suspect).map((r) => r.item_id)) };
+    });
+  }
+
+  /** Pushes this drainer's lease forward (a drainer that dies stops renewing it). */
+  private async renewLease(lease: bigint): Promise<void> {
     await this.prisma.$executeRaw`
-      UPDATE upload_outbox SET next_attempt_at = now() + make_interval(secs => ${this.options.leaseSeconds})
-      WHERE item_id = ANY(${ids}::text[]) AND status = 'pending' AND next_attempt_at > now()`.catch(() => undefined);
+      UPDATE upload_leases SET lease_until = now() + make_interval(secs => ${this.options.leaseSeconds}) WHERE id = ${lease}`.catch(() => undefined);
   }
 
   private async uploadClaimed(
     claimedCount: number,
     claimedIds: string[],
+    suspects: Set<string>,
     shouldStop: () => boolean,
     deadLetters: DrainReport['deadLetters'],
   ): Promise<{ claimed: number; uploaded: number; failed: number; bundles: number }> {
-
-    // An item may already be on the gateway (a retry after a post whose answer was lost): posting
-    // it again makes arlocal drop the rest of the bundle, so those are marked confirmed instead.
+    // An item may already be on the gateway (a retry after a post whose answer was lost, or a post
+    // by a drainer that stopped before recording it): posting it again makes arlocal drop the rest
+    // of the bundle, so those are marked confirmed instead. Only items attempted before can be
+    // there: a first attempt asks the gateway nothing (a look-up costs it about as much as a post).
     let already = new Set<string>();
     try {
-      already = await this.gateway.existingIds(claimedIds);
+      if (suspects.size) already = await this.gateway.existingIds([...suspects]);
     } catch (error) {
       await this.release(claimedIds, error, deadLetters);
       return { claimed: claimedCount, uploaded: 0, failed: claimedIds.length, bundles: 0 };
@@ -161,12 +206,9 @@ export class OutboxDrainer {
     let uploaded = already.size;
     let failed = missing.length;
     let posted = 0;
-    for (const [i, bundle] of bundles.entries()) {
-      if (shouldStop()) {
-        const rest = bundles.slice(i).flat().map((b) => b.id);
-        await this.prisma.$executeRaw`UPDATE upload_outbox SET next_attempt_at = now() WHERE item_id = ANY(${rest}::text[]) AND status = 'pending'`;
-        break;
-      }
+    for (const bundle of bundles) {
+      // The rest is given back with the lease (uploadOnce).
+      if (shouldStop()) break;
       // If the gateway refuses a bundle, each item alone, so one bad item cannot hold the others back.
       if (await this.post(bundle, deadLetters)) {
         uploaded += bundle.length;

@@ -439,15 +439,28 @@ export class PrismaSchedulerStore implements SchedulerStore {
       INSERT INTO upload_outbox (item_id) SELECT unnest(${items.map((m) => m.id)}::text[]) ON CONFLICT (item_id) DO NOTHING`;
   }
 
+  /**
+   * Read through the process's log (its assignments and their messages, by the log's index), not by
+   * an index of the outbox on `process_id`: that one would gain an entry with every state flip of
+   * every item (docs/pipeline-batching.md, item 3), for a read that only /su/processes makes.
+   */
   async uploadStatus(processId: string): Promise<UploadStatus> {
-    const rows = await this.prisma.$queryRaw<{ status: string; count: bigint }[]>`
-      SELECT status, count(*) AS count FROM upload_outbox WHERE process_id = ${processId} GROUP BY status`;
+    const rows = await this.prisma.$queryRaw<{ status: string; count: bigint; first_unconfirmed: bigint | null; max_confirmed: bigint | null }[]>`
+      SELECT o.status, count(*) AS count,
+             min(o.nonce) FILTER (WHERE o.status <> 'confirmed') AS first_unconfirmed,
+             max(o.nonce) FILTER (WHERE o.status = 'confirmed') AS max_confirmed
+      FROM assignments a
+      CROSS JOIN LATERAL (VALUES (a.id), (a.message_id)) AS v(item_id)
+      JOIN upload_outbox o ON o.item_id = v.item_id AND o.process_id = a.process_id
+      WHERE a.process_id = ${processId}
+      GROUP BY o.status`;
     const count = (s: string) => Number(rows.find((r) => r.status === s)?.count ?? 0);
-    const [edge] = await this.prisma.$queryRaw<{ first_unconfirmed: bigint | null; max_confirmed: bigint | null }[]>`
-      SELECT (SELECT min(nonce) FROM upload_outbox WHERE process_id = ${processId} AND status <> 'confirmed') AS first_unconfirmed,
-             (SELECT max(nonce) FROM upload_outbox WHERE process_id = ${processId} AND status = 'confirmed') AS max_confirmed`;
+    const firsts = rows.flatMap((r) => (r.first_unconfirmed === null ? [] : [r.first_unconfirmed]));
+    const maxConfirmed = rows.find((r) => r.status === 'confirmed')?.max_confirmed ?? null;
+    const firstUnconfirmed = firsts.length ? firsts.reduce((a, b) => (a < b ? a : b)) : null;
     const lastConfirmedNonce =
-      edge.first_unconfirmed !== null ? (edge.first_unconfirmed > 0n ? Number(edge.first_unconfirmed) - 1 : null) : edge.max_confirmed !== null ? Number(edge.max_confirmed) : null;
+      firstUnconfirmed !== null ? (firstUnconfirmed > 0n ? Number(firstUnconfirmed) - 1 : null) : maxConfirmed !== null ? Number(maxConfirmed) : null;
     return { pending: count('pending'), uploaded: count('uploaded'), confirmed: count('confirmed'), failed: count('failed'), lastConfirmedNonce };
   }
+
 }
