@@ -30,6 +30,9 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
         if (calls.length === 1) await during?.();
         return { processId: id, from: 8, to: 7, evaluated: 0, relays: 0, errors: 0 };
       },
+      async evaluateMany() {
+        throw new Error('not used');
+      },
       close() {},
     };
     return { cu, calls };
