@@ -37,7 +37,7 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
     };
     return { cu, calls };
   };
-  const job = () => ({ data: { processId }, removeDeduplicationKey: async () => 1, moveToDelayed: async () => undefined }) as unknown as Job;
+  const job = () => ({ queueName: 'cu-evaluate', data: { processId }, removeDeduplicationKey: async () => 1, moveToDelayed: async () => undefined }) as unknown as Job;
   const processor = (cu: Evaluator) => new EvaluateProcessor(cu, locks, pipeline, redis, env, {} as Messenger);
 
   beforeAll(async () => {

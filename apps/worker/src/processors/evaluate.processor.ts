@@ -2,10 +2,12 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { isAoError, type BatchOutcome, type EvaluationReport, type Messenger } from '@ao/core';
 import type { Redis } from 'ioredis';
-import { ENV, PIPELINE, REDIS, announceEvaluatedMany, evaluateJobSchema, evaluationKickKey, pipelineCounters, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
+import { ENV, PIPELINE, QUEUE_NAMES, REDIS, announceEvaluatedMany, evaluateJobSchema, evaluationKickKey, pipelineCounters, type Env, type Evaluator, type PipelineQueues, type ProcessLocks } from '@ao/infra';
 import type { StageProcessor } from '../processor-registry.js';
-import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS } from '../worker.tokens.js';
+import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, WORKER_INSTANCE } from '../worker.tokens.js';
 import { crankAllPendingMany } from './push.processor.js';
+
+const HANDOVER = { queue: 'evaluate-handover' };
 
 /** A process waiting for the next batch, and its job waiting for the outcome. */
 interface Waiting {
@@ -25,6 +27,12 @@ interface Waiting {
  * commit per evaluation thread (ComputeUnit.evaluateMany), cranked together, announced with one
  * PUBLISH. Each job is settled by its own process's outcome: a process that failed in a batch
  * fails its job only.
+ *
+ * Affinity (with two or more workers): kicks go to the own queue of the process's owner (see
+ * EvaluationOwners), and a job of the shared queue for a process another live worker owns is
+ * handed to that worker's queue rather than run or delayed here, so a process stays warm on one
+ * worker and its lock is not contended. A dead worker's share passes to the others once its
+ * heartbeat lapses (the sweeper re-kicks what was waiting in its queue).
  *
  * Relaying: when this worker also runs the `push` stage, the batch cranks its results itself,
  * still under the jobs' locks, instead of queueing a push job for them. If a process's crank fails
@@ -48,6 +56,7 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(ENV) private readonly env: Env,
     @Inject(MESSENGER) private readonly messenger: Messenger,
+    @Inject(WORKER_INSTANCE) private readonly instance = '',
   ) {
     this.crankHere = env.WORKER_QUEUES === 'all' || env.WORKER_QUEUES.includes('push');
     this.maxBatch = env.EVAL_BATCH ?? 32;
@@ -55,7 +64,30 @@ export class EvaluateProcessor implements StageProcessor, OnApplicationShutdown 
   }
 
   async process(job: Job, token?: string): Promise<unknown> {
-    const { processId } = evaluateJobSchema.parse(job.data);
+    const { processId, pinned } = evaluateJobSchema.parse(job.data);
+    if (job.queueName === QUEUE_NAMES.evaluate) {
+      // Process affinity: a job of the shared queue for a process another live worker owns goes to
+      // that worker's own queue instead of being run here (or delayed behind its lock there).
+      const owner = pinned ? undefined : this.pipeline.owners?.ownerOf(processId);
+      if (owner && owner !== this.instance) {
+        await this.pipeline.handOver(owner, processId);
+        pipelineCounters.add('kicks_total', 1, HANDOVER);
+        return { processId, handedOver: owner };
+      }
+      return this.evaluateJob(job, processId, token);
+    }
+    // A job of this worker's own queue is tried once; a failure goes on as a pinned job of the
+    // shared queue, which keeps the retries, the backoff and the dead letters.
+    try {
+      return await this.evaluateJob(job, processId, token);
+    } catch (error) {
+      if (error instanceof DelayedError) throw error;
+      await this.pipeline.enqueuePinnedEvaluation(processId);
+      return { processId, failedOver: (error as Error).message };
+    }
+  }
+
+  private async evaluateJob(job: Job, processId: string, token: string | undefined): Promise<unknown> {
     // Taking the lock clears the process's kick key (set by every kick before it asks for a job).
     const kick = evaluationKickKey(this.env.REDIS_PREFIX, processId);
     const lock = await this.locks.tryAcquire(`eval:${processId}`, kick);
