@@ -71,6 +71,8 @@ export function explain(title, result, messages) {
     kicksPerMessage: Object.fromEntries(['evaluate', 'push', 'upload'].map((q) => [q, per(total(both, 'kicks_total', `queue="${q}"`))])),
     messagesPerEvaluateJob: total(w, 'evaluated_messages_total') / evaluateJobs,
     passesPerEvaluateJob: total(w, 'evaluate_passes_total') / evaluateJobs,
+    messagesPerEvaluatePass: total(w, 'evaluated_messages_total') / total(w, 'evaluate_passes_total'),
+    processesPerEvaluatePass: total(w, 'evaluate_pass_processes_total') / total(w, 'evaluate_passes_total'),
     resultsPerCrank: total(w, 'cranked_results_total') / total(w, 'crank_rounds_total'),
     slotsPerSuBatch: { api: total(a, 'su_batch_slots_total') / total(a, 'su_batches_total'), workers: total(w, 'su_batch_slots_total') / total(w, 'su_batches_total') },
     suBatchesPerMessage: { api: per(total(a, 'su_batches_total')), workers: per(total(w, 'su_batches_total')) },
@@ -118,6 +120,7 @@ function markdown(title, result, f, lines, walRows, messages) {
   out.push(`| upload outbox: items stored / items posted to the gateway | ${fmt(f.uploads.storedPerMessage)} / ${fmt(f.uploads.postedPerMessage)} |`);
   out.push('', '| batching | figure |', '|---|---|');
   out.push(`| messages per evaluate job (passes per job) | ${fmt(f.messagesPerEvaluateJob)} (${fmt(f.passesPerEvaluateJob)}) |`);
+  out.push(`| messages per evaluate pass (processes per pass) | ${fmt(f.messagesPerEvaluatePass)} (${fmt(f.processesPerEvaluatePass)}) |`);
   out.push(`| results per crank round | ${fmt(f.resultsPerCrank)} |`);
   out.push(`| log entries per SU batch: at ingress / of crank deliveries | ${fmt(f.slotsPerSuBatch.api)} / ${fmt(f.slotsPerSuBatch.workers)} |`);
   for (const [kind, g] of Object.entries(f.groupWrites)) out.push(`| writes per grouped ${kind} statement | ${fmt(g.entriesPerStatement)} |`);

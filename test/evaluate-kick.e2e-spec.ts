@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, type Job } from 'bullmq';
 import { once } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EvaluationReport, Messenger } from '@ao/core';
+import type { BatchOutcome, EvaluationReport, Messenger } from '@ao/core';
 import { PipelineQueues, ProcessLocks, createRedis, evaluationKickKey, type Env, type Evaluator } from '@ao/infra';
 import { EvaluateProcessor } from '../apps/worker/src/processors/evaluate.processor.js';
 
@@ -21,20 +21,23 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
   const env = { REDIS_PREFIX: prefix, WORKER_QUEUES: 'evaluate' } as unknown as Env;
   const processId = 'P'.repeat(43);
 
-  /** A Compute Unit that evaluates nothing; `during` runs inside its first pass. */
+  /** A Compute Unit that evaluates nothing; `during` runs inside its first pass. Records each pass's processes. */
   const fakeCu = (during?: () => Promise<void>) => {
-    const calls: (number | undefined)[] = [];
+    const calls: string[][] = [];
     const cu: Evaluator = {
-      async evaluate(id: string, committedHead?: number): Promise<EvaluationReport> {
-        calls.push(committedHead);
+      async evaluate(): Promise<EvaluationReport> {
+        throw new Error('not used');
+      },
+      async evaluateMany(ids: string[]): Promise<BatchOutcome[]> {
+        calls.push(ids);
         if (calls.length === 1) await during?.();
-        return { processId: id, from: 8, to: 7, evaluated: 0, relays: 0, errors: 0 };
+        return ids.map((id) => ({ processId: id, ok: true, report: { processId: id, from: 8, to: 7, evaluated: 0, relays: 0, errors: 0 } }));
       },
       close() {},
     };
     return { cu, calls };
   };
-  const job = () => ({ data: { processId }, removeDeduplicationKey: async () => 1, moveToDelayed: async () => undefined }) as unknown as Job;
+  const job = () => ({ queueName: 'cu-evaluate', data: { processId }, removeDeduplicationKey: async () => 1, moveToDelayed: async () => undefined }) as unknown as Job;
   const processor = (cu: Evaluator) => new EvaluateProcessor(cu, locks, pipeline, redis, env, {} as Messenger);
 
   beforeAll(async () => {
@@ -54,7 +57,7 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
   it('makes one pass when nothing was kicked while it held the lock', async () => {
     const { cu, calls } = fakeCu();
     await processor(cu).process(job());
-    expect(calls).toEqual([undefined]);
+    expect(calls).toEqual([[processId]]);
   });
 
   it('makes one pass for a kick that came before it took the lock (its message was committed before the first read)', async () => {
@@ -62,13 +65,13 @@ describe('EvaluateProcessor: a second pass only after a kick it may have missed 
     expect(await redis.exists(evaluationKickKey(prefix, processId))).toBe(1);
     const { cu, calls } = fakeCu();
     await processor(cu).process(job());
-    expect(calls).toEqual([undefined]);
+    expect(calls).toEqual([[processId]]);
   });
 
-  it('looks again, from the head its first pass left, after a kick during that pass', async () => {
+  it('looks again, in the next batch, after a kick during its first pass', async () => {
     const { cu, calls } = fakeCu(() => pipeline.kickEvaluate(processId));
     await processor(cu).process(job());
-    expect(calls).toEqual([undefined, 7]);
+    expect(calls).toEqual([[processId], [processId]]);
   });
 
   it('leaves the kick key alone when another worker holds the lock', async () => {

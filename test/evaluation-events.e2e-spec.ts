@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvaluationEvents, announceEvaluated, createRedis } from '@ao/infra';
+import { EvaluationEvents, announceEvaluated, announceEvaluatedMany, createRedis } from '@ao/infra';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** A promise's outcome so far, read without waiting (the test decides when to look). */
@@ -48,6 +48,29 @@ describe('EvaluationEvents (real Redis): waking GET /cu/result waiters', () => {
     await new Promise((r) => setImmediate(r));
     expect(woken.woken).toBe(true);
     watch.close();
+  });
+
+  it("wakes every process's waiters from one announcement of a batch", async () => {
+    const a = events.watch('batch-a', 2);
+    const b = events.watch('batch-b', 7);
+    const c = events.watch('batch-c', 5);
+    await announceEvaluatedMany(publisher, prefix, [
+      { processId: 'batch-a', nonce: 2 },
+      { processId: 'batch-b', nonce: 8 },
+      { processId: 'batch-c', nonce: 4 },
+    ]);
+    const marker = `flush-${randomUUID()}`;
+    const flushed = events.watch(marker, 1);
+    await announceEvaluated(publisher, prefix, marker, 1);
+    await flushed.next(60_000);
+    flushed.close();
+    await new Promise((r) => setImmediate(r));
+    const woken = [track(a.next(60_000)), track(b.next(60_000)), track(c.next(10))];
+    await new Promise((r) => setImmediate(r));
+    // batch-c's announcement is behind its wait: only its own fallback delay ends it.
+    expect(woken.map((w) => w.woken)).toEqual([true, true, false]);
+    expect([events.announced('batch-a'), events.announced('batch-b'), events.announced('batch-c')]).toEqual([2, 8, 4]);
+    for (const w of [a, b, c]) w.close();
   });
 
   it('remembers the highest nonce announced per process, with or without waiters', async () => {

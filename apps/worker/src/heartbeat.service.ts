@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { ENV, HEARTBEATS, pipelineCounters, type Env, type Heartbeats } from '@ao/infra';
+import { WORKER_INSTANCE } from './worker.tokens.js';
 
 /**
  * Tells /health this worker is alive, and which stages it runs, every few seconds; each beat also
@@ -8,13 +8,13 @@ import { ENV, HEARTBEATS, pipelineCounters, type Env, type Heartbeats } from '@a
  */
 @Injectable()
 export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly instance = `${process.pid}-${randomUUID().slice(0, 8)}`;
   private timer?: NodeJS.Timeout;
   private readonly logger = new Logger('worker');
 
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(HEARTBEATS) private readonly heartbeats: Heartbeats,
+    @Inject(WORKER_INSTANCE) private readonly instance: string,
   ) {}
 
   onApplicationBootstrap(): void {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
-import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, pipelineCounters, type Env, type QueueStage } from '@ao/infra';
+import { DEFAULT_JOB_OPTIONS, ENV, QUEUE_NAMES, createRedis, ownEvaluateQueue, pipelineCounters, type Env, type QueueStage } from '@ao/infra';
+import { WORKER_INSTANCE } from './worker.tokens.js';
 
 /** What a stage's processor does with one job; permanent failures throw bullmq's UnrecoverableError. */
 export interface StageProcessor {
@@ -42,6 +43,7 @@ export class ProcessorRegistry implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @Inject(ENV) private readonly env: Env,
     @Inject(STAGE_PROCESSORS) private readonly processors: StageProcessor[],
+    @Inject(WORKER_INSTANCE) private readonly instance: string,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -51,9 +53,13 @@ export class ProcessorRegistry implements OnApplicationBootstrap, OnApplicationS
     if (missing.length > 0) {
       throw new Error(`WORKER_QUEUES lists ${missing.join(', ')} but this build has no processor for it`);
     }
-    for (const stage of stages) {
+    // The evaluate stage also drains this worker's own queue: the processes of its share (EvaluationOwners).
+    const queues: [QueueStage, string][] = stages.flatMap((stage): [QueueStage, string][] =>
+      stage === 'evaluate' ? [[stage, QUEUE_NAMES[stage]], [stage, ownEvaluateQueue(this.instance)]] : [[stage, QUEUE_NAMES[stage]]],
+    );
+    for (const [stage, name] of queues) {
       const processor = byStage.get(stage)!;
-      const worker = new Worker(QUEUE_NAMES[stage], (job, token) => counted(stage, processor.process(job, token)), {
+      const worker = new Worker(name, (job, token) => counted(stage, processor.process(job, token)), {
         connection: createRedis(this.env.REDIS_URL, 'worker'),
         prefix: this.env.REDIS_PREFIX,
         concurrency: processor.concurrency ?? this.env.WORKER_CONCURRENCY,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -32,7 +33,7 @@ import { CronProcessor } from './processors/cron.processor.js';
 import { PushProcessor } from './processors/push.processor.js';
 import { UploadProcessor } from './processors/upload.processor.js';
 import { ProcessorRegistry, STAGE_PROCESSORS, type StageProcessor } from './processor-registry.js';
-import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, SCHEDULER, SCHEDULER_STORE } from './worker.tokens.js';
+import { COMPUTE_UNIT, MESSENGER, PROCESS_LOCKS, SCHEDULER, SCHEDULER_STORE, WORKER_INSTANCE } from './worker.tokens.js';
 
 /** The worker's composition root: shared adapters, the units' use cases, the stage processors. */
 @Module({})
@@ -43,6 +44,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [InfraModule.forRoot(env, 'worker')],
       providers: [
+        { provide: WORKER_INSTANCE, useValue: `${process.pid}-${randomUUID().slice(0, 8)}` },
         // Appends and hot reads run on the shared pg pool.
         { provide: SCHEDULER_STORE, inject: [PRISMA, SQL_POOL], useFactory: (prisma: PrismaClient, pool: pg.Pool) => new PrismaSchedulerStore(prisma, { pool }) },
         {

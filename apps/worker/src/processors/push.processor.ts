@@ -24,6 +24,45 @@ export async function crankAllPending(messenger: Messenger, processId: string): 
 }
 
 /**
+ * Cranks every pending result of many processes, their rounds together (Messenger.crankPendingMany:
+ * one read, one SU batch, one finish per round); a process stays in the next round while it had a
+ * full one. Returns the processes whose crank failed, with the error (their pending results wait
+ * for a retry).
+ */
+export async function crankAllPendingMany(messenger: Messenger, processIds: string[]): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  let round = processIds;
+  while (round.length > 0) {
+    let outcomes;
+    try {
+      outcomes = await messenger.crankPendingMany(round, CRANK_BATCH);
+    } catch (error) {
+      for (const id of round) failed.set(id, error);
+      break;
+    }
+    const next: string[] = [];
+    let cranked = 0;
+    let pushed = 0;
+    for (const outcome of outcomes) {
+      if (!outcome.ok) {
+        failed.set(outcome.processId, outcome.error);
+        continue;
+      }
+      cranked += outcome.reports.length;
+      pushed += outcome.reports.reduce((n, r) => n + r.pushed, 0);
+      if (outcome.reports.length === CRANK_BATCH) next.push(outcome.processId);
+    }
+    if (cranked > 0) {
+      pipelineCounters.add('crank_rounds_total');
+      pipelineCounters.add('cranked_results_total', cranked);
+      pipelineCounters.add('pushed_total', pushed);
+    }
+    round = next;
+  }
+  return failed;
+}
+
+/**
  * Stage `push`: the MU's crank for one process (see Messenger.crankPending): every result of the
  * process still pending relay, in nonce order, in batches. Retried with backoff; permanent errors
  * fail the job with the reason.

@@ -3,7 +3,7 @@ import type { EvalResult } from '../types.js';
 import type { AoMessage, EvaluatorRegistry } from './evaluator.js';
 import { Checkpointer, type CheckpointPorts, type CheckpointStats } from './checkpointer.js';
 import { LiveProcesses, advance, checkLink, messageFor, type Live, type LiveProcessOptions } from './live-processes.js';
-import type { CheckpointMeta, CheckpointSummary, CommittedResult, ComputeStore, ModuleLoader } from './ports.js';
+import type { CheckpointMeta, CheckpointSummary, CommittedResult, ComputeStore, ModuleLoader, PendingLog, ProcessCommit } from './ports.js';
 
 const MODULE_FAILURES = new Set<AoErrorCode>(['MODULE_LOAD_FAILED', 'UNKNOWN_MODULE_FORMAT']);
 
@@ -42,6 +42,18 @@ export interface EvaluationReport {
   relays: number;
   /** Results with an Error. */
   errors: number;
+}
+
+/** How one process of a batch (`ComputeUnit.evaluateMany`) fared: its pass, or why it failed. */
+export type BatchOutcome = { processId: string; ok: true; report: EvaluationReport } | { processId: string; ok: false; error: Error };
+
+/** One process of a batch, evaluated and waiting for the batch's commit. */
+interface Prepared {
+  processId: string;
+  report: EvaluationReport;
+  live: Live;
+  results: CommittedResult[];
+  stateHash: string | undefined;
 }
 
 /**
@@ -121,6 +133,114 @@ export class ComputeUnit {
       if (pending.length) await this.commit(live, processId, pending, await this.hashIfDue(live));
       return report;
     }));
+  }
+
+  /**
+   * One evaluation pass over many processes, with the per-message fixed costs paid once for them
+   * all: every process's head and log past it in one read, each process folded in nonce order with
+   * its hash chain checked (as `evaluate` does), then every result and head in one commit. A process
+   * whose VM fails, whose chain breaks or whose module cannot load is reported failed (recorded
+   * like `evaluate` records it) and the others still commit; a failed read or commit fails them
+   * all (nothing of theirs is committed). Callers hold every process's lock, as for `evaluate`;
+   * a process listed twice is evaluated once. Outcomes come in the order of `processIds`.
+   */
+  async evaluateMany(processIds: string[]): Promise<BatchOutcome[]> {
+    const ids = [...new Set(processIds)];
+    let logs: Map<string, PendingLog>;
+    try {
+      logs = await this.readPending(ids);
+    } catch (error) {
+      return ids.map((processId) => ({ processId, ok: false, error: error as Error }));
+    }
+    const outcomes = new Map<string, BatchOutcome>();
+    const prepared: Prepared[] = [];
+    for (const processId of ids) {
+      try {
+        prepared.push(await this.prepare(processId, logs.get(processId) ?? { head: { nonce: -1 }, entries: [] }));
+      } catch (error) {
+        outcomes.set(processId, { processId, ok: false, error: error as Error });
+      }
+    }
+    const committing = prepared.filter((p) => p.results.length > 0);
+    try {
+      // Nothing past a checkpoint is committed before the checkpoint is saved (see commit).
+      for (const { live } of committing) if (live.saving) await live.saving;
+      await this.commitAll(committing.map(({ processId, results, stateHash }) => ({ processId, results, stateHash })));
+      for (const { processId, report } of prepared) outcomes.set(processId, { processId, ok: true, report });
+    } catch (error) {
+      // The live states are past the head now: the next pass finds them ahead and starts over.
+      const lost = new Set(committing.map((p) => p.processId));
+      for (const { processId, report } of prepared) {
+        outcomes.set(processId, lost.has(processId) ? { processId, ok: false, error: error as Error } : { processId, ok: true, report });
+      }
+    }
+    return ids.map((processId) => outcomes.get(processId)!);
+  }
+
+  /** Folds the entries read past a process's head into its live state (reading on past a full page); commits nothing but pages before the last. */
+  private async prepare(processId: string, { head, entries }: PendingLog): Promise<Prepared> {
+    if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
+    const { batchSize } = this.options;
+    return this.recordingModuleFailure(processId, head.nonce, () =>
+      this.lives.with(processId, head.nonce, async (live) => {
+        const report: EvaluationReport = { processId, from: head.nonce + 1, to: head.nonce, evaluated: 0, relays: 0, errors: 0 };
+        let results: CommittedResult[] = [];
+        let page = entries;
+        for (;;) {
+          for (const entry of page) {
+            const broken = checkLink(live, entry, processId);
+            if (broken) {
+              if (results.length) await this.commit(live, processId, results, undefined);
+              await this.store.markBroken(processId, entry.nonce, broken);
+              this.lives.drop(processId);
+              throw new AoError('BROKEN_HASH_CHAIN', broken, { processId, nonce: entry.nonce });
+            }
+            let result: EvalResult;
+            try {
+              result = await live.instance.evaluate(messageFor(live, entry, processId));
+            } catch (error) {
+              // As in evaluate: nothing of this process's pass is committed, its instance is discarded.
+              this.lives.drop(processId);
+              throw error;
+            }
+            advance(live, entry);
+            results.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
+            report.evaluated += 1;
+            if (result.Error !== undefined) report.errors += 1;
+            else if (result.Messages.length || result.Spawns.length || result.Assignments.length) report.relays += 1;
+            if (this.lives.checkpointDue(live, -1)) await this.lives.captureInBackground(processId, live);
+          }
+          report.to = live.nonce;
+          // A short page is the end of the log for now (a message scheduled meanwhile kicked another pass).
+          if (page.length < batchSize) break;
+          // A long log: what is folded so far goes in now, on its own, and the next page is read.
+          await this.commit(live, processId, results, undefined);
+          results = [];
+          page = await this.store.readLog(processId, live.nonce, batchSize);
+        }
+        const stateHash = results.length ? await this.hashIfDue(live) : undefined;
+        return { processId, report, live, results, stateHash };
+      }),
+    );
+  }
+
+  /** Every process's head and log past it, at once when the store can. */
+  private async readPending(ids: string[]): Promise<Map<string, PendingLog>> {
+    const { batchSize } = this.options;
+    if (this.store.readPending) return this.store.readPending(ids, batchSize);
+    const logs = new Map<string, PendingLog>();
+    for (const id of ids) {
+      const head = await this.store.evaluationHead(id);
+      logs.set(id, { head, entries: head.error ? [] : await this.store.readLog(id, head.nonce, batchSize) });
+    }
+    return logs;
+  }
+
+  /** Many processes' commits, in one write when the store can. */
+  private async commitAll(commits: ProcessCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    if (this.store.commitMany) return this.store.commitMany(commits);
+    for (const c of commits) await this.store.commit(c.processId, c.results, c.stateHash);
   }
 
   /**

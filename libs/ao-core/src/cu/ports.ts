@@ -15,6 +15,20 @@ export interface CommittedResult {
   result: EvalResult;
 }
 
+/** A process's evaluation head and the log entries past it, as one batched read gives them. */
+export interface PendingLog {
+  head: EvaluationHead;
+  /** Up to the read's limit, in nonce order; none when the head has an error. */
+  entries: LogEntry[];
+}
+
+/** One process's part of a batched commit. */
+export interface ProcessCommit {
+  processId: string;
+  results: CommittedResult[];
+  stateHash: string | undefined;
+}
+
 /** What the CU reads and writes. Commits are idempotent: a result per (process, nonce) once. */
 export interface ComputeStore {
   getProcess(processId: string): Promise<ProcessRecord | undefined>;
@@ -25,6 +39,17 @@ export interface ComputeStore {
   commit(processId: string, results: CommittedResult[], stateHash: string | undefined): Promise<void>;
   /** Records that evaluation stopped at `nonce` for good (e.g. a broken hash chain). */
   markBroken(processId: string, nonce: number, error: string): Promise<void>;
+  /**
+   * For each process, its evaluation head and up to `limit` log entries past it (exclusive), in
+   * nonce order, read at once (one statement for them all where the store can). Optional: without
+   * it, `ComputeUnit.evaluateMany` reads each head and log on its own.
+   */
+  readPending?(processIds: string[], limit: number): Promise<Map<string, PendingLog>>;
+  /**
+   * Many processes' commits at once, each atomic (one statement for them all where the store can);
+   * commits with no results are ignored. Optional: without it, each is a `commit`.
+   */
+  commitMany?(commits: ProcessCommit[]): Promise<void>;
 }
 
 /** Loads a module (a `Type: Module` item) by id. */

@@ -8,7 +8,7 @@ import { toStoredItem } from '../su/scheduler.js';
 import type { ProcessRecord, SchedulerStore } from '../su/ports.js';
 import { getTag } from '../tags.js';
 import type { Tag } from '../types.js';
-import type { CrankBatch, CrankEntry, PushRecord, PushStore } from './ports.js';
+import type { CrankBatch, CrankEntry, CrankFinish, PushRecord, PushStore } from './ports.js';
 
 export interface MessengerDeps {
   store: PushStore;
@@ -56,6 +56,19 @@ interface Crank {
   retry?: unknown;
 }
 
+/** One sender of a crank: its results being cranked, the pushes already recorded, the push records made now. */
+interface Sender {
+  process: ProcessRecord;
+  cranks: Crank[];
+  pushes: Map<string, PushRecord>;
+  records: PushRecord[];
+}
+
+/** How one sender's crank ended (crankPendingMany): its results' reports, or the error to retry it after. */
+export type CrankOutcomeOf = { processId: string; ok: true; reports: CrankReport[] } | { processId: string; ok: false; error: unknown };
+
+const EMPTY_BATCH: CrankBatch = { entries: [], pushes: new Map(), depths: new Map(), pushedFor: new Map() };
+
 /** Outbox messages, spawns and assignments of a result, in that order, for the order of failures. */
 const ORDER = { message: 0, spawn: 1_000_000, assign: 2_000_000 } as const;
 
@@ -81,105 +94,167 @@ export class Messenger {
   async crank(processId: string, nonce: number): Promise<CrankReport> {
     const batch = await this.deps.store.crankOf(processId, nonce);
     if (batch.entries.length === 0) throw new AoError('NOT_FOUND', `No result for ${processId} at nonce ${nonce} yet`, { processId, nonce }, 'transient');
-    const [report] = await this.crankAll(processId, batch);
-    return report;
+    const [outcome] = await this.crankAll([{ processId, batch }]);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.reports[0];
   }
 
   /** Cranks up to `limit` results of a process still pending relay, in nonce order; [] when none is. */
   async crankPending(processId: string, limit: number): Promise<CrankReport[]> {
-    const batch = await this.deps.store.pendingCranks(processId, limit);
-    return batch.entries.length ? this.crankAll(processId, batch) : [];
+    const [outcome] = await this.crankPendingMany([processId], limit);
+    if (!outcome.ok) throw outcome.error;
+    return outcome.reports;
   }
 
-  private async crankAll(processId: string, { entries, pushes, depths, pushedFor: tags }: CrankBatch): Promise<CrankReport[]> {
+  /**
+   * `crankPending` for many senders at once: their pending results read together (up to `limit`
+   * each), every outbox message signed, the messages to processes scheduled in one SU batch (as
+   * its bounds allow), the ones to wallets stored in one write, every push and finish recorded in
+   * one write, each target kicked once. Each sender's results keep their nonce order; a sender whose
+   * crank fails (a transient error, an unknown sender) is reported failed, the others are not. A
+   * failed read fails them all. Outcomes come in the order of `processIds`.
+   */
+  async crankPendingMany(processIds: string[], limit: number): Promise<CrankOutcomeOf[]> {
+    const ids = [...new Set(processIds)];
+    const { store } = this.deps;
+    const batches = store.pendingCranksMany
+      ? await store.pendingCranksMany(ids, limit)
+      : new Map(await Promise.all(ids.map(async (id) => [id, await store.pendingCranks(id, limit)] as const)));
+    const groups = ids.map((processId) => ({ processId, batch: batches.get(processId) ?? EMPTY_BATCH }));
+    const busy = groups.filter((g) => g.batch.entries.length > 0);
+    const outcomes = new Map((await this.crankAll(busy)).map((o) => [o.processId, o]));
+    return ids.map((processId) => outcomes.get(processId) ?? { processId, ok: true, reports: [] });
+  }
+
+  private async crankAll(groups: { processId: string; batch: CrankBatch }[]): Promise<CrankOutcomeOf[]> {
+    if (groups.length === 0) return [];
     const { store, log, maxDepth } = this.deps;
-    const process = await log.getProcess(processId);
-    if (!process) throw new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId });
-    const cranks = entries.map((entry): Crank => {
-      const pushedFor = tags.get(entry.messageId) ?? entry.messageId;
-      const depth = (depths.get(entry.messageId) ?? 0) + 1;
-      const report: CrankReport = { processId, nonce: entry.nonce, pushed: 0, skipped: 0, status: 'done' };
-      const crank: Crank = { entry, base: { fromProcess: processId, fromNonce: entry.nonce, pushedFor, depth, status: 'done' }, report, failures: [] };
-      const { Messages, Spawns, Assignments } = entry.result;
-      if (depth > maxDepth && (Messages.length || Spawns.length || Assignments.length)) {
-        crank.stopped = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${maxDepth}`;
+    const failed = new Map<string, unknown>();
+    const processes = await log.getProcesses(groups.map((g) => g.processId));
+    const senders: Sender[] = [];
+    for (const { processId, batch } of groups) {
+      const process = processes.get(processId);
+      if (!process) {
+        failed.set(processId, new AoError('UNKNOWN_PROCESS', `Process ${processId} unknown`, { processId }));
+        continue;
       }
-      return crank;
-    });
-    const live = cranks.filter((c) => !c.stopped);
+      const { entries, depths, pushedFor: tags } = batch;
+      const cranks = entries.map((entry): Crank => {
+        const pushedFor = tags.get(entry.messageId) ?? entry.messageId;
+        const depth = (depths.get(entry.messageId) ?? 0) + 1;
+        const report: CrankReport = { processId, nonce: entry.nonce, pushed: 0, skipped: 0, status: 'done' };
+        const crank: Crank = { entry, base: { fromProcess: processId, fromNonce: entry.nonce, pushedFor, depth, status: 'done' }, report, failures: [] };
+        const { Messages, Spawns, Assignments } = entry.result;
+        if (depth > maxDepth && (Messages.length || Spawns.length || Assignments.length)) {
+          crank.stopped = `crank stopped: ${depth} hops from user message ${pushedFor} exceeds MAX_CRANK_DEPTH ${maxDepth}`;
+        }
+        return crank;
+      });
+      senders.push({ process, cranks, pushes: batch.pushes, records: [] });
+    }
     const touched = new Set<string>();
-    const records = await this.pushMessages(process, live, pushes, touched);
-    for (const crank of live) {
-      if (crank.retry !== undefined) continue;
-      try {
-        await this.pushSpawnsAndAssignments(process, crank, pushes, touched);
-      } catch (error) {
-        crank.retry = error;
+    try {
+      await this.pushMessages(senders, touched);
+    } catch (error) {
+      // Signing or a lookup failed before anything was delivered: every sender retries.
+      for (const sender of senders) failed.set(sender.process.id, error);
+      return groups.map(({ processId }) => ({ processId, ok: false, error: failed.get(processId) }));
+    }
+    for (const sender of senders) {
+      for (const crank of sender.cranks) {
+        if (crank.stopped || crank.retry !== undefined) continue;
+        try {
+          await this.pushSpawnsAndAssignments(sender.process, crank, sender.pushes, touched);
+        } catch (error) {
+          crank.retry = error;
+        }
       }
     }
     await Promise.all([...touched].map((p) => this.deps.kickEvaluate(p)));
 
-    const finished = cranks.filter((c) => c.retry === undefined);
-    for (const { report, failures, stopped } of finished) {
-      if (stopped) Object.assign(report, { status: 'failed', error: stopped });
-      else if (failures.length) {
-        const reasons = failures.sort((a, b) => a[0] - b[0]).map(([, reason]) => reason);
-        const error = `crank finished with ${reasons.length} outbox entr${reasons.length === 1 ? 'y' : 'ies'} refused: ${reasons.join('; ')}`.slice(0, 4000);
-        Object.assign(report, { status: 'failed', error });
+    const finishes: CrankFinish[] = [];
+    for (const sender of senders) {
+      const finished = sender.cranks.filter((c) => c.retry === undefined);
+      for (const { report, failures, stopped } of finished) {
+        if (stopped) Object.assign(report, { status: 'failed', error: stopped });
+        else if (failures.length) {
+          const reasons = failures.sort((a, b) => a[0] - b[0]).map(([, reason]) => reason);
+          const error = `crank finished with ${reasons.length} outbox entr${reasons.length === 1 ? 'y' : 'ies'} refused: ${reasons.join('; ')}`.slice(0, 4000);
+          Object.assign(report, { status: 'failed', error });
+        }
       }
+      // What was delivered is recorded even when a retry follows (a retry would find it anyway: the
+      // items are deterministic and the SU dedupes them), with the finished results.
+      finishes.push({
+        processId: sender.process.id,
+        outcomes: finished.map(({ report }) => ({ nonce: report.nonce, status: report.status, ...(report.error ? { error: report.error } : {}) })),
+        pushes: sender.records.sort((a, b) => a.fromNonce - b.fromNonce || a.idx - b.idx),
+      });
     }
-    // What was delivered is recorded even when a retry follows (a retry would find it anyway: the
-    // items are deterministic and the SU dedupes them), with the finished results, in one write.
-    await store.finishCranks(
-      processId,
-      finished.map(({ report }) => ({ nonce: report.nonce, status: report.status, ...(report.error ? { error: report.error } : {}) })),
-      records,
-    );
-    const retry = cranks.find((c) => c.retry !== undefined);
-    if (retry) throw retry.retry;
-    return cranks.map((c) => c.report);
+    // Every sender's finish in one write.
+    try {
+      if (store.finishCranksMany) await store.finishCranksMany(finishes);
+      else await Promise.all(finishes.map((f) => store.finishCranks(f.processId, f.outcomes, f.pushes)));
+    } catch (error) {
+      for (const sender of senders) failed.set(sender.process.id, error);
+    }
+    for (const sender of senders) {
+      const retry = sender.cranks.find((c) => c.retry !== undefined);
+      if (retry && !failed.has(sender.process.id)) failed.set(sender.process.id, retry.retry);
+    }
+    const bySender = new Map(senders.map((s) => [s.process.id, s]));
+    return groups.map(({ processId }): CrankOutcomeOf => {
+      if (failed.has(processId)) return { processId, ok: false, error: failed.get(processId) };
+      return { processId, ok: true, reports: bySender.get(processId)!.cranks.map((c) => c.report) };
+    });
   }
 
-  /** The outbox Messages of these results: signed one by one, delivered together; returns their push records. */
-  private async pushMessages(process: ProcessRecord, cranks: Crank[], pushes: Map<string, PushRecord>, touched: Set<string>): Promise<PushRecord[]> {
-    const records: PushRecord[] = [];
-    const outgoing: { crank: Crank; id: string; idx: number; target: string; item: SignedDataItem }[] = [];
+  /**
+   * The outbox Messages of every sender's results: signed one by one, delivered together (one SU
+   * batch, one write for wallets); their push records go to each sender's `records`.
+   */
+  private async pushMessages(senders: Sender[], touched: Set<string>): Promise<void> {
+    const outgoing: { sender: Sender; crank: Crank; id: string; idx: number; target: string; item: SignedDataItem }[] = [];
     const refused = (crank: Crank, idx: number, reason: string) => crank.failures.push([ORDER.message + idx, `message ${idx}: ${reason}`]);
-    for (const crank of cranks) {
-      const { nonce, result } = crank.entry;
-      for (const [idx, out] of result.Messages.entries()) {
-        const id = `${process.id}:${nonce}:message:${idx}`;
-        const known = pushes.get(id);
-        if (known) {
-          crank.report.skipped += 1;
-          if (known.status === 'failed') refused(crank, idx, known.error ?? 'refused');
-          continue;
-        }
-        const tags: Tag[] = [
-          ...out.Tags.filter((t) => !RESERVED.has(t.name)),
-          { name: 'From-Process', value: process.id },
-          { name: 'From-Module', value: process.module },
-          { name: 'Pushed-For', value: crank.base.pushedFor },
-        ];
-        const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
-        try {
-          outgoing.push({ crank, id, idx, target: out.Target, item: await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer) });
-        } catch (error) {
-          if (!isPermanent(error)) throw error;
-          const reason = `${error.code}: ${error.message}`;
-          records.push({ ...crank.base, id, kind: 'message', idx, target: out.Target, status: 'failed', error: reason });
-          refused(crank, idx, reason);
+    for (const sender of senders) {
+      const { process, pushes, records } = sender;
+      for (const crank of sender.cranks) {
+        if (crank.stopped) continue;
+        const { nonce, result } = crank.entry;
+        for (const [idx, out] of result.Messages.entries()) {
+          const id = `${process.id}:${nonce}:message:${idx}`;
+          const known = pushes.get(id);
+          if (known) {
+            crank.report.skipped += 1;
+            if (known.status === 'failed') refused(crank, idx, known.error ?? 'refused');
+            continue;
+          }
+          const tags: Tag[] = [
+            ...out.Tags.filter((t) => !RESERVED.has(t.name)),
+            { name: 'From-Process', value: process.id },
+            { name: 'From-Module', value: process.module },
+            { name: 'Pushed-For', value: crank.base.pushedFor },
+          ];
+          const anchor = out.Anchor && Buffer.byteLength(out.Anchor) === 32 ? out.Anchor : anchorFor(id);
+          try {
+            outgoing.push({ sender, crank, id, idx, target: out.Target, item: await createDataItem({ data: out.Data ?? '', target: out.Target, anchor, tags }, this.deps.signer) });
+          } catch (error) {
+            if (!isPermanent(error)) throw error;
+            const reason = `${error.code}: ${error.message}`;
+            records.push({ ...crank.base, id, kind: 'message', idx, target: out.Target, status: 'failed', error: reason });
+            refused(crank, idx, reason);
+          }
         }
       }
     }
-    if (outgoing.length === 0) return records;
+    if (outgoing.length === 0) return;
     const processes = await this.deps.log.getProcesses([...new Set(outgoing.map((o) => o.target))]);
     const toProcesses = outgoing.filter((o) => processes.has(o.target));
     const toWallets = outgoing.filter((o) => !processes.has(o.target));
-    // Issued in outbox order, so messages to one process keep that order in its log (the SU
-    // queues them in call order and commits them in one batch); the others are stored in one write.
+    // Queued in outbox order, senders in turn, so messages to one process keep that order in its
+    // log (the SU commits them in one batch); the others are stored in one write.
     const [scheduled, stored] = await Promise.all([
-      Promise.allSettled(toProcesses.map((o) => this.deps.scheduler.scheduleVerified(o.item))),
+      this.deps.scheduler.scheduleMany(toProcesses.map((o) => o.item)),
       toWallets.length
         ? this.deps.log.storeStandalone(...toWallets.map((o) => toStoredItem(o.item))).then(
             (): PromiseSettledResult<void> => ({ status: 'fulfilled', value: undefined }),
@@ -188,20 +263,19 @@ export class Messenger {
         : undefined,
     ]);
     const settle = (o: (typeof outgoing)[number], outcome: PromiseSettledResult<unknown>) => {
-      const { crank, id, idx, target, item } = o;
+      const { sender, crank, id, idx, target, item } = o;
       if (outcome.status === 'fulfilled') {
-        records.push({ ...crank.base, id, kind: 'message', idx, itemId: item.id, target });
+        sender.records.push({ ...crank.base, id, kind: 'message', idx, itemId: item.id, target });
         if (processes.has(target)) touched.add(target);
         crank.report.pushed += 1;
       } else if (isPermanent(outcome.reason)) {
         const reason = `${outcome.reason.code}: ${outcome.reason.message}`;
-        records.push({ ...crank.base, id, kind: 'message', idx, target, status: 'failed', error: reason });
+        sender.records.push({ ...crank.base, id, kind: 'message', idx, target, status: 'failed', error: reason });
         refused(crank, idx, reason);
       } else crank.retry ??= outcome.reason;
     };
     toProcesses.forEach((o, i) => settle(o, scheduled[i]));
     for (const o of toWallets) settle(o, stored!);
-    return records.sort((a, b) => a.fromNonce - b.fromNonce || a.idx - b.idx);
   }
 
   /** A result's Spawns (each with its `Spawned` notice to the parent) and Assignments, one by one. */

@@ -42,6 +42,13 @@ export interface CrankBatch {
   pushedFor: Map<string, string>;
 }
 
+/** One sender's part of a batched finish: its results' outcomes and the pushes its crank recorded. */
+export interface CrankFinish {
+  processId: string;
+  outcomes: CrankOutcome[];
+  pushes: PushRecord[];
+}
+
 /** What the MU reads and records. */
 export interface PushStore {
   /** Up to `limit` results of a process still to be relayed (crank status pending), oldest first. */
@@ -50,6 +57,13 @@ export interface PushStore {
   crankOf(processId: string, nonce: number): Promise<CrankBatch>;
   /** Records pushes once each (a second record with the same id is ignored). */
   recordPushes(pushes: PushRecord[]): Promise<void>;
+  /**
+   * `pendingCranks` for many processes, read at once (one statement where the store can); a process
+   * with nothing pending may be absent. Optional: without it, each is read on its own.
+   */
+  pendingCranksMany?(processIds: string[], limit: number): Promise<Map<string, CrankBatch>>;
+  /** `finishCranks` for many senders in one write. Optional: without it, each is its own. */
+  finishCranksMany?(finishes: CrankFinish[]): Promise<void>;
   /** Records `pushes` (once each) and marks results' outboxes relayed or failed (with the reason on the result), in one write. */
   finishCranks(processId: string, outcomes: CrankOutcome[], pushes?: PushRecord[]): Promise<void>;
 }

@@ -130,6 +130,26 @@ export class Scheduler {
     throw new AoError('INVALID_PROTOCOL', `The SU schedules Type Process or Message, not ${type}`, { type });
   }
 
+  /**
+   * Schedules verified items together: every append is queued before a batch starts, so they go in
+   * one batch as far as its bounds allow (messages to one process in this order). Each item is
+   * answered on its own, as `scheduleVerified` answers it.
+   */
+  scheduleMany(items: SignedDataItem[]): Promise<PromiseSettledResult<ScheduleResult>[]> {
+    this.holding = true;
+    let answers: Promise<ScheduleResult>[];
+    try {
+      answers = items.map((item) => this.scheduleVerified(item));
+    } finally {
+      this.holding = false;
+    }
+    this.startBatches();
+    return Promise.allSettled(answers);
+  }
+
+  /** While true, appends are queued but no batch starts (scheduleMany queues a whole batch first). */
+  private holding = false;
+
   /** POST /?process-id&assign: puts an existing message (known here or on the gateway) into another log. */
   async assign(processId: string, messageId: string, exclude: string[] = []): Promise<ScheduleResult> {
     const unknown = exclude.filter((f) => !(EXCLUDABLE_FIELDS as readonly string[]).includes(f));
@@ -193,6 +213,7 @@ export class Scheduler {
 
   /** Starts batches while there is room and waiting appends of processes not already in flight. */
   private startBatches(): void {
+    if (this.holding) return;
     const { maxItems, maxBytes, maxConcurrent } = this.batching;
     while (this.running < maxConcurrent && this.waiting.length > 0) {
       const batch: PendingAppend[] = [];

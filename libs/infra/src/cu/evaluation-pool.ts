@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AoError, type AoErrorCode, type AoErrorKind, type AoMessage, type EvalResult, type EvaluationReport } from '@ao/core';
+import { AoError, isAoError, type AoErrorCode, type AoErrorKind, type AoMessage, type BatchOutcome, type EvalResult, type EvaluationReport } from '@ao/core';
 import type { Env } from '../env/env.schema.js';
 import { addCounters, pipelineCounters, type CounterSnapshot } from '../metrics/pipeline-counters.js';
 import { busyKey } from './busy-marker.js';
@@ -12,13 +12,19 @@ export type DryRunMessage = Omit<AoMessage, 'Read-Only'>;
 /** The calls a thread serves, one per Compute Unit method the pool stands in for. */
 export type ThreadCall =
   | { type: 'evaluate'; processId: string; committedHead?: number }
+  /** `processId`: the first of `processIds` (what the labels of a stuck call name). */
+  | { type: 'evaluate-many'; processId: string; processIds: string[] }
   | { type: 'dry-run'; processId: string; message: DryRunMessage }
   | { type: 'state-hash'; processId: string }
   | { type: 'stop'; processId: string; reason: string };
 export type ThreadRequest = (ThreadCall & { id: number }) | { type: 'close' };
+/** An error as it crosses the thread boundary. */
+export type ThreadError = { message: string; code?: AoErrorCode; kind?: AoErrorKind; details?: Record<string, unknown> };
+/** A BatchOutcome as it crosses the thread boundary. */
+export type ThreadOutcome = { processId: string; ok: true; report: EvaluationReport } | { processId: string; ok: false; error: ThreadError };
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { message: string; code?: AoErrorCode; kind?: AoErrorKind; details?: Record<string, unknown> } };
+  | { id: number; ok: false; error: ThreadError };
 
 /** What a thread is started with. */
 export interface ThreadData {
@@ -31,6 +37,8 @@ export interface ThreadData {
 export interface Evaluator {
   /** See ComputeUnit.evaluate (`committedHead`: the head this caller's previous pass left, under the lock it still holds). */
   evaluate(processId: string, committedHead?: number): Promise<EvaluationReport>;
+  /** See ComputeUnit.evaluateMany: one pass over many processes, each reported on its own. */
+  evaluateMany(processIds: string[]): Promise<BatchOutcome[]>;
   close(): void | Promise<void>;
 }
 
@@ -63,6 +71,19 @@ interface Slot {
   busy: Int32Array;
 }
 
+/** An error as a thread reply carries it. */
+export function asThreadError(error: unknown): ThreadError {
+  if (isAoError(error)) return { message: error.message, code: error.code, kind: error.kind, details: error.details };
+  return { message: (error as Error)?.message ?? String(error) };
+}
+
+/** A thread's outcome as the pool's callers get it (errors as AoErrors, transient unless said). */
+function fromThread(outcome: ThreadOutcome): BatchOutcome {
+  if (outcome.ok) return outcome;
+  const { message, code, kind, details } = outcome.error;
+  return { processId: outcome.processId, ok: false, error: new AoError(code ?? 'INTERNAL', message, details, kind ?? 'transient') };
+}
+
 /** Backstop cuts of one process's evaluation after which it is stopped for good (EVALUATION_STOPPED). */
 export const RUNAWAY_STRIKES = 2;
 
@@ -76,6 +97,7 @@ export const COUNTERS_EVERY = 5;
 
 const LABEL: Record<ThreadCall['type'], string> = {
   evaluate: 'evaluating',
+  'evaluate-many': 'evaluating a batch with',
   'dry-run': 'serving a dry-run of',
   'state-hash': 'hashing the state of',
   stop: 'stopping',
@@ -139,6 +161,35 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     return this.call({ type: 'evaluate', processId, committedHead }) as Promise<EvaluationReport>;
   }
 
+  /**
+   * The processes go to their own threads (as `evaluate` calls do), one batch call per thread, the
+   * threads in parallel. A thread that fails a whole call (it crashed, the pool closed) fails its
+   * processes only; the backstop cuts a runaway process out of its batch (see recycle).
+   */
+  async evaluateMany(processIds: string[]): Promise<BatchOutcome[]> {
+    const ids = [...new Set(processIds)];
+    const byThread = new Map<number, string[]>();
+    for (const id of ids) {
+      const index = this.ownThread(id);
+      const list = byThread.get(index);
+      if (list) list.push(id);
+      else byThread.set(index, [id]);
+    }
+    const outcomes = new Map<string, BatchOutcome>();
+    await Promise.all(
+      [...byThread.values()].map(async (batch) => {
+        let answers: ThreadOutcome[];
+        try {
+          answers = (await this.call({ type: 'evaluate-many', processId: batch[0], processIds: batch })) as ThreadOutcome[];
+        } catch (error) {
+          answers = batch.map((processId) => ({ processId, ok: false, error: asThreadError(error) }));
+        }
+        for (const answer of answers) outcomes.set(answer.processId, fromThread(answer));
+      }),
+    );
+    return ids.map((id) => outcomes.get(id)!);
+  }
+
   dryRun(processId: string, message: DryRunMessage): Promise<EvalResult> {
     return this.call({ type: 'dry-run', processId, message }) as Promise<EvalResult>;
   }
@@ -180,10 +231,15 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
    * the log: a runaway dry-run then delays no other caller while another thread is free.
    */
   private threadFor(request: ThreadCall): number {
-    const own = createHash('sha256').update(request.processId).digest().readUInt32BE(0) % this.size;
-    if (request.type === 'evaluate' || this.slots[own].calls.size === 0) return own;
+    const own = this.ownThread(request.processId);
+    if (request.type === 'evaluate' || request.type === 'evaluate-many' || this.slots[own].calls.size === 0) return own;
     const idle = this.slots.findIndex((slot) => slot.calls.size === 0);
     return idle >= 0 ? idle : own;
+  }
+
+  /** The thread a process's evaluations go to. */
+  private ownThread(processId: string): number {
+    return createHash('sha256').update(processId).digest().readUInt32BE(0) % this.size;
   }
 
   /** Posts a call to the thread of slot `index` once it is ready (a starting thread sends no heartbeats yet). */
@@ -256,6 +312,11 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
     if (!this.closed) {
       this.slots[index] = this.spawn(index);
       for (const [id, call] of slot.calls) {
+        if (call.request.type === 'evaluate-many') {
+          slot.calls.delete(id);
+          this.cutFromBatch(index, call, stuckKey, stopped);
+          continue;
+        }
         if (call.replayed || runaway(call)) continue;
         slot.calls.delete(id);
         call.replayed = true;
@@ -283,6 +344,56 @@ export class EvaluationPool implements Evaluator, ReadOnlyComputeUnit {
       call.reject(new AoError('EVALUATION_TIMEOUT', reason, { processId, call: type }, 'transient'));
     }
     void slot.worker.terminate();
+  }
+
+  /**
+   * A batch call on a thread the backstop cut: the runaway process (the one the thread was running)
+   * is answered like a runaway `evaluate` (EVALUATION_TIMEOUT, or stopped past RUNAWAY_STRIKES),
+   * and the rest of the batch is replayed once on the replacement thread. Without a mark, or for a
+   * batch already replayed once, every process of it gets EVALUATION_TIMEOUT.
+   */
+  private cutFromBatch(index: number, call: Call, stuckKey: number, stopped: Set<string>): void {
+    const request = call.request as Extract<ThreadCall, { type: 'evaluate-many' }>;
+    const stuck = stuckKey === 0 ? undefined : request.processIds.find((id) => busyKey(id) === stuckKey);
+    const reason = `evaluation thread stuck for over ${this.timeoutMs} ms (wall-clock backstop) while evaluating ${stuck ?? 'a batch'} (in a batch of ${request.processIds.length}); it was restarted`;
+    const timeout = (processId: string): ThreadOutcome => ({ processId, ok: false, error: { message: reason, code: 'EVALUATION_TIMEOUT', kind: 'transient', details: { processId } } });
+    if (stuck === undefined) {
+      if (stuckKey === 0 || call.replayed) {
+        call.resolve(request.processIds.map(timeout));
+        return;
+      }
+      // A bystander batch (the thread was stuck in another call): replayed as a whole.
+      call.replayed = true;
+      void this.post(index, call);
+      return;
+    }
+    if (call.replayed) {
+      call.resolve(request.processIds.map(timeout));
+      return;
+    }
+    let own: ThreadOutcome = timeout(stuck);
+    const strikes = (this.strikes.get(stuck) ?? 0) + 1;
+    this.strikes.set(stuck, strikes);
+    if (strikes >= RUNAWAY_STRIKES && !stopped.has(stuck)) {
+      stopped.add(stuck);
+      this.strikes.delete(stuck);
+      const why = `its next message ran past the wall-clock backstop (${this.timeoutMs} ms) ${strikes} times`;
+      void this.call({ type: 'stop', processId: stuck, reason: why }).catch(() => undefined);
+      own = { processId: stuck, ok: false, error: { message: why, code: 'EVALUATION_STOPPED', kind: 'permanent', details: { processId: stuck } } };
+    }
+    const rest = request.processIds.filter((id) => id !== stuck);
+    if (rest.length === 0) {
+      call.resolve([own]);
+      return;
+    }
+    const replay: Call = {
+      request: { type: 'evaluate-many', processId: rest[0], processIds: rest },
+      resolve: (value) => call.resolve([own, ...(value as ThreadOutcome[])]),
+      reject: (error) => call.resolve([own, ...rest.map((processId): ThreadOutcome => ({ processId, ok: false, error: asThreadError(error) }))]),
+      sentAt: 0,
+      replayed: true,
+    };
+    void this.post(index, replay);
   }
 
   private failAll(calls: Map<number, Call>, reason: string): void {

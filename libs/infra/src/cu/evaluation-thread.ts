@@ -10,7 +10,7 @@ import { loadWallets } from '../wallets/wallets.js';
 import { currentThreadId, pipelineCounters } from '../metrics/pipeline-counters.js';
 import { sharedBusyMark } from './busy-marker.js';
 import { createComputeUnit } from './compute-unit.factory.js';
-import { COUNTERS_EVERY, HEARTBEAT_MS, type ThreadCall, type ThreadData, type ThreadReply, type ThreadRequest, type ThreadSignal } from './evaluation-pool.js';
+import { COUNTERS_EVERY, HEARTBEAT_MS, asThreadError, type ThreadCall, type ThreadOutcome, type ThreadData, type ThreadReply, type ThreadRequest, type ThreadSignal } from './evaluation-pool.js';
 
 /**
  * One evaluation thread of the EvaluationPool: a Compute Unit of its own (own Postgres connection,
@@ -31,6 +31,10 @@ function run(call: ThreadCall): Promise<unknown> {
   switch (call.type) {
     case 'evaluate':
       return cu.evaluate(call.processId, call.committedHead);
+    case 'evaluate-many':
+      return cu.evaluateMany(call.processIds).then((outcomes) =>
+        outcomes.map((o): ThreadOutcome => (o.ok ? o : { processId: o.processId, ok: false, error: asThreadError(o.error) })),
+      );
     case 'dry-run':
       return cu.dryRun(call.processId, call.message);
     case 'state-hash':
@@ -63,9 +67,7 @@ parentPort!.on('message', (request: ThreadRequest) => {
       parentPort!.postMessage({
         id: request.id,
         ok: false,
-        error: isAoError(error)
-          ? { message: error.message, code: error.code, kind: error.kind, details: error.details }
-          : { message: (error as Error)?.message ?? String(error) },
+        error: isAoError(error) ? asThreadError(error) : { message: (error as Error)?.message ?? String(error) },
       } satisfies ThreadReply),
   );
 });

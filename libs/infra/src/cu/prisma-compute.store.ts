@@ -1,13 +1,13 @@
-import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, ProcessRecord, SchedulerStore } from '@ao/core';
+import type { CommittedResult, ComputeStore, EvaluationHead, LogEntry, PendingLog, ProcessCommit, ProcessRecord, SchedulerStore } from '@ao/core';
+import { toEntry, type EntryRow } from '../su/prisma-scheduler.store.js';
 import { GroupWriter } from '../database/group-writer.js';
 import { encodeStoredResult, storableText } from './stored-result.js';
 import type { Sql } from '../database/sql-pool.js';
 
-interface PendingCommit {
-  processId: string;
-  results: CommittedResult[];
-  stateHash: string | undefined;
-}
+type PendingCommit = ProcessCommit;
+
+/** A row of readPending: a process's head, and one log entry past it (all null when there is none). */
+type PendingRow = { pid: string; head: bigint | string | null; head_error: string | null } & { [K in keyof EntryRow]: EntryRow[K] | null };
 
 /** The CU's view of Postgres: the SU log it reads (same database) and the results it commits. */
 export class PrismaComputeStore implements ComputeStore {
@@ -33,6 +33,42 @@ export class PrismaComputeStore implements ComputeStore {
   }
 
   /**
+   * One statement for every process: its head (cu_processes) and up to `limit` entries of its log
+   * past it (assignments, with the message's bytes), through a lateral join that walks
+   * `(process_id, nonce)` once per process.
+   */
+  async readPending(processIds: string[], limit: number): Promise<Map<string, PendingLog>> {
+    const rows = await this.db.$queryRaw<PendingRow[]>`
+      SELECT p.pid, c.nonce AS head, c.error AS head_error,
+             e.process_id, e.nonce, e.timestamp, e.block_height, e.hash_chain, e.id, e.message_id, e.raw, e.message_raw
+      FROM unnest(${processIds}::text[]) AS p(pid)
+      LEFT JOIN cu_processes c ON c.process_id = p.pid
+      LEFT JOIN LATERAL (
+        SELECT a.process_id, a.nonce, a.timestamp, a.block_height, a.hash_chain, a.id, a.message_id, a.raw, d.raw AS message_raw
+        FROM assignments a LEFT JOIN data_items d ON d.id = a.message_id
+        WHERE a.process_id = p.pid AND a.nonce > COALESCE(c.nonce, -1) AND c.error IS NULL
+        ORDER BY a.nonce
+        LIMIT ${limit}
+      ) e ON true
+      ORDER BY p.pid, e.nonce`;
+    const logs = new Map<string, PendingLog>();
+    for (const row of rows) {
+      let log = logs.get(row.pid);
+      if (!log) {
+        const head: EvaluationHead = row.head === null ? { nonce: -1 } : { nonce: Number(row.head), ...(row.head_error ? { error: row.head_error } : {}) };
+        logs.set(row.pid, (log = { head, entries: [] }));
+      }
+      if (row.nonce !== null) log.entries.push(toEntry(row as EntryRow));
+    }
+    return logs;
+  }
+
+  /** Every commit of the batch in one statement (with any other commit of this thread in flight). */
+  commitMany(commits: ProcessCommit[]): Promise<void> {
+    return this.commits.submitMany(commits.filter((c) => c.results.length > 0));
+  }
+
+  /**
    * Commits go out as one statement per round trip (group commit, see GroupWriter): those that
    * arrive while a statement is in flight (other processes evaluated by this thread) follow
    * together in the next. Each process's results and head move in the same statement, so each
@@ -43,10 +79,10 @@ export class PrismaComputeStore implements ComputeStore {
     return this.commits.submit({ processId, results, stateHash });
   }
 
-  private readonly commits = new GroupWriter<PendingCommit>((group) => this.commitMany(group), { kind: 'cu-commit' });
+  private readonly commits = new GroupWriter<PendingCommit>((group) => this.writeCommits(group), { kind: 'cu-commit' });
 
   /** One statement (atomic on its own): every commit's results, and each process's head moved past them. */
-  private async commitMany(commits: PendingCommit[]): Promise<void> {
+  private async writeCommits(commits: PendingCommit[]): Promise<void> {
     const rows = commits.flatMap((c) => c.results.map((r) => ({ processId: c.processId, ...r })));
     const crank = (r: CommittedResult) =>
       !r.result.Error && (r.result.Messages.length || r.result.Spawns.length || r.result.Assignments.length) ? 'pending' : 'none';

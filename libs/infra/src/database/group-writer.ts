@@ -38,6 +38,14 @@ export class GroupWriter<T> {
     });
   }
 
+  /** Resolves once every entry is written; entries submitted together go out together (up to `max` a statement). */
+  submitMany(entries: T[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    const written = entries.map((entry) => new Promise<void>((resolve, reject) => this.waiting.push({ entry, resolve, reject })));
+    if (!this.flushing) void this.flush();
+    return Promise.all(written).then(() => undefined);
+  }
+
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.waiting.length > 0) {

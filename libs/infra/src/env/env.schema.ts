@@ -80,6 +80,12 @@ export const envSchema = z.object({
     }),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
   /**
+   * Processes the evaluate stage evaluates together in one pass (one log read, one commit, one
+   * crank, one announcement for them all; docs/pipeline-batching.md). Its BullMQ worker takes up
+   * to twice this many jobs at once: those fetched while a batch runs make the next one.
+   */
+  EVAL_BATCH: z.coerce.number().int().min(1).max(500).default(32),
+  /**
    * Live process instances one CU (one evaluation thread) keeps in memory (about 2–6 MiB resident
    * each, up to 16 MiB of WASM memory); the rest are replayed or restored. Keep it above the
    * processes active at once per thread: past it, every job evicts one and cold-starts another.

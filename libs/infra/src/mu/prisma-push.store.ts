@@ -1,4 +1,4 @@
-import type { CrankBatch, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
+import type { CrankBatch, CrankFinish, CrankOutcome, EvalResult, PushRecord, PushStore } from '@ao/core';
 import { GroupWriter } from '../database/group-writer.js';
 import type { Sql } from '../database/sql-pool.js';
 import { decodeStoredResult, storableText } from '../cu/stored-result.js';
@@ -18,11 +18,7 @@ interface PushRow {
 }
 
 /** A crank's finish: its results' outcomes and the pushes it recorded. */
-interface Finish {
-  processId: string;
-  outcomes: CrankOutcome[];
-  pushes: PushRecord[];
-}
+type Finish = CrankFinish;
 
 /** A pushes row (as Postgres or its json_agg gives it) as a PushRecord. */
 function toPushRecord(row: PushRow): PushRecord {
@@ -82,6 +78,30 @@ export class PrismaPushStore implements PushStore {
     );
   }
 
+  /** pendingCranks for many processes in one statement (a lateral join walks each one's pending results). */
+  async pendingCranksMany(processIds: string[], limit: number): Promise<Map<string, CrankBatch>> {
+    const rows = await this.db.$queryRaw<(BatchRow & { process_id: string })[]>`
+      WITH r AS (
+        SELECT x.process_id, x.nonce, x.message_id, x.result
+        FROM unnest(${processIds}::text[]) AS s(pid)
+        CROSS JOIN LATERAL (SELECT process_id, nonce, message_id, result FROM results
+                            WHERE process_id = s.pid AND crank_status = 'pending' ORDER BY nonce LIMIT ${limit}) x
+      )
+      SELECT r.process_id, r.nonce, r.message_id, r.result,
+        (SELECT t->>'value' FROM data_items d, jsonb_array_elements(d.tags) t
+         WHERE d.id = r.message_id AND t->>'name' = 'Pushed-For' LIMIT 1) AS pushed_for,
+        (SELECT min(p.depth) FROM pushes p WHERE p.item_id = r.message_id AND p.kind IN ('message', 'spawned')) AS depth,
+        (SELECT json_agg(p) FROM pushes p WHERE p.from_process = r.process_id AND p.from_nonce = r.nonce) AS pushes
+      FROM r ORDER BY r.process_id, r.nonce`;
+    const byProcess = new Map<string, BatchRow[]>();
+    for (const row of rows) {
+      const list = byProcess.get(row.process_id);
+      if (list) list.push(row);
+      else byProcess.set(row.process_id, [row]);
+    }
+    return new Map([...byProcess].map(([id, list]) => [id, toBatch(list)]));
+  }
+
   async crankOf(processId: string, nonce: number): Promise<CrankBatch> {
     // The same context as pendingCranks (see toBatch), for one result whatever its crank status.
     return toBatch(
@@ -104,6 +124,11 @@ export class PrismaPushStore implements PushStore {
   async finishCranks(processId: string, outcomes: CrankOutcome[], pushes: PushRecord[] = []): Promise<void> {
     if (outcomes.length === 0 && pushes.length === 0) return;
     await this.finishes.submit({ processId, outcomes, pushes });
+  }
+
+  /** Every sender's finish in one statement (with any other finish in flight). */
+  async finishCranksMany(finishes: CrankFinish[]): Promise<void> {
+    await this.finishes.submitMany(finishes.filter((f) => f.outcomes.length > 0 || f.pushes.length > 0));
   }
 
   private readonly finishes = new GroupWriter<Finish>((group) => this.finishMany(group), { kind: 'crank-finish' });

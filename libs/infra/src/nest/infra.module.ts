@@ -11,6 +11,7 @@ import { Heartbeats } from '../redis/heartbeats.js';
 import { createRedis } from '../redis/redis.js';
 import { loadWallets, type PlatformWallets } from '../wallets/wallets.js';
 import { PipelineQueues } from '../queues/pipeline-queues.js';
+import { EvaluationOwners } from '../queues/evaluation-owners.js';
 import { ENV, GATEWAY, HEARTBEATS, PIPELINE, PRISMA, REDIS, SQL_POOL, WALLETS } from './tokens.js';
 
 class InfraLifecycle implements OnApplicationShutdown {
@@ -57,7 +58,8 @@ export class InfraModule {
           inject: [REDIS],
           useFactory: (redis: Redis) => new Heartbeats(redis, env.REDIS_PREFIX, env.HEARTBEAT_TIMEOUT_S * 1000),
         },
-        { provide: PIPELINE, useFactory: () => new PipelineQueues(env) },
+        // Kicks go to each process's owner when two or more workers evaluate (process affinity).
+        { provide: PIPELINE, inject: [HEARTBEATS], useFactory: (heartbeats: Heartbeats) => new PipelineQueues(env, new EvaluationOwners(heartbeats)) },
         InfraLifecycle,
       ],
       exports: [ENV, PRISMA, SQL_POOL, REDIS, GATEWAY, WALLETS, HEARTBEATS, PIPELINE],

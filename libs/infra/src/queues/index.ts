@@ -1,2 +1,3 @@
 export * from './queues.js';
 export * from './pipeline-queues.js';
+export * from './evaluation-owners.js';

@@ -5,9 +5,11 @@ import type { Env } from '../env/env.schema.js';
 import { pipelineCounters } from '../metrics/pipeline-counters.js';
 import { createRedis } from '../redis/redis.js';
 import { DEFAULT_JOB_OPTIONS, QUEUE_NAMES } from './queues.js';
+import { ownEvaluateQueue, type EvaluationOwners } from './evaluation-owners.js';
 
 /** Job payload schemas, one per queue, parsed by each processor before use. */
-export const evaluateJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/) });
+/** `pinned`: evaluated by whichever worker takes it, never handed to the process's owner (a failed owner's job, retried here). */
+export const evaluateJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/), pinned: z.boolean().optional() });
 /** `nonce` is only in jobs queued by earlier versions (one job per result); it is not needed any more. */
 export const pushJobSchema = z.object({ processId: z.string().regex(/^[A-Za-z0-9_-]{43}$/), nonce: z.number().int().min(0).optional() });
 export type EvaluateJob = z.infer<typeof evaluateJobSchema>;
@@ -27,7 +29,10 @@ const KICKED_REMEMBERED = 10_000;
 
 export const EVALUATION_KICK_TTL_MS = 600_000;
 
-const KICK_LABELS = { evaluate: { queue: 'evaluate' }, push: { queue: 'push' }, upload: { queue: 'upload' } };
+const KICK_LABELS = { evaluate: { queue: 'evaluate' }, push: { queue: 'push' }, upload: { queue: 'upload' }, handover: { queue: 'evaluate-handover' } };
+
+/** Jobs of a worker's own evaluate queue are tried once: a failure goes on as a pinned job of the shared queue, with its retries and dead letters. */
+const OWN_JOB_OPTIONS = { attempts: 1 };
 
 /**
  * Producers of the pipeline's jobs, with deterministic ids: one pending evaluation per process and
@@ -41,11 +46,20 @@ export class PipelineQueues {
   private readonly connection: ReturnType<typeof createRedis>;
   private readonly prefix: string;
 
-  constructor(env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX'>) {
+  private readonly opts: { connection: ReturnType<typeof createRedis>; prefix: string; defaultJobOptions: typeof DEFAULT_JOB_OPTIONS };
+  /** Each worker's own evaluate queue (see EvaluationOwners), by instance. */
+  private readonly own = new Map<string, Queue>();
+
+  /** `owners`: where kicks go when two or more workers evaluate (each process's owner's own queue). */
+  constructor(
+    env: Pick<Env, 'REDIS_URL' | 'REDIS_PREFIX'>,
+    readonly owners?: EvaluationOwners,
+  ) {
     const connection = createRedis(env.REDIS_URL, 'producer');
     this.connection = connection;
     this.prefix = env.REDIS_PREFIX;
     const opts = { connection, prefix: env.REDIS_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS };
+    this.opts = opts;
     this.evaluate = new Queue(QUEUE_NAMES.evaluate, opts);
     this.push = new Queue(QUEUE_NAMES.push, opts);
     this.upload = new Queue(QUEUE_NAMES.upload, opts);
@@ -68,7 +82,9 @@ export class PipelineQueues {
     const data: EvaluateJob = { processId };
     pipelineCounters.add('kicks_total', 1, KICK_LABELS.evaluate);
     await this.connection.set(evaluationKickKey(this.prefix, processId), '1', 'PX', EVALUATION_KICK_TTL_MS);
-    await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
+    const owner = this.owners?.ownerOf(processId);
+    if (owner) await this.handOver(owner, processId);
+    else await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-${processId}` } });
     if (scheduled !== undefined) setBounded(this.kicked, scheduled.messageId, { processId, nonce: scheduled.nonce }, KICKED_REMEMBERED);
   }
 
@@ -82,6 +98,21 @@ export class PipelineQueues {
   }
 
   private readonly kicked = new Map<string, { processId: string; nonce: number }>();
+
+  /** Queues a process's evaluation on its owner's own queue (coalesced there as in the shared one). */
+  async handOver(owner: string, processId: string): Promise<void> {
+    let queue = this.own.get(owner);
+    if (!queue) this.own.set(owner, (queue = new Queue(ownEvaluateQueue(owner), this.opts)));
+    const data: EvaluateJob = { processId };
+    await queue.add('evaluate', data, { ...OWN_JOB_OPTIONS, deduplication: { id: `eval-${processId}` } });
+  }
+
+  /** Queues an evaluation on the shared queue that whichever worker takes it runs (after a failure on the owner). */
+  async enqueuePinnedEvaluation(processId: string): Promise<void> {
+    pipelineCounters.add('kicks_total', 1, KICK_LABELS.evaluate);
+    const data: EvaluateJob = { processId, pinned: true };
+    await this.evaluate.add('evaluate', data, { deduplication: { id: `eval-pinned-${processId}` } });
+  }
 
   /** Asks for a process's results to have their outboxes relayed; coalesces with a pending request. */
   async enqueuePush(processId: string): Promise<void> {
@@ -97,7 +128,8 @@ export class PipelineQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.evaluate.close(), this.push.close(), this.upload.close(), this.cron.close()]);
+    this.owners?.close();
+    await Promise.all([this.evaluate.close(), this.push.close(), this.upload.close(), this.cron.close(), ...[...this.own.values()].map((q) => q.close())]);
     // BullMQ leaves a connection it was handed open.
     this.connection.disconnect();
   }

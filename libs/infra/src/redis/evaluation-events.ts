@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { setBounded } from '../bounded-map.js';
 import { createRedis } from './redis.js';
 
-/** The channel evaluators announce progress on: `<processId> <nonce>` after each commit. */
+/** The channel evaluators announce progress on: `<processId> <nonce>` lines after each commit. */
 export function evaluationChannel(prefix: string): string {
   return `${prefix}:evaluated`;
 }
@@ -10,6 +10,12 @@ export function evaluationChannel(prefix: string): string {
 /** Announces that a process is evaluated up to a nonce (a hint: listeners still read Postgres). */
 export async function announceEvaluated(redis: Redis, prefix: string, processId: string, nonce: number): Promise<void> {
   await redis.publish(evaluationChannel(prefix), `${processId} ${nonce}`);
+}
+
+/** Announces many processes at once: one PUBLISH, a `<processId> <nonce>` line each. */
+export async function announceEvaluatedMany(redis: Redis, prefix: string, heads: { processId: string; nonce: number }[]): Promise<void> {
+  if (heads.length === 0) return;
+  await redis.publish(evaluationChannel(prefix), heads.map((h) => `${h.processId} ${h.nonce}`).join('\n'));
 }
 
 /** Processes whose last announced nonce is remembered (about 100 bytes each). */
@@ -55,15 +61,20 @@ export class EvaluationEvents {
     this.ready = this.subscriber.subscribe(channel).catch(() => undefined);
     this.subscriber.on('message', (from: string, text: string) => {
       if (from !== channel) return;
-      const space = text.indexOf(' ');
-      const processId = text.slice(0, space);
-      const nonce = Number(text.slice(space + 1));
-      const known = this.heads.get(processId);
-      if (known === undefined || nonce > known) setBounded(this.heads, processId, nonce, HEADS_REMEMBERED);
-      const set = this.waiters.get(processId);
-      if (!set) return;
-      for (const w of set) if (nonce >= w.nonce) w.wake();
+      // One line per process (a batch's announcement carries many).
+      for (const line of text.split('\n')) this.heard(line);
     });
+  }
+
+  private heard(line: string): void {
+    const space = line.indexOf(' ');
+    const processId = line.slice(0, space);
+    const nonce = Number(line.slice(space + 1));
+    const known = this.heads.get(processId);
+    if (known === undefined || nonce > known) setBounded(this.heads, processId, nonce, HEADS_REMEMBERED);
+    const set = this.waiters.get(processId);
+    if (!set) return;
+    for (const w of set) if (nonce >= w.nonce) w.wake();
   }
 
   /**

@@ -52,7 +52,7 @@ interface SlotRow {
   message_id: string | null;
 }
 
-interface EntryRow extends SlotRow {
+export interface EntryRow extends SlotRow {
   raw: Uint8Array;
   message_raw: Uint8Array | null;
 }
@@ -70,7 +70,7 @@ const toSlot = (r: SlotRow): Slot => ({
 /** pg gives bytea as Buffers already (no copy); Prisma as Uint8Arrays. */
 const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-const toEntry = (r: EntryRow): LogEntry => ({
+export const toEntry = (r: EntryRow): LogEntry => ({
   ...toSlot(r),
   assignment: asBuffer(r.raw),
   message: asBuffer(r.message_raw ?? new Uint8Array()),
