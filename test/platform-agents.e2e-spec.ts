@@ -136,6 +136,14 @@ describe('agents through the platform API', () => {
     expect((await http().get('/api/agents').set(admin).query({ blueprint: 'token', owner: adminId }).expect(200)).body.items).toHaveLength(1);
     await http().get('/api/agents').set(trader).expect(403);
     await http().get('/api/agents').query({ status: 'sleeping' }).set(admin).expect(400);
+    // live figures: a verifier has verdict counts (none yet) and no market figures; every agent its last activity
+    const live = await until('the projection of the verifier', async () => {
+      const items = (await http().get('/api/agents').set(admin).expect(200)).body.items as { name: string; live: Record<string, unknown> }[];
+      const verifier = items.find((a) => a.name === 'verifier-1')!;
+      return verifier.live.lastActivityAt ? items : undefined;
+    }, 60_000, 300);
+    expect(live.find((a) => a.name === 'verifier-1')!.live).toEqual({ pnl: null, returnBps: null, fills: null, lastTickAt: null, inventory: null, verdicts: {}, lastError: null, lastActivityAt: expect.any(String) });
+    expect(live.find((a) => a.name === 'token-1')!.live).toMatchObject({ pnl: null, fills: null, verdicts: null, lastError: null });
   });
 
   it("is re-derived from Arweave: the verifier's whole history verifies", async () => {

@@ -125,9 +125,13 @@ describe('strategies, subscriptions and the live feed', () => {
     const snapshot = async () => (await prisma.agentEvent.findMany({ orderBy: [{ processId: 'asc' }, { eventSeq: 'asc' }] })).map((e) => ({ p: e.processId, s: e.eventSeq, t: e.topic, m: e.messageId, d: e.payload }));
     const before = await snapshot();
     expect(before.length).toBeGreaterThanOrEqual(8);
+    const figures = () => prisma.agentFigures.findMany({ orderBy: { processId: 'asc' } });
+    const figuresBefore = await figures();
+    expect(figuresBefore.find((f) => f.processId === agent.processId)).toMatchObject({ verdicts: {}, lastActivityAt: expect.any(Date) });
     const rebuilt = await rebuildAgentEvents(prisma);
     expect(rebuilt.events).toBe(before.length);
     expect(await snapshot()).toEqual(before);
+    expect(await figures()).toEqual(figuresBefore);
   });
 
   it('unsubscribes with an Unsubscribe message; the feed then carries nothing more for it', async () => {

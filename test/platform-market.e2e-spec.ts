@@ -96,6 +96,18 @@ describe('a market maker through the platform API', () => {
     expect(detail.cron).toEqual([expect.objectContaining({ interval: '1-second', status: 'active' })]);
     const orders = await until('the orders on the book', async () => ((await bookOrders()).length === 4 ? bookOrders() : undefined), 60_000, 300);
     expect(orders.map((o) => o.side).sort()).toEqual(['buy', 'buy', 'sell', 'sell']);
+    // the agents list carries the market maker's live figures: those of its latest pnl and inventory events
+    const latest = async (topic: string) => (await http().get(`/api/agents/${agents.mm.id}/events`).set(admin).query({ topic, limit: 1 }).expect(200)).body.items[0]?.payload as Record<string, string> | undefined;
+    const listed = await until('the live figures in the list', async () => {
+      const items = (await http().get('/api/agents').set(admin).query({ blueprint: 'market-maker' }).expect(200)).body.items as { id: string; live: Record<string, unknown> }[];
+      const [pnl, inventory] = [await latest('pnl'), await latest('inventory')];
+      const live = items.find((a) => a.id === agents.mm.id)!.live;
+      return pnl && inventory && live.pnl === pnl.total && live.returnBps === Number(pnl.returnBps) && JSON.stringify(live.inventory) === JSON.stringify(inventory) ? live : undefined;
+    }, 60_000, 500);
+    expect(listed).toMatchObject({ pnl: expect.stringMatching(/^-?\d+$/), fills: expect.any(Number), verdicts: null, lastTickAt: expect.any(String), lastActivityAt: expect.any(String) });
+    const fills = (await http().get(`/api/agents/${agents.mm.id}/events`).set(admin).query({ topic: 'fills', limit: 200 }).expect(200)).body.items.length;
+    expect((await http().get(`/api/agents/${agents.mm.id}`).set(admin).expect(200)).body.live.fills).toBe(fills);
+    expect(listed.inventory).toMatchObject({ base: expect.any(String), quote: expect.any(String) });
   }, 240_000);
 
   it('applies a hot parameter patched through the API at the next tick', async () => {

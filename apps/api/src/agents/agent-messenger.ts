@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createDataItem, type EvalResult, type ItemSigner, type Tag } from '@ao/core';
-import { createItemSigner, PRISMA, WALLETS, type PlatformWallets, type PrismaClient } from '@ao/infra';
+import { createItemSigner, ENV, PRISMA, WALLETS, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
 import { CuService } from '../cu/cu.service.js';
 import { MuService } from '../mu/mu.service.js';
 import { PlatformError } from '../common/platform-error.js';
@@ -28,6 +28,7 @@ export class AgentMessenger {
   readonly platform: ItemSigner;
 
   constructor(
+    @Inject(ENV) private readonly env: Env,
     @Inject(WALLETS) wallets: PlatformWallets,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly mu: MuService,
@@ -83,6 +84,26 @@ export class AgentMessenger {
     const messageId = await this.send(processId, tags, data, signer);
     const result = await this.result(processId, messageId);
     return { messageId, reply: findReply(result, actions), result };
+  }
+
+  /**
+   * Follows a message's outbox one hop: the reply with one of `actions` that `target` gave to the
+   * message `messageId` of `fromProcess` sent it (a token's Credit-Notice to an agent, say), once
+   * the MU has pushed it and `target` evaluated it; 504 when that takes past RESULT_TIMEOUT_MS.
+   */
+  async followUp(fromProcess: string, messageId: string, target: string, actions: string[]): Promise<{ messageId: string; reply: Reply | undefined }> {
+    const deadline = Date.now() + this.env.RESULT_TIMEOUT_MS;
+    const assignment = await this.prisma.assignment.findUnique({ where: { processId_messageId: { processId: fromProcess, messageId } }, select: { nonce: true } });
+    if (!assignment) throw new PlatformError(504, 'AGENT_NO_ANSWER', `Message ${messageId} is not in the log of ${fromProcess}`, { processId: fromProcess, messageId });
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      const push = await this.prisma.push.findFirst({ where: { fromProcess, fromNonce: assignment.nonce, kind: 'message', target, itemId: { not: null } }, select: { itemId: true } });
+      if (push?.itemId) {
+        const result = await this.result(target, push.itemId);
+        return { messageId: push.itemId, reply: findReply(result, actions) };
+      }
+      if (Date.now() > deadline) throw new PlatformError(504, 'AGENT_NO_ANSWER', `The message ${messageId} sent to ${target} was not delivered within RESULT_TIMEOUT_MS`, { processId: fromProcess, messageId, target });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /** A read-only query through a dry-run (nothing is scheduled). */

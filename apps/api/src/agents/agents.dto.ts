@@ -58,6 +58,25 @@ class AgentLinksDto {
   @ApiProperty() state!: string;
 }
 
+class AgentLastErrorDto {
+  @ApiProperty() message!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'The message whose result carried it (null for an evaluation stop)' }) messageId!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ enum: ['result', 'evaluation'], description: '`result`: the latest result with an Error; `evaluation`: the CU stopped evaluating the process' }) source!: 'result' | 'evaluation';
+}
+
+/** Live figures of an agent, from the agent_figures read model (the event projection), cron and the CU. */
+export class AgentLiveDto {
+  @ApiProperty({ nullable: true, type: String, example: '-1250000', description: 'Market makers: PnL since Start (pnl.total = trade PnL − fees), quote atomic units, integer string' }) pnl!: string | null;
+  @ApiProperty({ nullable: true, type: Number, example: -12, description: 'Market makers: return in basis points (floor(total × 1e4 / hold))' }) returnBps!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Market makers: number of fills' }) fills!: number | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'The latest cron tick scheduled to the agent' }) lastTickAt!: string | null;
+  @ApiProperty({ ...FREE_OBJECT, nullable: true, description: 'Market makers: the latest inventory event {base, quote, baseLocked, quoteLocked, price, baseShareBps} (atomic units, strings)' }) inventory!: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, nullable: true, example: { original: 3, 'near-duplicate': 1 }, description: 'Media verifiers: verifications by verdict' }) verdicts!: Record<string, number> | null;
+  @ApiProperty({ type: AgentLastErrorDto, nullable: true }) lastError!: AgentLastErrorDto | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When its latest result was committed' }) lastActivityAt!: string | null;
+}
+
 export class AgentDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
@@ -73,6 +92,7 @@ export class AgentDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ description: 'Time spent running, ms' }) uptimeMs!: number;
+  @ApiProperty({ type: AgentLiveDto, description: 'Live figures for the agents table (null where the blueprint has no such figure)' }) live!: AgentLiveDto;
   @ApiProperty({ type: AgentLinksDto }) links!: AgentLinksDto;
 }
 

@@ -23,6 +23,7 @@ import { conflict, notFound, PlatformError } from '../common/platform-error.js';
 import { AgentMessenger, type Reply } from './agent-messenger.js';
 import { AuditLog } from './audit-log.js';
 import { EventProjector } from '../feed/event-projector.js';
+import { agentLive, type AgentLive, type LiveColumns } from './agent-live.js';
 
 /** Process tags some blueprints need besides the platform's (the modules they call). */
 const PROCESS_TAGS: Record<string, (modules: Record<string, string>) => Tag[]> = {
@@ -39,7 +40,7 @@ export interface CreateAgentInput {
   cronInterval?: string;
 }
 
-interface AgentRow {
+interface AgentRow extends LiveColumns {
   id: string;
   name: string;
   blueprint: string;
@@ -57,6 +58,7 @@ interface AgentRow {
 }
 
 export interface AgentFilter {
+  id?: string;
   blueprint?: string;
   status?: AgentStatus;
   owner?: string;
@@ -145,30 +147,52 @@ export class AgentsService {
       await this.cron.monitor(item.id);
       await this.cron.setStatus(item.id, 'paused');
     }
-    return this.view(await this.prisma.agent.findUniqueOrThrow({ where: { id } }));
+    return this.listed(id);
   }
 
-  /** One prepared statement on the shared pg pool (the list is the platform's hottest read). */
+  /**
+   * One prepared statement on the shared pg pool (the list is the platform's hottest read): the
+   * agents with their live figures (the agent_figures read model, the latest cron tick, the CU's
+   * stop reason) joined in, so a page costs one round trip whatever its size. The page is cut
+   * before the joins: joined first, the generic plan of the statement joined every agent, then sorted.
+   */
   async list(filter: AgentFilter) {
+    const id = filter.id ?? null;
     const blueprint = filter.blueprint ?? null;
     const status = filter.status ?? null;
     const owner = filter.owner ?? null;
     const cursor = filter.cursor ?? null;
     const rows = await this.sql.$queryRaw<AgentRow[]>`
-      SELECT id, name, blueprint, blueprint_version, status, config, config_version, process_id, cron_interval, created_by,
-             created_at, updated_at, running_since, uptime_ms
-      FROM agents
-      WHERE (${blueprint}::text IS NULL OR blueprint = ${blueprint}) AND (${status}::text IS NULL OR status = ${status})
-        AND (${owner}::text IS NULL OR created_by = ${owner}) AND (${cursor}::text IS NULL OR id < ${cursor})
-      ORDER BY id DESC LIMIT ${filter.limit + 1}`;
+      SELECT a.id, a.name, a.blueprint, a.blueprint_version, a.status, a.config, a.config_version, a.process_id, a.cron_interval, a.created_by,
+             a.created_at, a.updated_at, a.running_since, a.uptime_ms,
+             f.fills::text AS fills, f.verdicts, f.pnl, f.inventory, f.last_error, f.last_error_message_id, f.last_error_at, f.last_activity_at,
+             c.error AS cu_error, c.updated_at AS cu_updated_at,
+             (SELECT max(r.last_emitted) FROM cron_registrations r WHERE r.process_id = a.process_id AND r.unit = 'ms')::text AS last_tick
+      FROM (SELECT * FROM agents
+            WHERE (${id}::text IS NULL OR id = ${id}) AND (${blueprint}::text IS NULL OR blueprint = ${blueprint}) AND (${status}::text IS NULL OR status = ${status})
+              AND (${owner}::text IS NULL OR created_by = ${owner}) AND (${cursor}::text IS NULL OR id < ${cursor})
+            ORDER BY id DESC LIMIT ${filter.limit + 1}) a
+      LEFT JOIN agent_figures f ON f.process_id = a.process_id
+      LEFT JOIN cu_processes c ON c.process_id = a.process_id
+      ORDER BY a.id DESC`;
     const items = rows.slice(0, filter.limit).map((r) =>
-      this.view({
-        id: r.id, name: r.name, blueprint: r.blueprint, blueprintVersion: r.blueprint_version, status: r.status, config: r.config, configVersion: r.config_version,
-        processId: r.process_id, cronInterval: r.cron_interval, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
-        runningSince: r.running_since, uptimeMs: BigInt(r.uptime_ms), projectedNonce: -1n,
-      }),
+      this.view(
+        {
+          id: r.id, name: r.name, blueprint: r.blueprint, blueprintVersion: r.blueprint_version, status: r.status, config: r.config, configVersion: r.config_version,
+          processId: r.process_id, cronInterval: r.cron_interval, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
+          runningSince: r.running_since, uptimeMs: BigInt(r.uptime_ms), projectedNonce: -1n,
+        },
+        agentLive(r.blueprint, r),
+      ),
     );
     return { items, nextCursor: rows.length > filter.limit ? rows[filter.limit - 1].id : null };
+  }
+
+  /** One agent as the list shows it (with its live figures). */
+  private async listed(id: string) {
+    const [item] = (await this.list({ id, limit: 1 })).items;
+    if (!item) throw notFound('agent', id);
+    return item;
   }
 
   async get(id: string) {
@@ -181,7 +205,7 @@ export class AgentsService {
     } catch (error) {
       figuresError = (error as Error).message;
     }
-    return { ...this.view(agent), cron, figures, figuresError };
+    return { ...(await this.listed(agent.id)), cron, figures, figuresError };
   }
 
   /** Hot keys → a Configure message; restart-only keys are refused while running, with the reason. */
@@ -204,7 +228,7 @@ export class AgentsService {
       throw new PlatformError(422, 'AGENT_REFUSED', `The agent refused the patch: ${(answer?.rejected ?? []).map((r) => `${r.key}: ${r.reason}`).join('; ') || reply?.tags.Error || 'no answer'}`, { messageId, rejected: answer?.rejected ?? [] });
     }
     const updated = await this.prisma.agent.update({ where: { id }, data: { config: plan.config as Prisma.InputJsonObject, configVersion: answer.configVersion ?? agent.configVersion + 1, updatedAt: new Date() } });
-    return { agent: this.view(updated), messageId, applied: answer.applied ?? [] };
+    return { agent: await this.listed(updated.id), messageId, applied: answer.applied ?? [] };
   }
 
   /** start | pause | resume | kill: the state machine, then the message, then the row (only if still in the state it left). */
@@ -239,7 +263,7 @@ export class AgentsService {
     const { count } = await this.prisma.agent.updateMany({ where: { id, status }, data });
     if (count === 0) throw conflict('ILLEGAL_TRANSITION', `The agent changed state meanwhile; its ${step.message} message ${messageId} is in its log`, { messageId });
     if (agent.cronInterval) await this.driveCron(agent.processId, step.to);
-    return { agent: this.view(await this.prisma.agent.findUniqueOrThrow({ where: { id } })), messageId, report };
+    return { agent: await this.listed(id), messageId, report };
   }
 
   async find(id: string): Promise<Agent> {
@@ -259,7 +283,7 @@ export class AgentsService {
     }
   }
 
-  view(agent: Agent) {
+  private view(agent: Agent, live: AgentLive) {
     const status = agent.status as AgentStatus;
     const uptimeMs = Number(agent.uptimeMs) + (agent.runningSince ? Date.now() - agent.runningSince.getTime() : 0);
     return {
@@ -277,6 +301,7 @@ export class AgentsService {
       createdAt: agent.createdAt.toISOString(),
       updatedAt: agent.updatedAt.toISOString(),
       uptimeMs,
+      live,
       links: { log: `/su/${agent.processId}`, verify: `/cu/verify/${agent.processId}`, state: `/cu/state/${agent.processId}` },
     };
   }

@@ -25,9 +25,18 @@ const DESCRIPTIONS: Record<number, string> = {
   502: 'The agent process answered with an error',
   503: 'Backpressure or a dependency unavailable; `Retry-After` when it is backpressure',
   504: 'The agent did not evaluate the message within RESULT_TIMEOUT_MS',
+  500: 'A dependency (Postgres, Redis) failed while answering',
 };
 
-/** Documents each error status a route answers, all with the `{error, code, details}` body. */
-export function ApiErrors(...statuses: number[]) {
-  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', type: ErrorBodyDto })));
+/**
+ * Documents each error status a route answers, all with the `{error, code, details}` body: a status
+ * alone takes the platform's description, `[status, description]` says what it means on this route.
+ */
+export function ApiErrors(...statuses: (number | [number, string])[]) {
+  return applyDecorators(
+    ...statuses.map((entry) => {
+      const [status, description] = typeof entry === 'number' ? [entry, DESCRIPTIONS[entry] ?? 'Error'] : entry;
+      return ApiResponse({ status, description, type: ErrorBodyDto });
+    }),
+  );
 }

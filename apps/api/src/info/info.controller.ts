@@ -1,5 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs.js';
+import { INFO } from '../common/unit-schemas.js';
 import { ENV, GATEWAY, PRISMA, WALLETS, type ArweaveGateway, type Env, type PlatformWallets, type PrismaClient } from '@ao/infra';
 
 export interface InfoBody {
@@ -23,6 +25,8 @@ export class InfoController {
 
   @Get()
   @ApiOperation({ summary: 'Unit URLs, the scheduler wallet address and the ids of the published modules' })
+  @ApiOkResponse({ schema: INFO })
+  @ApiErrors([500, 'Postgres failed while reading the published modules'])
   async get(): Promise<InfoBody> {
     const base = this.env.PUBLIC_URL.replace(/\/$/, '');
     const facts = await this.prisma.platformState.findMany({ where: { key: { in: ['modules', 'scheduler-location'] } } });

@@ -56,7 +56,7 @@ export class AdminCronController {
   @HttpCode(200)
   @ApiOperation({ summary: "Pause a process's ticks" })
   @ApiOkResponse({ type: CronPausedDto })
-  @ApiErrors(401, 403, 404, 429)
+  @ApiErrors([400, 'The process id is not a 43-character base64url id'], 401, 403, 404, 429)
   async pause(@Param('processId') processId: string): Promise<CronPausedDto> {
     return { processId, paused: await this.cron.setStatus(requireId(processId, 'process id'), 'paused') };
   }
@@ -65,7 +65,7 @@ export class AdminCronController {
   @HttpCode(200)
   @ApiOperation({ summary: "Resume a process's ticks (missed ones follow the missed-tick policy)" })
   @ApiOkResponse({ type: CronResumedDto })
-  @ApiErrors(401, 403, 404, 429)
+  @ApiErrors([400, 'The process id is not a 43-character base64url id'], 401, 403, 404, 429)
   async resume(@Param('processId') processId: string): Promise<CronResumedDto> {
     return { processId, resumed: await this.cron.setStatus(requireId(processId, 'process id'), 'active') };
   }

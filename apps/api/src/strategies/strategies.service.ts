@@ -32,6 +32,8 @@ export class StrategiesService {
     if (unknown.length) throw new PlatformError(400, 'VALIDATION_FAILED', `Unknown topics for ${agent.blueprint}: ${unknown.join(', ')}`, { fields: unknown.map((t) => ({ field: 'topics', rule: 'blueprint-topic', message: `${t} is not a topic of ${agent.blueprint} (${[...topics].join(', ')})` })) });
     if ((input.price === undefined) !== (input.token === undefined)) throw new PlatformError(400, 'VALIDATION_FAILED', 'price and token go together', { fields: [{ field: input.price ? 'token' : 'price', rule: 'together', message: 'price and token go together' }] });
     if (agent.status === 'killed') throw conflict('AGENT_KILLED', 'A killed agent cannot be published', { agentId: agent.id });
+    const mismatch = pricingMismatch(agent.config as Record<string, unknown>, input);
+    if (mismatch) throw new PlatformError(400, 'VALIDATION_FAILED', mismatch, { fields: [{ field: 'price', rule: 'agent-pricing', message: mismatch }] });
     try {
       const strategy = await this.prisma.strategy.create({ data: { id: randomUUID(), agentId: agent.id, title: input.title, description: input.description, topics: [...new Set(input.topics)], price: input.price ?? null, token: input.token ?? null, publishedBy: actor.userId ?? actor.label } });
       await this.audit.record(actor, 'publish', agent.id, null, { strategyId: strategy.id, topics: strategy.topics, price: strategy.price });
@@ -95,6 +97,26 @@ export class StrategiesService {
     ]);
     return { rows, counts, verdicts, latest };
   }
+}
+
+/**
+ * A strategy's price must be the agent's own (its subscriptionToken / subscriptionPrice config),
+ * since the agent decides what a payment buys and refunds any other: a priced strategy of a free
+ * agent, or a free strategy offering the agent's paid topics, would sell what cannot be delivered.
+ */
+function pricingMismatch(config: Record<string, unknown>, input: { price?: string; token?: string; topics: string[] }): string | null {
+  const token = typeof config.subscriptionToken === 'string' ? config.subscriptionToken : '';
+  const price = typeof config.subscriptionPrice === 'string' ? config.subscriptionPrice : '0';
+  const agentPriced = token !== '' && price !== '0';
+  if (input.price !== undefined) {
+    if (!agentPriced) return 'The agent sells no subscriptions (its subscriptionToken/subscriptionPrice config): publish it without a price';
+    if (input.price !== price || input.token !== token) return `The price must be the agent's own: ${price} of token ${token}`;
+    return null;
+  }
+  const paid = Array.isArray(config.paidTopics) ? (config.paidTopics as string[]) : [];
+  const offered = input.topics.filter((t) => paid.includes(t));
+  if (agentPriced && offered.length) return `The agent charges ${price} of token ${token} for ${offered.join(', ')}: publish it with that price`;
+  return null;
 }
 
 interface Loaded {

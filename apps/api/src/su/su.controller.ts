@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-docs.js';
+import { SU_IDENTITY, SU_LOG_PAGE, SU_NODE, SU_PROCESS, SU_SCHEDULED, SU_TIMESTAMP } from '../common/unit-schemas.js';
 import { AoError, Scheduler, suEdge, suItemJson, suNode, type SchedulerStore } from '@ao/core';
 import { GATEWAY, type ArweaveGateway } from '@ao/infra';
 import { requireId } from '../common/ids.js';
@@ -19,12 +21,15 @@ export class SuController {
 
   @Get()
   @ApiOperation({ summary: 'SU identity: `{timestamp, address}`' })
+  @ApiOkResponse({ schema: SU_IDENTITY })
   identity() {
     return { timestamp: Date.now(), address: this.scheduler.address };
   }
 
   @Get('timestamp')
   @ApiOperation({ summary: 'Current time and block height: `{timestamp, block_height}`' })
+  @ApiOkResponse({ schema: SU_TIMESTAMP })
+  @ApiErrors([503, 'The Arweave gateway did not answer (GATEWAY_UNAVAILABLE)'])
   async timestamp() {
     return { timestamp: Date.now(), block_height: await this.gateway.blockHeight() };
   }
@@ -34,6 +39,14 @@ export class SuController {
   @ApiOperation({ summary: 'Schedule a signed Process or Message item (raw ANS-104 bytes), or assign an existing message' })
   @ApiConsumes('application/octet-stream')
   @ApiBody({ schema: { type: 'string', format: 'binary' }, required: false })
+  @ApiOkResponse({ schema: SU_SCHEDULED })
+  @ApiErrors(
+    [400, 'Not a valid signed item (INVALID_ITEM, BAD_SIGNATURE, INVALID_TAGS, ...), an unknown process, or a bad query'],
+    [404, 'The message to assign is not known (UNKNOWN_MESSAGE)'],
+    [409, 'Already scheduled (PROCESS_EXISTS, CONFLICT)'],
+    413,
+    [503, 'Backpressure (Retry-After) or the gateway unavailable'],
+  )
   async post(@Body() body: unknown, @Query() query: PostQueryDto) {
     if (query.assign || query['process-id']) {
       if (!query.assign || !query['process-id']) {
@@ -52,6 +65,8 @@ export class SuController {
 
   @Get('processes/:id')
   @ApiOperation({ summary: 'A process: its Process item, slot-0 assignment, log head and upload backlog' })
+  @ApiOkResponse({ schema: SU_PROCESS })
+  @ApiErrors([400, 'The id is not a 43-character base64url id'], [404, 'No such process'])
   async process(@Param('id') id: string) {
     requireId(id, 'process id');
     const process = await this.store.getProcess(id);
@@ -83,6 +98,8 @@ export class SuController {
 
   @Get(':id/latest')
   @ApiOperation({ summary: 'The last entry of a process log: `{message, assignment}`' })
+  @ApiOkResponse({ schema: SU_NODE })
+  @ApiErrors([400, 'The id is not a 43-character base64url id'], [404, 'No such process'])
   async latest(@Param('id') id: string) {
     requireId(id, 'process id');
     const entry = await this.store.latest(id);
@@ -94,6 +111,8 @@ export class SuController {
   @ApiOperation({
     summary: 'With process-id: one message `{message, assignment}`; without: the log of process {id}, paged',
   })
+  @ApiOkResponse({ description: 'Without process-id: `{page_info, edges}`; with it: one `{message, assignment}`', schema: { oneOf: [SU_LOG_PAGE, SU_NODE] } })
+  @ApiErrors([400, 'A bad id or query (field and rule in details)'], [404, 'No such process, or the message is not in its log'])
   async read(@Param('id') id: string, @Query() query: LogQueryDto) {
     requireId(id, 'id');
     const processId = query['process-id'];

@@ -24,7 +24,7 @@ export class SubscriptionsController {
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiOperation({ summary: "Subscribes my ao identity to a strategy's topics: a Register-Subscriber message (after a Transfer when priced)" })
   @ApiCreatedResponse({ type: SubscriptionDto })
-  @ApiErrors(400, 401, 403, 404, 409, 422, 429, 502, 504)
+  @ApiErrors(400, 401, [402, 'A priced strategy without payment (PAYMENT_REQUIRED), or a paymentItem below the price (UNDERPAID): nothing was sent'], 403, 404, 409, 422, 429, 502, 504)
   subscribe(@Caller() caller: Principal, @Body() body: CreateSubscriptionDto): Promise<SubscriptionDto> {
     return this.subscriptions.subscribe(caller, body);
   }

@@ -18,6 +18,14 @@ export class CreateSubscriptionDto {
   @IsBase64()
   @MaxLength(64 * 1024)
   signedItem?: string;
+  @ApiPropertyOptional({
+    description:
+      "Users with their own wallet, for a priced strategy: the payment they signed, base64: a Transfer to the strategy's token (Recipient = the agent, Quantity ≥ the price, X-Action = Pay-For-Subscription, X-Subscriber = their address or absent). Omitted: the agent must already hold paid access for them (402 PAYMENT_REQUIRED otherwise); below the price: 402 UNDERPAID, nothing sent.",
+  })
+  @IsOptional()
+  @IsBase64()
+  @MaxLength(64 * 1024)
+  paymentItem?: string;
 }
 
 export class SubscriptionDto {

@@ -1051,6 +1051,57 @@ export interface components {
              */
             cronInterval?: string;
         };
+        AgentLastErrorDto: {
+            message: string;
+            /** @description The message whose result carried it (null for an evaluation stop) */
+            messageId: string | null;
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description `result`: the latest result with an Error; `evaluation`: the CU stopped evaluating the process
+             * @enum {string}
+             */
+            source: "result" | "evaluation";
+        };
+        AgentLiveDto: {
+            /**
+             * @description Market makers: PnL since Start (pnl.total = trade PnL − fees), quote atomic units, integer string
+             * @example -1250000
+             */
+            pnl: string | null;
+            /**
+             * @description Market makers: return in basis points (floor(total × 1e4 / hold))
+             * @example -12
+             */
+            returnBps: number | null;
+            /** @description Market makers: number of fills */
+            fills: number | null;
+            /**
+             * Format: date-time
+             * @description The latest cron tick scheduled to the agent
+             */
+            lastTickAt: string | null;
+            /** @description Market makers: the latest inventory event {base, quote, baseLocked, quoteLocked, price, baseShareBps} (atomic units, strings) */
+            inventory: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Media verifiers: verifications by verdict
+             * @example {
+             *       "original": 3,
+             *       "near-duplicate": 1
+             *     }
+             */
+            verdicts: {
+                [key: string]: number;
+            } | null;
+            lastError: components["schemas"]["AgentLastErrorDto"] | null;
+            /**
+             * Format: date-time
+             * @description When its latest result was committed
+             */
+            lastActivityAt: string | null;
+        };
         AgentLinksDto: {
             /** @description The process's SU log */
             log: string;
@@ -1084,6 +1135,8 @@ export interface components {
             updatedAt: string;
             /** @description Time spent running, ms */
             uptimeMs: number;
+            /** @description Live figures for the agents table (null where the blueprint has no such figure) */
+            live: components["schemas"]["AgentLiveDto"];
             links: components["schemas"]["AgentLinksDto"];
         };
         AgentPageDto: {
@@ -1116,6 +1169,8 @@ export interface components {
             updatedAt: string;
             /** @description Time spent running, ms */
             uptimeMs: number;
+            /** @description Live figures for the agents table (null where the blueprint has no such figure) */
+            live: components["schemas"]["AgentLiveDto"];
             links: components["schemas"]["AgentLinksDto"];
             cron: components["schemas"]["CronRegistrationDto"][];
             /** @description The process's Info answer (live figures), through a dry-run */
@@ -1311,6 +1366,8 @@ export interface components {
             topics?: string[];
             /** @description Users with their own wallet (walletMode external): the Register-Subscriber data item they signed (target = the agent process, tag Topics = JSON array), base64. Users whose key the platform holds leave it out: the platform signs as them. */
             signedItem?: string;
+            /** @description Users with their own wallet, for a priced strategy: the payment they signed, base64: a Transfer to the strategy's token (Recipient = the agent, Quantity ≥ the price, X-Action = Pay-For-Subscription, X-Subscriber = their address or absent). Omitted: the agent must already hold paid access for them (402 PAYMENT_REQUIRED otherwise); below the price: 402 UNDERPAID, nothing sent. */
+            paymentItem?: string;
         };
         SubscriptionDto: {
             /** Format: uuid */
@@ -1914,14 +1971,88 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "error";
+                        checks: {
+                            postgres: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            redis: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            arweave: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            worker: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            cron: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                        };
+                    };
+                };
             };
-            /** @description At least one check is down; each down check has a `reason` */
+            /** @description At least one check is down; each down check has a `reason` (the same report, not an error body) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok" | "error";
+                        checks: {
+                            postgres: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            redis: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            arweave: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            worker: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                            cron: {
+                                /** @enum {string} */
+                                status: "up" | "down";
+                                reason?: string;
+                                latencyMs?: number;
+                            };
+                        };
+                    };
+                };
             };
         };
     };
@@ -1938,7 +2069,37 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        name: string;
+                        version: string;
+                        units: {
+                            mu: string;
+                            cu: string;
+                            su: string;
+                        };
+                        gateway: string;
+                        scheduler: {
+                            address: string;
+                            keyType: string;
+                            /** @description The Scheduler-Location record, once published */
+                            location?: unknown;
+                        };
+                        /** @description Published module ids by name */
+                        modules: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Postgres failed while reading the published modules */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -1955,7 +2116,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Postgres or Redis failed while collecting the figures */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -1972,7 +2144,14 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description ms */
+                        timestamp: number;
+                        /** @description The scheduler wallet address */
+                        address: string;
+                    };
+                };
             };
         };
     };
@@ -2000,7 +2179,62 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        timestamp: number;
+                        id: string;
+                        nonce: number;
+                        /** @description Assignment id (scheduled item) */
+                        assignment?: string;
+                        /** @description The assigned message (assignment) */
+                        message?: string;
+                    };
+                };
+            };
+            /** @description Not a valid signed item (INVALID_ITEM, BAD_SIGNATURE, INVALID_TAGS, ...), an unknown process, or a bad query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The message to assign is not known (UNKNOWN_MESSAGE) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Already scheduled (PROCESS_EXISTS, CONFLICT) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The item is larger than MAX_ITEM_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Backpressure (Retry-After) or the gateway unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2017,7 +2251,22 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description ms */
+                        timestamp: number;
+                        block_height: number;
+                    };
+                };
+            };
+            /** @description The Arweave gateway did not answer (GATEWAY_UNAVAILABLE) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2036,7 +2285,77 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        process_id: string;
+                        /** @description Block height at scheduling */
+                        block: string;
+                        owner: {
+                            address: string;
+                            /** @description Owner public key, base64url */
+                            key: string;
+                        };
+                        tags: {
+                            name: string;
+                            value: string;
+                        }[];
+                        timestamp: number;
+                        data: string;
+                        /** @enum {string} */
+                        data_encoding: "utf-8" | "base64url";
+                        anchor: string | null;
+                        signature: string;
+                        target: string | null;
+                        assignment: {
+                            id: string;
+                            owner: {
+                                address: string;
+                                /** @description Owner public key, base64url */
+                                key: string;
+                            };
+                            tags: {
+                                name: string;
+                                value: string;
+                            }[];
+                            signature: string;
+                            anchor: string | null;
+                            target: string | null;
+                            data: string;
+                            /** @enum {string} */
+                            data_encoding: "utf-8" | "base64url";
+                        };
+                        latest: {
+                            nonce: number;
+                            timestamp: number;
+                            hash_chain: string;
+                        } | null;
+                        uploads: {
+                            pending: number;
+                            uploaded: number;
+                            confirmed: number;
+                            failed: number;
+                            last_confirmed_nonce: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description The id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2055,7 +2374,64 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        message: {
+                            id: string;
+                            owner: {
+                                address: string;
+                                /** @description Owner public key, base64url */
+                                key: string;
+                            };
+                            tags: {
+                                name: string;
+                                value: string;
+                            }[];
+                            signature: string;
+                            anchor: string | null;
+                            target: string | null;
+                            data: string;
+                            /** @enum {string} */
+                            data_encoding: "utf-8" | "base64url";
+                        };
+                        assignment: {
+                            id: string;
+                            owner: {
+                                address: string;
+                                /** @description Owner public key, base64url */
+                                key: string;
+                            };
+                            tags: {
+                                name: string;
+                                value: string;
+                            }[];
+                            signature: string;
+                            anchor: string | null;
+                            target: string | null;
+                            data: string;
+                            /** @enum {string} */
+                            data_encoding: "utf-8" | "base64url";
+                        };
+                    };
+                };
+            };
+            /** @description The id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2083,11 +2459,115 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Without process-id: `{page_info, edges}`; with it: one `{message, assignment}` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        page_info: {
+                            has_next_page: boolean;
+                        };
+                        edges: {
+                            node: {
+                                message: {
+                                    id: string;
+                                    owner: {
+                                        address: string;
+                                        /** @description Owner public key, base64url */
+                                        key: string;
+                                    };
+                                    tags: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                    signature: string;
+                                    anchor: string | null;
+                                    target: string | null;
+                                    data: string;
+                                    /** @enum {string} */
+                                    data_encoding: "utf-8" | "base64url";
+                                };
+                                assignment: {
+                                    id: string;
+                                    owner: {
+                                        address: string;
+                                        /** @description Owner public key, base64url */
+                                        key: string;
+                                    };
+                                    tags: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                    signature: string;
+                                    anchor: string | null;
+                                    target: string | null;
+                                    data: string;
+                                    /** @enum {string} */
+                                    data_encoding: "utf-8" | "base64url";
+                                };
+                            };
+                            /** @description Nonce or timestamp, as the query paged by */
+                            cursor: string;
+                        }[];
+                    } | {
+                        message: {
+                            id: string;
+                            owner: {
+                                address: string;
+                                /** @description Owner public key, base64url */
+                                key: string;
+                            };
+                            tags: {
+                                name: string;
+                                value: string;
+                            }[];
+                            signature: string;
+                            anchor: string | null;
+                            target: string | null;
+                            data: string;
+                            /** @enum {string} */
+                            data_encoding: "utf-8" | "base64url";
+                        };
+                        assignment: {
+                            id: string;
+                            owner: {
+                                address: string;
+                                /** @description Owner public key, base64url */
+                                key: string;
+                            };
+                            tags: {
+                                name: string;
+                                value: string;
+                            }[];
+                            signature: string;
+                            anchor: string | null;
+                            target: string | null;
+                            data: string;
+                            /** @enum {string} */
+                            data_encoding: "utf-8" | "base64url";
+                        };
+                    };
+                };
+            };
+            /** @description A bad id or query (field and rule in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process, or the message is not in its log */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2104,7 +2584,13 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        address: string;
+                        /** @description ms */
+                        timestamp: number;
+                    };
+                };
             };
         };
     };
@@ -2125,7 +2611,91 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description What the handlers printed / returned */
+                        Output?: unknown;
+                        Messages: ({
+                            Target?: string;
+                            Anchor?: string;
+                            Data?: string;
+                            Tags?: {
+                                name: string;
+                                value: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        Spawns: ({
+                            Target?: string;
+                            Anchor?: string;
+                            Data?: string;
+                            Tags?: {
+                                name: string;
+                                value: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        Assignments: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description Present when the message failed */
+                        Error?: string;
+                        GasUsed?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Not evaluated yet (Retry-After: 1) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "pending";
+                        nonce: number;
+                    };
+                };
+            };
+            /** @description A bad id or process-id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process, or the message is not in its log */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The process stopped for good (EVALUATION_STOPPED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Backpressure, an evaluation cut by the backstop, or the gateway unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2151,7 +2721,69 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        pageInfo: {
+                            hasNextPage: boolean;
+                        };
+                        edges: {
+                            /** @description The nonce */
+                            cursor: string;
+                            node: {
+                                /** @description What the handlers printed / returned */
+                                Output?: unknown;
+                                Messages: ({
+                                    Target?: string;
+                                    Anchor?: string;
+                                    Data?: string;
+                                    Tags?: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                Spawns: ({
+                                    Target?: string;
+                                    Anchor?: string;
+                                    Data?: string;
+                                    Tags?: {
+                                        name: string;
+                                        value: string;
+                                    }[];
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                Assignments: {
+                                    [key: string]: unknown;
+                                }[];
+                                /** @description Present when the message failed */
+                                Error?: string;
+                                GasUsed?: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description A bad id or query (field and rule in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2174,7 +2806,78 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @description What the handlers printed / returned */
+                        Output?: unknown;
+                        Messages: ({
+                            Target?: string;
+                            Anchor?: string;
+                            Data?: string;
+                            Tags?: {
+                                name: string;
+                                value: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        Spawns: ({
+                            Target?: string;
+                            Anchor?: string;
+                            Data?: string;
+                            Tags?: {
+                                name: string;
+                                value: string;
+                            }[];
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        Assignments: {
+                            [key: string]: unknown;
+                        }[];
+                        /** @description Present when the message failed */
+                        Error?: string;
+                        GasUsed?: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description A bad process-id or body (field and rule in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The process stopped for good (EVALUATION_STOPPED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The evaluation was cut by the wall-clock backstop (EVALUATION_TIMEOUT), or backpressure */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2189,11 +2892,61 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description JSON: the state hash; octet-stream: the checkpoint image */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        processId: string;
+                        nonce: number;
+                        /** @description SHA-256, hex */
+                        stateHash: string;
+                        algorithm: string;
+                    };
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process (or, for the image, no checkpoint yet) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The process stopped for good (EVALUATION_STOPPED) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The evaluation was cut by the wall-clock backstop, or backpressure */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                    "application/octet-stream": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2212,7 +2965,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        nonce: number;
+                        stateHash: string;
+                        sha256: string;
+                        size: number;
+                        gatewayId: string | null;
+                        timestamp: number;
+                    }[];
+                };
+            };
+            /** @description The id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2232,11 +3012,78 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Verified or not: `ok` says which, `failure` says where and why */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                        processId: string;
+                        /** @description Log entries checked, the Process item included */
+                        messages: number;
+                        lastNonce: number;
+                        stateHash: string | null;
+                        resultsHash: string | null;
+                        failure?: {
+                            nonce: number;
+                            code: string;
+                            reason: string;
+                        };
+                        /** @description Results compared with this CU (compare=true) */
+                        compared?: number;
+                        /** @description `{used?: {id, nonce, signer, stateHash}, rejected, untrusted, statement}` (fromCheckpoint) */
+                        checkpoint?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description A bad id or query (field and rule in details) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The gateway has no such process */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The log is longer than VERIFY_MAX_MESSAGES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description More than VERIFY_MAX_PER_CLIENT verifications from this client at once */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Past VERIFY_TIMEOUT_MS or VERIFY_MAX_CONCURRENT, or the gateway failed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
             };
         };
     };
@@ -2618,6 +3465,15 @@ export interface operations {
                     "application/json": components["schemas"]["CronPausedDto"];
                 };
             };
+            /** @description The process id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
             401: {
                 headers: {
@@ -2673,6 +3529,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CronResumedDto"];
+                };
+            };
+            /** @description The process id is not a 43-character base64url id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
@@ -3863,6 +4728,15 @@ export interface operations {
             };
             /** @description No valid credential (missing, unknown, revoked key: `KEY_REVOKED`, expired session) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description A priced strategy without payment (PAYMENT_REQUIRED), or a paymentItem below the price (UNDERPAID): nothing was sent */
+            402: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
-import { topicEvents } from '@ao/agents';
-import type { Prisma, PrismaClient } from '../database/prisma.js';
+import { foldAgentFigures, NO_FIGURES, topicEvents, type AgentFigures } from '@ao/agents';
+import { Prisma, type PrismaClient } from '../database/prisma.js';
 
 /** Results read per projection round. */
 const BATCH = 500;
@@ -37,19 +37,49 @@ export async function projectAgentEvents(prisma: PrismaClient, processId: string
         where: { processId, nonce: { gt: agent.projectedNonce } },
         orderBy: { nonce: 'asc' },
         take: BATCH,
-        select: { nonce: true, messageId: true, result: true },
+        select: { nonce: true, messageId: true, result: true, error: true, createdAt: true },
       });
       if (results.length === 0) return { rows: [], more: false };
       const data: Prisma.AgentEventCreateManyInput[] = results.flatMap((r) =>
         topicEvents(r.result as never).map((e) => ({ processId, eventSeq: BigInt(e.eventSeq), topic: e.topic, messageId: r.messageId, nonce: r.nonce, payload: (e.payload ?? null) as Prisma.InputJsonValue })),
       );
       const rows = data.length ? ((await tx.agentEvent.createManyAndReturn({ data, skipDuplicates: true })) as AgentEventRow[]) : [];
+      rows.sort((a, b) => (a.id < b.id ? -1 : 1));
+      await foldFigures(tx, processId, rows, results);
       await tx.agent.update({ where: { processId }, data: { projectedNonce: results[results.length - 1].nonce } });
-      return { rows: rows.sort((a, b) => (a.id < b.id ? -1 : 1)), more: results.length === BATCH };
+      return { rows, more: results.length === BATCH };
     });
     inserted.push(...round.rows);
     if (!round.more) return inserted;
   }
+}
+
+/** Folds a batch into the agent's figures row (under the projection lock, so read-then-write is safe). */
+async function foldFigures(tx: Prisma.TransactionClient, processId: string, rows: AgentEventRow[], results: { nonce: bigint; messageId: string; error: string | null; createdAt: Date }[]) {
+  const row = await tx.agentFigures.findUnique({ where: { processId } });
+  const prev: AgentFigures = row
+    ? {
+        fills: Number(row.fills),
+        verdicts: row.verdicts as Record<string, number>,
+        pnl: row.pnl,
+        inventory: row.inventory,
+        lastError: row.lastError !== null ? { message: row.lastError, messageId: row.lastErrorMessageId ?? '', nonce: row.lastErrorNonce ?? -1n, at: row.lastErrorAt ?? new Date(0) } : null,
+        lastActivityAt: row.lastActivityAt,
+      }
+    : NO_FIGURES;
+  const next = foldAgentFigures(prev, rows, results);
+  const data = {
+    fills: BigInt(next.fills),
+    verdicts: next.verdicts,
+    pnl: (next.pnl ?? Prisma.DbNull) as Prisma.InputJsonValue,
+    inventory: (next.inventory ?? Prisma.DbNull) as Prisma.InputJsonValue,
+    lastError: next.lastError?.message ?? null,
+    lastErrorMessageId: next.lastError?.messageId ?? null,
+    lastErrorNonce: next.lastError?.nonce ?? null,
+    lastErrorAt: next.lastError?.at ?? null,
+    lastActivityAt: next.lastActivityAt,
+  };
+  await tx.agentFigures.upsert({ where: { processId }, create: { processId, ...data }, update: data });
 }
 
 /** Agents whose committed results are ahead of their projection cursor. */
@@ -65,6 +95,7 @@ export async function rebuildAgentEvents(prisma: PrismaClient): Promise<{ agents
   await prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(${PROJECTION_LOCK})`;
     await tx.agentEvent.deleteMany({});
+    await tx.agentFigures.deleteMany({});
     await tx.agent.updateMany({ data: { projectedNonce: -1 } });
   });
   const agents = await prisma.agent.findMany({ select: { processId: true }, orderBy: { id: 'asc' } });
