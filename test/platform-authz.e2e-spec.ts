@@ -44,6 +44,11 @@ const ROUTES: Record<string, { access: Access; ok: number; body?: object; query?
   'POST /api/subscriptions': { access: 'user', ok: 400, body: {} },
   'GET /api/subscriptions': { access: 'user', ok: 200 },
   'DELETE /api/subscriptions/{id}': { access: 'user', ok: 404 },
+  'POST /api/venues/{processId}/orders': { access: 'user', ok: 400, body: {} },
+  'DELETE /api/venues/{processId}/orders/{orderId}': { access: 'user', ok: 404 },
+  'POST /api/venues/{processId}/deposits': { access: 'user', ok: 400, body: {} },
+  'POST /api/media': { access: 'user', ok: 400, body: {} },
+  'POST /api/media/{mediaId}/verifications': { access: 'user', ok: 400, body: {} },
   'GET /mu/failed': { access: 'admin', ok: 200 },
   'POST /mu/failed/{queue}/{id}/retry': { access: 'admin', ok: 404 },
 };
@@ -73,7 +78,7 @@ describe('authorization matrix and fuzzed input', () => {
       .filter((op) => op.includes(' /api/') || op.includes(' /mu/failed'));
   const call = (op: string, who: Who, body?: unknown, query?: object) => {
     const [method, template] = op.split(' ');
-    const path = template.replace('{processId}', PID).replace('{action}', 'start').replace('{queue}', 'evaluate').replace('{id}', op.startsWith('DELETE /api/keys') ? keyOfA : UUID);
+    const path = template.replace('{processId}', PID).replace('{action}', 'start').replace('{orderId}', PID).replace('{mediaId}', PID).replace('{queue}', 'evaluate').replace('{id}', op.startsWith('DELETE /api/keys') ? keyOfA : UUID);
     let req = http()[method.toLowerCase() as 'get'](path).set(headers[who]);
     if (query) req = req.query(query);
     return body === undefined ? req : req.set('content-type', 'application/json').send(JSON.stringify(body));

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { keepTrace, launchBrowser, screenshot, seriousViolations, traceTest, type TestBrowser } from './support/browser.js';
+import { photoSet } from '@ao/agents';
+import { keepTrace, launchBrowser, screenshot, seriousViolations, sidewaysOverflow, traceTest, type TestBrowser } from './support/browser.js';
 import { startCron } from './support/cron-helpers.js';
 import { apiKeyFor, newTrader } from './support/platform-users.js';
 import { startTestPlatform, type TestPlatform } from './support/platform.js';
@@ -41,9 +42,20 @@ describe('agents and traders in Chromium', () => {
     await page.getByLabel('Password').press('Enter');
     await eventually(() => page.getByTestId('signed-in').textContent()).toContain(who.email);
   };
+  /** axe on the page as it is, in the light and the dark theme, with a screenshot of each. */
   const expectAccessible = async (name: string) => {
-    expect({ page: name, violations: await seriousViolations(page) }).toEqual({ page: name, violations: [] });
-    await screenshot(page, name);
+    for (const theme of ['light', 'dark'] as const) {
+      await page.evaluate((th) => {
+        localStorage.setItem('ao.theme', th);
+        document.documentElement.dataset.theme = th;
+      }, theme);
+      expect({ page: name, theme, violations: await seriousViolations(page) }).toEqual({ page: name, theme, violations: [] });
+      await screenshot(page, `${name}-${theme}`);
+    }
+    await page.evaluate(() => {
+      localStorage.removeItem('ao.theme');
+      document.documentElement.dataset.theme = 'light';
+    });
   };
   const confirm = async (action: string) => {
     await page.getByTestId('lifecycle').getByRole('button', { name: new RegExp(`^${action}$`, 'i') }).click();
@@ -179,6 +191,29 @@ describe('agents and traders in Chromium', () => {
     await expectAccessible('agents-table');
   });
 
+  it('draws its messages as a graph whose nodes and edges open the explorer', async () => {
+    await page.goto(`${base}/agents/${agentId}`);
+    const graph = page.getByTestId('message-graph');
+    await eventually(() => graph.locator('a[data-node]').count()).toBeGreaterThan(1);
+    // The oracle: the messages route the graph is drawn from, grouped by sender.
+    const messages = (await http().get(`/api/agents/${agentId}/messages`).set(admin).query({ limit: 100 }).expect(200)).body as { incoming: { nonce: number; from: string }[]; outgoing: { target: string | null }[] };
+    const pid = (await http().get(`/api/agents/${agentId}`).set(admin).expect(200)).body.processId as string;
+    const bySender = new Map<string, number[]>();
+    for (const m of messages.incoming) if (m.from !== pid) bySender.set(m.from, [...(bySender.get(m.from) ?? []), m.nonce]);
+    const [sender, nonces] = [...bySender.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    const peers = new Set([...bySender.keys(), ...messages.outgoing.map((m) => m.target).filter((x): x is string => !!x && x !== pid)]);
+    expect(await graph.locator('a[data-node]').count()).toBe(1 + Math.min(peers.size, 16));
+    const edge = graph.locator(`a[data-edge="incoming:${sender}"]`);
+    expect(await edge.getAttribute('aria-label')).toMatch(new RegExp(`^${nonces.length} messages? sent to it by ${sender}`));
+    await expectAccessible('agent-message-graph');
+    await edge.focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => `${new URL(page.url()).pathname}${new URL(page.url()).search}`).toBe(`/explorer/${pid}?nonce=${Math.max(...nonces)}`);
+    await page.goBack();
+    await graph.locator(`a[data-node="${sender}"]`).click();
+    await eventually(() => new URL(page.url()).pathname).toBe(`/explorer/${sender}`);
+  });
+
   it('a trader sees trader pages, subscribes, and the feed resumes after a lost connection without gaps or repeats', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await eventually(() => new URL(page.url()).pathname).toBe('/sign-in');
@@ -218,4 +253,46 @@ describe('agents and traders in Chromium', () => {
     await page.goto(`${base}/agents`);
     await eventually(() => page.getByRole('alert').first().textContent()).toContain('for the admin role');
   });
+
+  it('media: a trader uploads an image and sees the verdict, a copy with the earlier image’s thumbnail and author', async () => {
+    // the verifier as created (distance 10): a half-size JPEG of a photo is within 10 bits of it
+    await http().patch(`/api/agents/${agentId}/config`).set(admin).send({ config: { nearDuplicateMaxDistance: 10 } }).expect(200);
+    const trader = (await http().get('/api/users').set(admin).expect(200)).body.find((u: { email: string }) => u.email === TRADER.email) as { aoAddress: string };
+    const uploads: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/media') uploads.push(r.url());
+    });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Media' }).click();
+    const form = page.getByTestId('media-form');
+    await eventually(() => form.getByLabel('Verifier').locator('option').allTextContents()).toEqual(['Web provenance alerts']);
+    const file = form.getByLabel(/^Image/);
+    await file.setInputFiles({ name: 'poem.txt', mimeType: 'text/plain', buffer: Buffer.from('a poem, not a picture') });
+    await form.getByRole('button', { name: 'Upload and verify' }).click();
+    await eventually(() => form.locator('.field-error').textContent()).toContain('A PNG or JPEG image is needed');
+    expect(uploads).toEqual([]);
+    const set = await photoSet(256, 192);
+    await file.setInputFiles({ name: 'original.png', mimeType: 'image/png', buffer: Buffer.from(set.original) });
+    await form.getByRole('button', { name: 'Upload and verify' }).press('Enter');
+    const verdict = page.getByTestId('verdict');
+    await eventually(() => verdict.getByRole('heading', { level: 2 }).textContent(), 180_000).toBe('Verdict: original');
+    const events = async () => (await http().get(`/api/agents/${agentId}/events`).set(admin).query({ topic: 'verifications', limit: 10 }).expect(200)).body.items as { payload: { mediaId: string; verdict: string; author: string; nearestId?: string } }[];
+    const first = (await events())[0].payload;
+    expect(first).toMatchObject({ verdict: 'original', author: trader.aoAddress });
+    await file.setInputFiles({ name: 'copy.jpg', mimeType: 'image/jpeg', buffer: Buffer.from(set.halfJpeg) });
+    await form.getByRole('button', { name: 'Upload and verify' }).click();
+    await eventually(() => verdict.getByRole('heading', { level: 2 }).textContent(), 180_000).toBe('Verdict: near-duplicate');
+    const second = (await events())[0].payload;
+    expect(second).toMatchObject({ verdict: 'near-duplicate', nearestId: first.mediaId, author: trader.aoAddress });
+    const thumb = page.getByTestId('nearest').locator('img');
+    expect(await thumb.getAttribute('src')).toMatch(new RegExp(`/${first.mediaId}$`));
+    expect(await thumb.getAttribute('alt')).toContain(`by ${trader.aoAddress}`);
+    await eventually(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(256);
+    expect(await page.getByTestId('similar').locator('img').count()).toBeGreaterThan(0);
+    expect(uploads).toHaveLength(2);
+    await expectAccessible('media-verdict');
+    await page.setViewportSize({ width: 375, height: 740 });
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    await screenshot(page, 'phone-media');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 420_000);
 });

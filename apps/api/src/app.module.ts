@@ -10,6 +10,8 @@ import { AuthModule } from './auth/auth.module.js';
 import { AgentsModule } from './agents/agents.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { StrategiesModule } from './strategies/strategies.module.js';
+import { VenuesModule } from './venues/venues.module.js';
+import { MediaModule } from './media/media.module.js';
 
 /** The API's composition root: the shared adapters, then one module per surface. */
 @Module({})
@@ -17,7 +19,7 @@ export class AppModule {
   static forRoot(env: Env): DynamicModule {
     return {
       module: AppModule,
-      imports: [InfraModule.forRoot(env, 'producer'), AuthModule, HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule, FeedModule, AgentsModule, StrategiesModule],
+      imports: [InfraModule.forRoot(env, 'producer'), AuthModule, HealthModule, InfoModule, MetricsModule, SuModule, CuModule, MuModule, FeedModule, AgentsModule, StrategiesModule, VenuesModule, MediaModule],
     };
   }
 }

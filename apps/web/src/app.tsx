@@ -19,6 +19,9 @@ const Strategies = lazy(() => import('./pages/trader/strategies'));
 const Subscriptions = lazy(() => import('./pages/trader/subscriptions'));
 const Feed = lazy(() => import('./pages/trader/feed'));
 const Account = lazy(() => import('./pages/account'));
+const VenueSearch = lazy(() => import('./pages/trader/venue').then((m) => ({ default: m.VenueSearch })));
+const VenuePage = lazy(() => import('./pages/trader/venue'));
+const MediaPage = lazy(() => import('./pages/trader/media'));
 
 /** After a navigation, focus goes to the new page's main region (screen readers announce it). */
 function useFocusOnNavigate(): void {
@@ -56,6 +59,9 @@ export function App() {
             <Route path="/strategies">{() => <SignedIn page={Strategies} />}</Route>
             <Route path="/subscriptions">{() => <SignedIn page={Subscriptions} />}</Route>
             <Route path="/feed">{() => <SignedIn page={Feed} />}</Route>
+            <Route path="/venue">{() => <SignedIn page={VenueSearch} />}</Route>
+            <Route path="/venue/:pid">{(params) => <SignedIn page={VenuePage} pid={params.pid} key={params.pid} />}</Route>
+            <Route path="/media">{() => <SignedIn page={MediaPage} />}</Route>
             <Route path="/account">{() => <SignedIn page={Account} />}</Route>
             <Route component={NotFound} />
           </Switch>

@@ -12,6 +12,8 @@ const ADMIN_NAV: Item[] = [
   { to: '/agents', label: 'Agents' },
   { to: '/strategies', label: 'Strategies' },
   { to: '/feed', label: 'Feed' },
+  { to: '/venue', label: 'Venue' },
+  { to: '/media', label: 'Media' },
   { to: '/explorer', label: 'Explorer' },
   { to: '/dead-letters', label: 'Dead letters' },
   { to: '/cron', label: 'Cron' },
@@ -21,6 +23,8 @@ const TRADER_NAV: Item[] = [
   { to: '/strategies', label: 'Strategies' },
   { to: '/subscriptions', label: 'My subscriptions' },
   { to: '/feed', label: 'Feed' },
+  { to: '/venue', label: 'Venue' },
+  { to: '/media', label: 'Media' },
   { to: '/explorer', label: 'Explorer' },
   { to: '/account', label: 'API keys' },
 ];
@@ -32,7 +36,7 @@ const SIGNED_OUT_NAV: Item[] = [
 /** The pages a role sees in the menu (the API decides what each may do; this only hides what it would refuse). */
 export function navFor(user: SessionUser | null, token: string): Item[] {
   if (user) return user.role === 'admin' ? ADMIN_NAV : TRADER_NAV;
-  return token ? ADMIN_NAV.filter((i) => !['/agents', '/strategies', '/feed', '/account'].includes(i.to)) : SIGNED_OUT_NAV;
+  return token ? ADMIN_NAV.filter((i) => !['/agents', '/strategies', '/feed', '/venue', '/media', '/account'].includes(i.to)) : SIGNED_OUT_NAV;
 }
 
 function isCurrent(location: string, to: string): boolean {

@@ -4,6 +4,7 @@ import { Link } from 'wouter';
 import { api, body } from '../../api/client';
 import { ApiError, errorText } from '../../api/errors';
 import type { components } from '../../api/schema';
+import { MessageGraph } from '../../components/message-graph';
 import { LazyChart } from '../../components/lazy-chart';
 import { apiFieldErrors, parseFieldValues, SchemaFields, toFieldValues, type FieldValues, type ObjectSchema } from '../../components/schema-form';
 import { Empty, ErrorNote, Loading } from '../../components/status';
@@ -229,6 +230,12 @@ export default function AgentPage({ id }: { id: string }) {
           {a.blueprint} v{a.blueprintVersion} · process <Id id={a.processId} explore /> · up {formatDuration(a.uptimeMs)} · ticks {a.cronInterval ?? 'none'}
           {' · '}
           <Link href={`/explorer/${a.processId}`}>Verify its history</Link>
+          {a.blueprint === 'order-book' && (
+            <>
+              {' · '}
+              <Link href={`/venue/${a.processId}`}>Open the venue</Link>
+            </>
+          )}
         </p>
       </div>
       <div className="actions" role="group" aria-label="Lifecycle" data-testid="lifecycle">
@@ -332,6 +339,10 @@ export default function AgentPage({ id }: { id: string }) {
       </Section>
       <Section title="Messages">
         {messages.isError && <ErrorNote error={messages.error} />}
+        {messages.data && (messages.data.incoming.length || messages.data.outgoing.length || messages.data.spawned.length) ? (
+          <MessageGraph agent={a.processId} messages={messages.data} label={`Messages of ${a.name}`} />
+        ) : null}
+        {messages.isPending && <Loading what="the messages" />}
         {messages.data && (
           <div className="table-wrap">
             <table data-testid="messages">

@@ -16,6 +16,23 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge ${tone}`}>{status}</span>;
 }
 
+const PAGE = 200;
+/** At most this many rows are drawn; the count says when there are more (filters narrow them). */
+export const MAX_AGENTS = 5_000;
+
+/** Every page of the list (newest first), following nextCursor, up to MAX_AGENTS. */
+async function allAgents(status: Agent['status'] | undefined, blueprint: string | undefined): Promise<{ items: Agent[]; more: boolean }> {
+  const items: Agent[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await body<components['schemas']['AgentPageDto']>(api.GET('/api/agents', { params: { query: { status, blueprint, limit: PAGE, cursor } } }));
+    items.push(...page.items);
+    if (!page.nextCursor) return { items, more: false };
+    if (items.length >= MAX_AGENTS) return { items, more: true };
+    cursor = page.nextCursor;
+  }
+}
+
 /** Every agent with its status, blueprint and version, filtered by blueprint and status (kept in the URL). */
 export default function AgentsList() {
   useTitle('Agents');
@@ -32,7 +49,7 @@ export default function AgentsList() {
   const blueprints = useQuery({ queryKey: ['blueprints'], queryFn: () => body<Blueprint[]>(api.GET('/api/blueprints')), staleTime: 60_000 });
   const agents = useQuery({
     queryKey: ['agents', status, blueprint],
-    queryFn: () => body<components['schemas']['AgentPageDto']>(api.GET('/api/agents', { params: { query: { status: (status || undefined) as Agent['status'] | undefined, blueprint: blueprint || undefined, limit: 200 } } })),
+    queryFn: () => allAgents((status || undefined) as Agent['status'] | undefined, blueprint || undefined),
     refetchInterval: 5_000,
   });
   return (
@@ -77,7 +94,10 @@ export default function AgentsList() {
           </Empty>
         ) : (
           <>
-            <p>{formatCount(agents.data.items.length, 'agent')}</p>
+            <p>
+              {formatCount(agents.data.items.length, 'agent')}
+              {agents.data.more && ` (the newest ${MAX_AGENTS.toLocaleString()}; filter to see the others)`}
+            </p>
             <div className="table-wrap">
               <table data-testid="agents">
                 <caption className="visually-hidden">Agents</caption>
