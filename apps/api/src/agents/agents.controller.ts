@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Patch, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { LIFECYCLE_ACTIONS, type LifecycleAction } from '@ao/agents';
 import { IDEMPOTENCY_HEADER } from '../auth/auth.controller.js';
@@ -77,10 +77,8 @@ export class AgentsController {
   @ApiOperation({ summary: 'Agents, newest first, filtered by blueprint, status and creator; cursor pagination' })
   @ApiOkResponse({ type: AgentPageDto })
   @ApiErrors(400, 401, 403, 429)
-  @Header('content-type', 'application/json; charset=utf-8')
-  list(@Query() q: AgentListQueryDto): Promise<string> {
-    // serialised by Postgres (AgentsService.listJson): the API passes the page's text on
-    return this.agents.listJson({ blueprint: q.blueprint, status: q.status, owner: q.owner, cursor: q.cursor, limit: q.limit ?? 50 });
+  list(@Query() q: AgentListQueryDto): Promise<AgentPageDto> {
+    return this.agents.list({ blueprint: q.blueprint, status: q.status, owner: q.owner, cursor: q.cursor, limit: q.limit ?? 50 });
   }
 
   @Get(':id')

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AoError, cronSpec, type Tag } from '@ao/core';
 import {
-  AGENT_STATUSES,
   allowedActions,
   BlueprintConfigError,
   catalogue,
@@ -24,7 +23,7 @@ import { conflict, notFound, PlatformError } from '../common/platform-error.js';
 import { AgentMessenger, type Reply } from './agent-messenger.js';
 import { AuditLog } from './audit-log.js';
 import { EventProjector } from '../feed/event-projector.js';
-import type { AgentLive } from './agent-live.js';
+import { agentLive, type AgentLive, type LiveColumns } from './agent-live.js';
 
 /** Process tags some blueprints need besides the platform's (the modules they call). */
 const PROCESS_TAGS: Record<string, (modules: Record<string, string>) => Tag[]> = {
@@ -41,6 +40,23 @@ export interface CreateAgentInput {
   cronInterval?: string;
 }
 
+interface AgentRow extends LiveColumns {
+  id: string;
+  name: string;
+  blueprint: string;
+  blueprint_version: string;
+  status: string;
+  config: Prisma.JsonValue;
+  config_version: number;
+  process_id: string;
+  cron_interval: string | null;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  running_since: Date | null;
+  uptime_ms: string;
+}
+
 export interface AgentFilter {
   id?: string;
   blueprint?: string;
@@ -49,36 +65,6 @@ export interface AgentFilter {
   cursor?: string;
   limit: number;
 }
-
-/** An agent as the API answers it (AgentDto). */
-export interface AgentView {
-  id: string;
-  name: string;
-  blueprint: string;
-  blueprintVersion: string;
-  status: AgentStatus;
-  allowedActions: LifecycleAction[];
-  config: Record<string, unknown>;
-  configVersion: number;
-  processId: string;
-  cronInterval: string | null;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  uptimeMs: number;
-  live: AgentLive;
-  links: { log: string; verify: string; state: string };
-}
-
-/** The lifecycle's allowed actions per status, for the list query (the state machine stays in @ao/agents). */
-const ALLOWED_ACTIONS = JSON.stringify(Object.fromEntries(AGENT_STATUSES.map((s) => [s, allowedActions(s)])));
-/** Blueprint names by the figures they have (from the catalogue's kinds). */
-const BLUEPRINTS_OF = {
-  maker: catalogue().filter((b) => b.kind === 'market-maker').map((b) => b.name),
-  verifier: catalogue().filter((b) => b.kind === 'media-verifier').map((b) => b.name),
-};
-/** A timestamp(3) column (UTC) as Date.toISOString writes it, in SQL. */
-const iso = (column: string) => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Agents: spawned from the catalogue, configured and driven through signed messages, audited. */
 @Injectable()
@@ -162,16 +148,16 @@ export class AgentsService {
   }
 
   /**
-   * The agents list as JSON text, built by Postgres in one prepared statement: the page with its
-   * live figures (the agent_figures read model, the latest cron tick, the CU's stop reason). The
-   * list is the platform's hottest read; serialised in the database, the API only passes the text
-   * on (parsing the rows into objects and stringifying them again was most of its cost).
+   * One prepared statement on the shared pg pool (the list is the platform's hottest read): the
+   * agents with their live figures (the agent_figures read model, the latest cron tick, the CU's
+   * stop reason) joined in, so a page costs one round trip whatever its size. The page is cut
+   * before the joins: joined first, the generic plan of the statement joined every agent, then sorted.
    */
-  async listJson(filter: AgentFilter): Promise<string> {
-    // Only the filters given become predicates (one statement per combination): with optional
-    // ones (`$1 IS NULL OR ...`) the generic plan read and sorted every agent for a page. The
-    // figures are looked up per agent of the page (LATERAL ... LIMIT 1): joined, the generic plan
-    // hashed whole tables (cu_processes holds every process, not only agents).
+  async list(filter: AgentFilter) {
+    // Only the filters given become predicates (one prepared statement per combination): with
+    // optional ones (`$1 IS NULL OR ...`) the generic plan read and sorted every agent for a page.
+    // The figures are looked up per agent of the page (LATERAL): joined, the generic plan hashed
+    // whole tables (cu_processes holds every process, not only agents).
     const values: unknown[] = [];
     const where: string[] = [];
     let mask = 0;
@@ -181,46 +167,30 @@ export class AgentsService {
       where.push(`${column} ${op} $${values.length}`);
       mask |= bit;
     }
-    const p = (value: unknown) => `$${values.push(value)}`;
-    const page = p(filter.limit + 1);
-    const limit = p(filter.limit);
-    const now = p(new Date().toISOString());
-    const actions = p(ALLOWED_ACTIONS);
-    const makers = p(BLUEPRINTS_OF.maker);
-    const verifiers = p(BLUEPRINTS_OF.verifier);
+    values.push(filter.limit + 1);
     const text = `
-      WITH page AS (
-        SELECT a.id, row_number() OVER (ORDER BY a.id DESC) AS n, json_build_object(
-          'id', a.id, 'name', a.name, 'blueprint', a.blueprint, 'blueprintVersion', a.blueprint_version, 'status', a.status,
-          'allowedActions', ${actions}::jsonb -> a.status, 'config', a.config, 'configVersion', a.config_version, 'processId', a.process_id,
-          'cronInterval', a.cron_interval, 'createdBy', a.created_by, 'createdAt', ${iso('a.created_at')}, 'updatedAt', ${iso('a.updated_at')},
-          'uptimeMs', a.uptime_ms + CASE WHEN a.running_since IS NULL THEN 0 ELSE floor(extract(epoch FROM (${now}::timestamp - a.running_since)) * 1000)::bigint END,
-          'live', json_build_object(
-            'pnl', CASE WHEN a.maker AND f.pnl ->> 'total' ~ '^-?[0-9]+$' THEN f.pnl ->> 'total' END,
-            'returnBps', CASE WHEN a.maker AND f.pnl ->> 'returnBps' ~ '^-?[0-9]+$' THEN (f.pnl ->> 'returnBps')::numeric END,
-            'fills', CASE WHEN a.maker THEN coalesce(f.fills, 0) END,
-            'lastTickAt', ${iso(`(SELECT timestamp 'epoch' + max(r.last_emitted) * interval '1 millisecond' FROM cron_registrations r WHERE r.process_id = a.process_id AND r.unit = 'ms' AND r.last_emitted > 0)`)},
-            'inventory', CASE WHEN a.maker THEN f.inventory END,
-            'verdicts', CASE WHEN a.blueprint = ANY(${verifiers}::text[]) THEN coalesce(f.verdicts, '{}'::jsonb) END,
-            'lastError', CASE
-              WHEN c.error <> '' THEN json_build_object('message', c.error, 'messageId', NULL, 'at', ${iso("coalesce(c.updated_at, timestamp 'epoch')")}, 'source', 'evaluation')
-              WHEN f.last_error IS NOT NULL THEN json_build_object('message', f.last_error, 'messageId', f.last_error_message_id, 'at', ${iso("coalesce(f.last_error_at, timestamp 'epoch')")}, 'source', 'result')
-            END,
-            'lastActivityAt', ${iso('f.last_activity_at')}),
-          'links', json_build_object('log', '/su/' || a.process_id, 'verify', '/cu/verify/' || a.process_id, 'state', '/cu/state/' || a.process_id)
-        ) AS item
-        FROM (SELECT *, blueprint = ANY(${makers}::text[]) AS maker FROM agents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ${page}) a
-        LEFT JOIN LATERAL (SELECT * FROM agent_figures WHERE process_id = a.process_id LIMIT 1) f ON true
-        LEFT JOIN LATERAL (SELECT error, updated_at FROM cu_processes WHERE process_id = a.process_id LIMIT 1) c ON true)
-      SELECT json_build_object(
-        'items', coalesce(json_agg(item ORDER BY n) FILTER (WHERE n <= ${limit}), '[]'::json),
-        'nextCursor', CASE WHEN count(*) > ${limit} THEN max(id) FILTER (WHERE n = ${limit}) END)::text AS page
-      FROM page`;
-    return (await this.pool.query<{ page: string }>({ name: `agents_list_${mask}`, text, values })).rows[0].page;
-  }
-
-  async list(filter: AgentFilter): Promise<{ items: AgentView[]; nextCursor: string | null }> {
-    return JSON.parse(await this.listJson(filter)) as { items: AgentView[]; nextCursor: string | null };
+      SELECT a.id, a.name, a.blueprint, a.blueprint_version, a.status, a.config, a.config_version, a.process_id, a.cron_interval, a.created_by,
+             a.created_at, a.updated_at, a.running_since, a.uptime_ms,
+             f.fills::text AS fills, f.verdicts, f.pnl, f.inventory, f.last_error, f.last_error_message_id, f.last_error_at, f.last_activity_at,
+             c.error AS cu_error, c.updated_at AS cu_updated_at,
+             (SELECT max(r.last_emitted) FROM cron_registrations r WHERE r.process_id = a.process_id AND r.unit = 'ms')::text AS last_tick
+      FROM (SELECT id, name, blueprint, blueprint_version, status, config, config_version, process_id, cron_interval, created_by, created_at, updated_at, running_since, uptime_ms
+            FROM agents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${values.length}) a
+      LEFT JOIN LATERAL (SELECT * FROM agent_figures WHERE process_id = a.process_id LIMIT 1) f ON true
+      LEFT JOIN LATERAL (SELECT error, updated_at FROM cu_processes WHERE process_id = a.process_id LIMIT 1) c ON true
+      ORDER BY a.id DESC`;
+    const rows = (await this.pool.query<AgentRow>({ name: `agents_list_${mask}`, text, values })).rows;
+    const items = rows.slice(0, filter.limit).map((r) =>
+      this.view(
+        {
+          id: r.id, name: r.name, blueprint: r.blueprint, blueprintVersion: r.blueprint_version, status: r.status, config: r.config, configVersion: r.config_version,
+          processId: r.process_id, cronInterval: r.cron_interval, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
+          runningSince: r.running_since, uptimeMs: BigInt(r.uptime_ms), projectedNonce: -1n,
+        },
+        agentLive(r.blueprint, r),
+      ),
+    );
+    return { items, nextCursor: rows.length > filter.limit ? rows[filter.limit - 1].id : null };
   }
 
   /** One agent as the list shows it (with its live figures). */
@@ -316,6 +286,29 @@ export class AgentsService {
     } catch (error) {
       if (!(error instanceof AoError && error.code === 'NOT_FOUND')) throw error;
     }
+  }
+
+  private view(agent: Agent, live: AgentLive) {
+    const status = agent.status as AgentStatus;
+    const uptimeMs = Number(agent.uptimeMs) + (agent.runningSince ? Date.now() - agent.runningSince.getTime() : 0);
+    return {
+      id: agent.id,
+      name: agent.name,
+      blueprint: agent.blueprint,
+      blueprintVersion: agent.blueprintVersion,
+      status,
+      allowedActions: allowedActions(status),
+      config: agent.config as Record<string, unknown>,
+      configVersion: agent.configVersion,
+      processId: agent.processId,
+      cronInterval: agent.cronInterval,
+      createdBy: agent.createdBy,
+      createdAt: agent.createdAt.toISOString(),
+      updatedAt: agent.updatedAt.toISOString(),
+      uptimeMs,
+      live,
+      links: { log: `/su/${agent.processId}`, verify: `/cu/verify/${agent.processId}`, state: `/cu/state/${agent.processId}` },
+    };
   }
 }
 
