@@ -16,6 +16,22 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge ${tone}`}>{status}</span>;
 }
 
+/** A market maker's PnL in quote atomic units with its return; a verifier's verdict counts; else a dash. */
+function Performance({ live }: { live: Agent['live'] }) {
+  if (live.pnl !== null) {
+    const tone = live.pnl.startsWith('-') ? 'bad' : live.pnl === '0' ? '' : 'good';
+    return (
+      <span className={tone ? `tone-${tone}` : undefined}>
+        <span className="mono">{live.pnl}</span> <span className="muted">quote units</span>
+        {live.returnBps !== null && ` (${(live.returnBps / 100).toFixed(2)} %)`}
+      </span>
+    );
+  }
+  const verdicts = Object.entries(live.verdicts ?? {});
+  if (verdicts.length) return <span>{verdicts.map(([k, n]) => `${k} ${n}`).join(' · ')}</span>;
+  return <span className="muted">—</span>;
+}
+
 const PAGE = 200;
 /** At most this many rows are drawn; the count says when there are more (filters narrow them). */
 export const MAX_AGENTS = 5_000;
@@ -33,7 +49,7 @@ async function allAgents(status: Agent['status'] | undefined, blueprint: string 
   }
 }
 
-/** Every agent with its status, blueprint and version, filtered by blueprint and status (kept in the URL). */
+/** Every agent with its status, blueprint and version, PnL or verdicts, last tick and last error, filtered by blueprint and status (kept in the URL). */
 export default function AgentsList() {
   useTitle('Agents');
   const search = new URLSearchParams(useSearch());
@@ -107,6 +123,11 @@ export default function AgentsList() {
                     <th scope="col">Status</th>
                     <th scope="col">Blueprint</th>
                     <th scope="col" className="num">
+                      PnL (return) or verdicts
+                    </th>
+                    <th scope="col">Last tick</th>
+                    <th scope="col">Last error</th>
+                    <th scope="col" className="num">
                       Config version
                     </th>
                     <th scope="col">Cron</th>
@@ -127,6 +148,19 @@ export default function AgentsList() {
                       </td>
                       <td>
                         {a.blueprint} <span className="muted">v{a.blueprintVersion}</span>
+                      </td>
+                      <td className="num">
+                        <Performance live={a.live} />
+                      </td>
+                      <td>{a.live.lastTickAt ? <Time ms={Date.parse(a.live.lastTickAt)} /> : <span className="muted">—</span>}</td>
+                      <td>
+                        {a.live.lastError ? (
+                          <Link href={`/agents/${a.id}`} className="link-bad" title={`${a.live.lastError.message} (${a.live.lastError.source})`}>
+                            {a.live.lastError.message.length > 48 ? `${a.live.lastError.message.slice(0, 47)}…` : a.live.lastError.message}
+                          </Link>
+                        ) : (
+                          <span className="muted">none</span>
+                        )}
                       </td>
                       <td className="num">{a.configVersion}</td>
                       <td>{a.cronInterval ?? <span className="muted">none</span>}</td>
