@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import type { MouseEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, body } from '../../api/client';
 import type { components } from '../../api/schema';
@@ -56,6 +57,13 @@ export default function AgentsList() {
   const [location, navigate] = useLocation();
   const status = search.get('status') ?? '';
   const blueprint = search.get('blueprint') ?? '';
+  // One handler for every row's links (a router Link per row would subscribe 1,000 times to the location).
+  const followLink = (e: MouseEvent) => {
+    const a = (e.target as Element).closest('a');
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(a.getAttribute('href') ?? '/agents');
+  };
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(search);
     if (value) next.set(key, value);
@@ -137,11 +145,11 @@ export default function AgentsList() {
                     <th scope="col">Last change</th>
                   </tr>
                 </thead>
-                <tbody>
+                <tbody onClick={followLink}>
                   {agents.data.items.map((a) => (
                     <tr key={a.id}>
                       <td>
-                        <Link href={`/agents/${a.id}`}>{a.name}</Link>
+                        <a href={`/agents/${a.id}`}>{a.name}</a>
                       </td>
                       <td>
                         <StatusBadge status={a.status} />
@@ -155,9 +163,9 @@ export default function AgentsList() {
                       <td>{a.live.lastTickAt ? <Time ms={Date.parse(a.live.lastTickAt)} /> : <span className="muted">—</span>}</td>
                       <td>
                         {a.live.lastError ? (
-                          <Link href={`/agents/${a.id}`} className="link-bad" title={`${a.live.lastError.message} (${a.live.lastError.source})`}>
+                          <a href={`/agents/${a.id}`} className="link-bad" title={`${a.live.lastError.message} (${a.live.lastError.source})`}>
                             {a.live.lastError.message.length > 48 ? `${a.live.lastError.message.slice(0, 47)}…` : a.live.lastError.message}
-                          </Link>
+                          </a>
                         ) : (
                           <span className="muted">none</span>
                         )}
