@@ -1,20 +1,15 @@
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { INestApplicationContext } from '@nestjs/common';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photoSet } from '@ao/agents';
-import { keepTrace, launchBrowser, screenshot, seriousViolations, sidewaysOverflow, traceTest, type TestBrowser } from './support/browser.js';
-import { startCron } from './support/cron-helpers.js';
+import { screenshot, sidewaysOverflow } from './support/browser.js';
 import { apiKeyFor, newTrader } from './support/platform-users.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { createTestEnv, type TestEnv } from './support/test-env.js';
+import type { TestPlatform } from './support/platform.js';
 import { until } from './support/until.js';
+import { closeWeb, expectAccessible as axe, openBrowser, startWebPlatform, traceEachTest, type WebBrowser, type WebPlatform } from './support/web-fixture.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1' };
 const TRADER = { email: 'trader@example.com', password: 'trader password 1' };
-const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.url));
 const eventually = <T>(probe: () => T | Promise<T>, timeout = 30_000) => expect.poll(probe, { timeout, interval: 150 });
 
 /**
@@ -24,10 +19,9 @@ const eventually = <T>(probe: () => T | Promise<T>, timeout = 30_000) => expect.
  * which resumes after losing its connection without missing or repeating an event.
  */
 describe('agents and traders in Chromium', () => {
-  let t: TestEnv;
+  let web: WebPlatform;
+  let browser: WebBrowser;
   let platform: TestPlatform;
-  let cron: INestApplicationContext[] = [];
-  let chrome: TestBrowser;
   let context: BrowserContext;
   let page: Page;
   let base: string;
@@ -42,21 +36,7 @@ describe('agents and traders in Chromium', () => {
     await page.getByLabel('Password').press('Enter');
     await eventually(() => page.getByTestId('signed-in').textContent()).toContain(who.email);
   };
-  /** axe on the page as it is, in the light and the dark theme, with a screenshot of each. */
-  const expectAccessible = async (name: string) => {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((th) => {
-        localStorage.setItem('ao.theme', th);
-        document.documentElement.dataset.theme = th;
-      }, theme);
-      expect({ page: name, theme, violations: await seriousViolations(page) }).toEqual({ page: name, theme, violations: [] });
-      await screenshot(page, `${name}-${theme}`);
-    }
-    await page.evaluate(() => {
-      localStorage.removeItem('ao.theme');
-      document.documentElement.dataset.theme = 'light';
-    });
-  };
+  const expectAccessible = (name: string) => axe(page, name);
   const confirm = async (action: string) => {
     await page.getByTestId('lifecycle').getByRole('button', { name: new RegExp(`^${action}$`, 'i') }).click();
     await page.getByRole('button', { name: new RegExp(`^Yes, ${action}$`, 'i') }).click();
@@ -64,38 +44,18 @@ describe('agents and traders in Chromium', () => {
   const status = () => page.getByRole('heading', { level: 1 }).textContent();
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error('apps/web/dist is missing: run npm run build first (npm test does)');
-    t = await createTestEnv({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RESULT_TIMEOUT_MS: '60000', FEED_HEARTBEAT_MS: '1000', PROJECTION_SWEEP_MS: '500' });
-    platform = await startTestPlatform(t.env, { listen: true });
-    cron = await startCron(t.env, 1);
-    base = platform.url as string;
+    web = await startWebPlatform({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RESULT_TIMEOUT_MS: '60000', FEED_HEARTBEAT_MS: '1000', PROJECTION_SWEEP_MS: '500' });
+    ({ platform, base } = web);
     admin = await apiKeyFor(http, ADMIN.email, ADMIN.password);
     await newTrader(http, admin, TRADER.email);
     await until('the modules', async () => (await http().get('/info').expect(200)).body.modules['media-codec'], 60_000, 300);
-    chrome = await launchBrowser();
-    context = await chrome.context();
-    page = await context.newPage();
+    browser = await openBrowser();
+    ({ context, page } = browser);
   }, 180_000);
 
-  beforeEach(async () => {
-    if (context) await traceTest(context);
-  });
+  traceEachTest(() => browser);
 
-  afterEach(async (ctx) => {
-    if (!context) return;
-    const failed = ctx.task.result?.state === 'fail';
-    const trace = await keepTrace(context, ctx.task.name, failed);
-    if (failed) {
-      await screenshot(page, `FAILED-${ctx.task.name}`).catch(() => undefined);
-      if (trace) process.stderr.write(`trace kept: ${trace}\n`);
-    }
-  });
-
-  afterAll(async () => {
-    await chrome?.close();
-    await Promise.all([platform?.close(), ...cron.map((c) => c.close())]);
-    await t?.cleanup();
-  });
+  afterAll(() => closeWeb(web, browser));
 
   it('sends a signed-out visitor to sign-in with the page remembered; a wrong password is said so', async () => {
     await page.goto(`${base}/agents`);

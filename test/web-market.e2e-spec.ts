@@ -1,21 +1,16 @@
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { INestApplicationContext } from '@nestjs/common';
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
-import { keepTrace, launchBrowser, screenshot, seriousViolations, sidewaysOverflow, traceTest, type TestBrowser } from './support/browser.js';
-import { startCron } from './support/cron-helpers.js';
+import { screenshot, sidewaysOverflow } from './support/browser.js';
 import { messageItem, newUser } from './support/items.js';
 import { apiKeyFor, newTrader } from './support/platform-users.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { createTestEnv, type TestEnv } from './support/test-env.js';
+import type { TestPlatform } from './support/platform.js';
 import { until } from './support/until.js';
+import { closeWeb, expectAccessible as axe, openBrowser, startWebPlatform, traceEachTest, type WebBrowser, type WebPlatform } from './support/web-fixture.js';
 
 const ADMIN = { email: 'admin@example.com', password: 'admin password 1' };
 const TRADER = { email: 'trader@example.com', password: 'trader password 1' };
-const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.url));
 const UNIT = 1_000_000n; // 6 decimals
 const eventually = <T>(probe: () => T | Promise<T>, timeout = 60_000) => expect.poll(probe, { timeout, interval: 200 });
 type Order = { id: string; side: string; price: string; remaining: string };
@@ -29,11 +24,9 @@ type Trade = { seq: number; price: string; quantity: string; buyer: string; sell
  * step is checked against the book's own answers (dry-runs as the trader).
  */
 describe('the venue page in Chromium', () => {
-  let t: TestEnv;
+  let web: WebPlatform;
+  let browser: WebBrowser;
   let platform: TestPlatform;
-  let crons: INestApplicationContext[] = [];
-  let chrome: TestBrowser;
-  let context: BrowserContext;
   let page: Page;
   let base: string;
   let admin: { authorization: string };
@@ -55,30 +48,14 @@ describe('the venue page in Chromium', () => {
     await platform.mu(item.raw).expect(202);
     expect(((await platform.result(token, item.id)) as { Error?: string }).Error).toBeUndefined();
   };
-  const expectAccessible = async (name: string) => {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((th) => {
-        localStorage.setItem('ao.theme', th);
-        document.documentElement.dataset.theme = th;
-      }, theme);
-      expect({ page: name, theme, violations: await seriousViolations(page) }).toEqual({ page: name, theme, violations: [] });
-      await screenshot(page, `${name}-${theme}`);
-    }
-    await page.evaluate(() => {
-      localStorage.removeItem('ao.theme');
-      document.documentElement.dataset.theme = 'light';
-    });
-  };
+  const expectAccessible = (name: string) => axe(page, name);
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error('apps/web/dist is missing: run npm run build first (npm test does)');
-    t = await createTestEnv({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RESULT_TIMEOUT_MS: '60000', PROJECTION_SWEEP_MS: '500' });
-    platform = await startTestPlatform(t.env, { listen: true });
-    base = platform.url as string;
+    web = await startWebPlatform({ ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, RESULT_TIMEOUT_MS: '60000', PROJECTION_SWEEP_MS: '500' });
+    ({ platform, base } = web);
     admin = await apiKeyFor(http, ADMIN.email, ADMIN.password);
     trader = await newTrader(http, admin, TRADER.email);
     await until('the modules', async () => (await http().get('/info').expect(200)).body.modules['lua-5.4-aos'], 60_000, 300);
-    crons = await startCron(t.env, 1);
     const balances = { [funder.address]: String(10n ** 15n) };
     ids.base = await create('token', 'base', { name: 'Base', ticker: 'BASE', denomination: 6, balances });
     ids.quote = await create('token', 'quote', { name: 'Quote', ticker: 'QUOTE', denomination: 6, balances });
@@ -93,33 +70,16 @@ describe('the venue page in Chromium', () => {
     await http().post(`/api/agents/${ids.oracle.id}/start`).set(admin).expect(200);
     await http().post(`/api/agents/${ids.mm.id}/start`).set(admin).expect(200);
     await until('the market maker’s orders on the book', async () => ((await dry({ Action: 'Get-Orders' }, ids.mm.processId)).length === 4 ? true : undefined), 180_000, 500);
-    chrome = await launchBrowser();
-    context = await chrome.context();
-    page = await context.newPage();
+    browser = await openBrowser();
+    page = browser.page;
     page.on('request', (r) => {
       if (r.url().includes('/api/venues/')) venueCalls.push(`${r.method()} ${new URL(r.url()).pathname}`);
     });
   }, 400_000);
 
-  beforeEach(async () => {
-    if (context) await traceTest(context);
-  });
+  traceEachTest(() => browser);
 
-  afterEach(async (ctx) => {
-    if (!context) return;
-    const failed = ctx.task.result?.state === 'fail';
-    const trace = await keepTrace(context, ctx.task.name, failed);
-    if (failed) {
-      await screenshot(page, `FAILED-${ctx.task.name}`).catch(() => undefined);
-      if (trace) process.stderr.write(`trace kept: ${trace}\n`);
-    }
-  });
-
-  afterAll(async () => {
-    await chrome?.close();
-    await Promise.all([platform?.close(), ...crons.map((c) => c.close())]);
-    await t?.cleanup();
-  });
+  afterAll(() => closeWeb(web, browser));
 
   it('opens a venue by its id and shows the depth of both sides from the market maker', async () => {
     await page.goto(`${base}/sign-in`);
@@ -226,5 +186,31 @@ describe('the venue page in Chromium', () => {
     expect(await sidewaysOverflow(page)).toEqual([]);
     await screenshot(page, 'phone-venue');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('shows an admin the market maker’s PnL and last tick in the agents table, as the API lists them', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await eventually(() => new URL(page.url()).pathname).toBe('/sign-in');
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByLabel('Password').press('Enter');
+    await eventually(() => page.getByTestId('signed-in').textContent()).toContain(ADMIN.email);
+    await page.goto(`${base}/agents?blueprint=market-maker`);
+    const row = page.getByTestId('agents').locator('tbody tr');
+    await eventually(() => row.count()).toBe(1);
+    type Listed = { name: string; live: { pnl: string | null; returnBps: number | null; lastTickAt: string | null } };
+    const listed = async () => ((await http().get('/api/agents').set(admin).query({ blueprint: 'market-maker' }).expect(200)).body.items as Listed[])[0];
+    const mm = await until('a PnL and a tick in the list', async () => {
+      const a = await listed();
+      return a.live.pnl !== null && a.live.lastTickAt ? a : undefined;
+    }, 60_000, 500);
+    // the table refreshes every 5 s; the PnL it shows is the one the API lists at that moment
+    await eventually(async () => {
+      const [cells, now] = [await row.first().locator('td').allTextContents(), await listed()];
+      return cells[3].startsWith(`${now.live.pnl} quote units`) && cells[3].includes(`(${((now.live.returnBps ?? 0) / 100).toFixed(2)} %)`);
+    }).toBe(true);
+    expect(await row.first().locator('td').nth(4).locator('time').count()).toBe(1);
+    expect(mm.name).toBe('mm');
+    await expectAccessible('agents-table-market');
   });
 });

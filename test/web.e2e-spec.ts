@@ -1,22 +1,19 @@
 /// <reference lib="dom" />
 // (page.evaluate callbacks run in the browser and use its globals.)
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { INestApplicationContext } from '@nestjs/common';
 import type { JWKInterface } from 'arweave/node/lib/wallet.js';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ItemSigner } from '@ao/core';
 import { ArweaveGateway, PipelineQueues, loadOrCreateWallet } from '@ao/infra';
-import { keepTrace, launchBrowser, screenshot, seriousViolations, sidewaysOverflow, traceTest, type TestBrowser } from './support/browser.js';
-import { startCron } from './support/cron-helpers.js';
+import { screenshot, sidewaysOverflow } from './support/browser.js';
 import { messageItem, newUser, processItem } from './support/items.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
+import type { TestPlatform } from './support/platform.js';
 import { aosModuleItem, buildLog, signAssignments } from './support/signed-log.js';
-import { createTestEnv, type TestEnv } from './support/test-env.js';
+import type { TestEnv } from './support/test-env.js';
 import { until } from './support/until.js';
 import { waitMined } from './support/verify-helpers.js';
+import { closeWeb, expectAccessible as axe, openBrowser, startWebPlatform, traceEachTest, type WebBrowser, type WebPlatform } from './support/web-fixture.js';
 
 const ADMIN = 'web-admin-token';
 const COUNTER = `
@@ -28,7 +25,6 @@ const LOCALE = 'de-DE';
 const ZONE = 'Asia/Tokyo';
 /** expect.poll with room for a machine shared with other builds (its default waits 1 s). */
 const eventually = <T>(probe: () => T | Promise<T>, timeout = 15_000) => expect.poll(probe, { timeout, interval: 100 });
-const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.url));
 
 /**
  * The dashboard in a real Chromium against the real platform (API + worker + cron in this
@@ -38,8 +34,8 @@ const DIST = fileURLToPath(new URL('../apps/web/dist/index.html', import.meta.ur
 describe('the dashboard in Chromium', () => {
   let t: TestEnv;
   let platform: TestPlatform;
-  let cron: INestApplicationContext[] = [];
-  let chrome: TestBrowser;
+  let web: WebPlatform;
+  let browser: WebBrowser;
   let context: BrowserContext;
   let page: Page;
   let base: string;
@@ -56,20 +52,7 @@ describe('the dashboard in Chromium', () => {
     return platform.result(pid, m.id);
   };
   /** Runs axe on the page as it is, in the light and the dark theme. */
-  const expectAccessible = async (name: string) => {
-    for (const theme of ['light', 'dark'] as const) {
-      await page.evaluate((t) => {
-        localStorage.setItem('ao.theme', t);
-        document.documentElement.dataset.theme = t;
-      }, theme);
-      expect({ page: name, theme, violations: await seriousViolations(page) }).toEqual({ page: name, theme, violations: [] });
-      await screenshot(page, `${name}-${theme}`);
-    }
-    await page.evaluate(() => {
-      localStorage.removeItem('ao.theme');
-      document.documentElement.dataset.theme = 'light';
-    });
-  };
+  const expectAccessible = (name: string) => axe(page, name);
   /** Focuses the control by Tab presses from the top of the page (as a keyboard user reaches it), then presses Enter. */
   const pressByKeyboard = async (name: RegExp) => {
     await page.locator('body').focus();
@@ -86,11 +69,8 @@ describe('the dashboard in Chromium', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error('apps/web/dist is missing: run npm run build first (npm test does)');
-    t = await createTestEnv({ ADMIN_TOKEN: ADMIN, RESULT_TIMEOUT_MS: '20000' });
-    platform = await startTestPlatform(t.env, { listen: true });
-    cron = await startCron(t.env, 1);
-    base = platform.url as string;
+    web = await startWebPlatform({ ADMIN_TOKEN: ADMIN, RESULT_TIMEOUT_MS: '20000' });
+    ({ t, platform, base } = web);
     const info = (await http().get('/info').expect(200)).body;
     owner = newUser();
 
@@ -137,30 +117,13 @@ describe('the dashboard in Chromium', () => {
       return p.uploads.pending + p.uploads.uploaded === 0 && p.uploads.confirmed >= 4;
     }, 60_000);
 
-    chrome = await launchBrowser();
-    context = await chrome.context({ locale: LOCALE, timezoneId: ZONE });
-    page = await context.newPage();
+    browser = await openBrowser({ locale: LOCALE, timezoneId: ZONE });
+    ({ context, page } = browser);
   });
 
-  beforeEach(async () => {
-    if (context) await traceTest(context);
-  });
+  traceEachTest(() => browser);
 
-  afterEach(async (ctx) => {
-    if (!context) return;
-    const failed = ctx.task.result?.state === 'fail';
-    const trace = await keepTrace(context, ctx.task.name, failed);
-    if (failed) {
-      await screenshot(page, `FAILED-${ctx.task.name}`).catch(() => undefined);
-      if (trace) process.stderr.write(`trace kept: ${trace}\n`);
-    }
-  });
-
-  afterAll(async () => {
-    await chrome?.close();
-    await Promise.all([platform?.close(), ...cron.map((c) => c.close())]);
-    await t?.cleanup();
-  });
+  afterAll(() => closeWeb(web, browser));
 
   it('serves the app at / with caching headers, deep links as index.html, and keeps the API paths', async () => {
     const index = await fetch(`${base}/`);

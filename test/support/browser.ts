@@ -33,10 +33,12 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fresh user-data dir (removed on close); the last run's screenshots and traces go. */
+/**
+ * Launches Chromium with a fresh user-data dir (removed on close). The last run's screenshots and
+ * traces are removed once per e2e run (global-setup.ts), so each spec file's stay beside the others'.
+ */
 export async function launchBrowser(): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)`);
-  await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
   const profile = await mkdtemp(join(tmpdir(), 'ao-chromium-'));
   // launchPersistentContext is how Playwright takes a user-data dir; further contexts come from its browser.

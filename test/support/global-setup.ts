@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { ArweaveGateway, isPortOpen, loadOrCreateWallet, startGatewayProcess, walletAddress } from '@ao/infra';
 
@@ -20,6 +21,8 @@ export default async function setup(project: TestProject) {
   for (const [name, port] of [['PostgreSQL', 5432], ['Redis', 6379]] as const) {
     if (!(await isPortOpen('127.0.0.1', port))) throw new Error(`${name} is not running on 127.0.0.1:${port}; see README (Tests).`);
   }
+  // The browser tests' screenshots and traces (test/support/browser.ts) are this run's only.
+  await rm(fileURLToPath(new URL('../../test-results/web/', import.meta.url)), { recursive: true, force: true });
   const root = await mkdtemp(join(tmpdir(), 'ao-e2e-'));
   let port = Number(process.env.TEST_ARLOCAL_PORT ?? 19840);
   while (await isPortOpen('127.0.0.1', port)) port += 1;

@@ -2,7 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, body } from '../api/client';
 import type { CronRegistration } from '../api/views';
 import { AdminGate } from '../components/admin-gate';
-import { Empty, ErrorNote, Loading } from '../components/status';
+import { DataTable, PageHead, QueryView } from '../components/page';
+import { Empty, ErrorNote } from '../components/status';
 import { Id, Time } from '../components/values';
 import { formatDuration, formatNumber } from '../lib/format';
 import { useTitle } from '../lib/use-title';
@@ -38,60 +39,40 @@ export default function CronPage() {
   const cron = useQuery({ queryKey: ['cron'], queryFn: () => body<CronRegistration[]>(api.GET('/api/admin/cron')), refetchInterval: 5_000 });
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Cron</h1>
-        <p className="muted">Processes that receive ticks (Cron-Interval). A paused process gets none; on resume, missed ticks follow its policy.</p>
-      </div>
+      <PageHead title="Cron" lead="Processes that receive ticks (Cron-Interval). A paused process gets none; on resume, missed ticks follow its policy." />
       <AdminGate error={cron.error}>
-        {cron.isPending && <Loading what="the cron registrations" />}
-        {cron.isError && <ErrorNote error={cron.error} retry={() => void cron.refetch()} />}
-        {cron.isSuccess &&
-          (cron.data.length === 0 ? (
-            <Empty title="No process is registered for cron ticks.">A process with a Cron-Interval tag is registered when it is monitored (aoconnect's monitor, or an agent's start).</Empty>
-          ) : (
-            <div className="table-wrap">
-              <table data-testid="cron-table">
-                <caption className="visually-hidden">Cron registrations</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Process</th>
-                    <th scope="col">Every</th>
-                    <th scope="col">Missed ticks</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Last tick</th>
-                    <th scope="col">Next tick</th>
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {cron.data.map((reg) => (
-                    <tr key={`${reg.processId}/${reg.interval}`} data-process={reg.processId}>
-                      <td>
-                        <Id id={reg.processId} explore />
-                      </td>
-                      <td>
-                        {reg.interval}
-                        <span className="muted"> ({reg.unit === 'ms' ? formatDuration(reg.period) : `${formatNumber(reg.period)} blocks`})</span>
-                      </td>
-                      <td>{reg.policy}</td>
-                      <td>
-                        <span className={`badge ${reg.status === 'active' ? 'good' : 'warn'}`}>{reg.status}</span>
-                      </td>
-                      <td>
-                        <Tick value={reg.lastTick} unit={reg.unit} />
-                      </td>
-                      <td>{reg.status === 'paused' ? <span className="muted">paused</span> : <Tick value={reg.nextTick} unit={reg.unit} />}</td>
-                      <td>
-                        <PauseResume reg={reg} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
+        <QueryView
+          query={cron}
+          what="the cron registrations"
+          empty={<Empty title="No process is registered for cron ticks.">A process with a Cron-Interval tag is registered when it is monitored (aoconnect's monitor, or an agent's start).</Empty>}
+        >
+          {(regs) => (
+            <DataTable testId="cron-table" caption="Cron registrations" columns={['Process', 'Every', 'Missed ticks', 'Status', 'Last tick', 'Next tick', { label: 'Actions', hidden: true }]}>
+              {regs.map((reg) => (
+                <tr key={`${reg.processId}/${reg.interval}`} data-process={reg.processId}>
+                  <td>
+                    <Id id={reg.processId} explore />
+                  </td>
+                  <td>
+                    {reg.interval}
+                    <span className="muted"> ({reg.unit === 'ms' ? formatDuration(reg.period) : `${formatNumber(reg.period)} blocks`})</span>
+                  </td>
+                  <td>{reg.policy}</td>
+                  <td>
+                    <span className={`badge ${reg.status === 'active' ? 'good' : 'warn'}`}>{reg.status}</span>
+                  </td>
+                  <td>
+                    <Tick value={reg.lastTick} unit={reg.unit} />
+                  </td>
+                  <td>{reg.status === 'paused' ? <span className="muted">paused</span> : <Tick value={reg.nextTick} unit={reg.unit} />}</td>
+                  <td>
+                    <PauseResume reg={reg} />
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
+          )}
+        </QueryView>
       </AdminGate>
     </div>
   );

@@ -2,7 +2,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, body } from '../api/client';
 import type { FailedJob } from '../api/views';
 import { AdminGate } from '../components/admin-gate';
-import { Empty, ErrorNote, Loading } from '../components/status';
+import { DataTable, PageHead, QueryView } from '../components/page';
+import { Empty, ErrorNote } from '../components/status';
 import { Time } from '../components/values';
 import { formatCount } from '../lib/format';
 import { useTitle } from '../lib/use-title';
@@ -30,62 +31,37 @@ export default function DeadLetters() {
   const failed = useQuery({ queryKey: ['failed'], queryFn: () => body<FailedJob[]>(api.GET('/mu/failed')), refetchInterval: 10_000 });
   return (
     <div className="page">
-      <div className="page-head">
-        <h1>Dead letters</h1>
-        <p className="muted">Pipeline jobs that exhausted their retries. A retry puts the job back in its queue as it was.</p>
-      </div>
+      <PageHead title="Dead letters" lead="Pipeline jobs that exhausted their retries. A retry puts the job back in its queue as it was." />
       <AdminGate error={failed.error}>
-        {failed.isPending && <Loading what="the failed jobs" />}
-        {failed.isError && <ErrorNote error={failed.error} retry={() => void failed.refetch()} />}
-        {failed.isSuccess &&
-          (failed.data.length === 0 ? (
-            <Empty title="No failed jobs.">Every job of the evaluate, push, upload and cron queues succeeded or is still being tried.</Empty>
-          ) : (
+        <QueryView query={failed} what="the failed jobs" empty={<Empty title="No failed jobs.">Every job of the evaluate, push, upload and cron queues succeeded or is still being tried.</Empty>}>
+          {(jobs) => (
             <>
-              <p>{formatCount(failed.data.length, 'failed job')}</p>
-              <div className="table-wrap">
-                <table data-testid="dead-letters">
-                  <caption className="visually-hidden">Failed pipeline jobs</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Queue</th>
-                      <th scope="col">Job</th>
-                      <th scope="col">Reason</th>
-                      <th scope="col" className="num">
-                        Attempts
-                      </th>
-                      <th scope="col">Failed</th>
-                      <th scope="col">
-                        <span className="visually-hidden">Actions</span>
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {failed.data.map((job) => (
-                      <tr key={`${job.queue}/${job.id}`}>
-                        <td>{job.queue}</td>
-                        <td>
-                          <code className="wrap">{job.id}</code>
-                          <details>
-                            <summary>Job data</summary>
-                            <pre className="data">{JSON.stringify(job.data, null, 2)}</pre>
-                          </details>
-                        </td>
-                        <td className="reason">{job.reason}</td>
-                        <td className="num">{job.attempts}</td>
-                        <td>
-                          <Time ms={job.failedAt} />
-                        </td>
-                        <td>
-                          <RetryButton job={job} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <p>{formatCount(jobs.length, 'failed job')}</p>
+              <DataTable testId="dead-letters" caption="Failed pipeline jobs" columns={['Queue', 'Job', 'Reason', { label: 'Attempts', num: true }, 'Failed', { label: 'Actions', hidden: true }]}>
+                {jobs.map((job) => (
+                  <tr key={`${job.queue}/${job.id}`}>
+                    <td>{job.queue}</td>
+                    <td>
+                      <code className="wrap">{job.id}</code>
+                      <details>
+                        <summary>Job data</summary>
+                        <pre className="data">{JSON.stringify(job.data, null, 2)}</pre>
+                      </details>
+                    </td>
+                    <td className="reason">{job.reason}</td>
+                    <td className="num">{job.attempts}</td>
+                    <td>
+                      <Time ms={job.failedAt} />
+                    </td>
+                    <td>
+                      <RetryButton job={job} />
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
             </>
-          ))}
+          )}
+        </QueryView>
       </AdminGate>
     </div>
   );

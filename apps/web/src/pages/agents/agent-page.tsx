@@ -5,6 +5,7 @@ import { api, body } from '../../api/client';
 import { ApiError, errorText } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { MessageGraph } from '../../components/message-graph';
+import { DataTable } from '../../components/page';
 import { LazyChart } from '../../components/lazy-chart';
 import { apiFieldErrors, parseFieldValues, SchemaFields, toFieldValues, type FieldValues, type ObjectSchema } from '../../components/schema-form';
 import { Empty, ErrorNote, Loading } from '../../components/status';
@@ -271,68 +272,43 @@ export default function AgentPage({ id }: { id: string }) {
       {blueprint ? <ConfigEditor key={`${a.configVersion}-${a.status}`} agent={a} blueprint={blueprint} /> : <Loading what="the blueprint" />}
       <Section title="History">
         {audit.data?.items.length ? (
-          <div className="table-wrap">
-            <table data-testid="audit">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Details</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.items.map((e) => (
-                  <tr key={e.id}>
-                    <td>
-                      <Time ms={Date.parse(e.at)} />
-                    </td>
-                    <td>{e.actor}</td>
-                    <td>{e.action}</td>
-                    <td>
-                      <code className="wrap">{JSON.stringify((e.details as { patch?: unknown }).patch ?? e.details)}</code>
-                    </td>
-                    <td>{e.messageId ? <Id id={e.messageId} /> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="audit" columns={['When', 'Who', 'Action', 'Details', 'Message']}>
+            {audit.data.items.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <Time ms={Date.parse(e.at)} />
+                </td>
+                <td>{e.actor}</td>
+                <td>{e.action}</td>
+                <td>
+                  <code className="wrap">{JSON.stringify((e.details as { patch?: unknown }).patch ?? e.details)}</code>
+                </td>
+                <td>{e.messageId ? <Id id={e.messageId} /> : '—'}</td>
+              </tr>
+            ))}
+          </DataTable>
         ) : (
           <Empty title="No history yet." />
         )}
       </Section>
       <Section title="Events">
         {events.data?.items.length ? (
-          <div className="table-wrap">
-            <table data-testid="events">
-              <thead>
-                <tr>
-                  <th scope="col">Seq</th>
-                  <th scope="col">Topic</th>
-                  <th scope="col">Payload</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.data.items.map((e) => (
-                  <tr key={e.id}>
-                    <td className="num">{e.eventSeq}</td>
-                    <td>{e.topic}</td>
-                    <td>
-                      <code className="wrap">{JSON.stringify(e.payload)}</code>
-                    </td>
-                    <td>
-                      <Link href={`/explorer/${e.processId}?nonce=${e.nonce}`}>
-                        <Time ms={Date.parse(e.at)} />
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="events" columns={['Seq', 'Topic', 'Payload', 'When']}>
+            {events.data.items.map((e) => (
+              <tr key={e.id}>
+                <td className="num">{e.eventSeq}</td>
+                <td>{e.topic}</td>
+                <td>
+                  <code className="wrap">{JSON.stringify(e.payload)}</code>
+                </td>
+                <td>
+                  <Link href={`/explorer/${e.processId}?nonce=${e.nonce}`}>
+                    <Time ms={Date.parse(e.at)} />
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ) : (
           <Empty title="No events yet." />
         )}
@@ -344,79 +320,52 @@ export default function AgentPage({ id }: { id: string }) {
         ) : null}
         {messages.isPending && <Loading what="the messages" />}
         {messages.data && (
-          <div className="table-wrap">
-            <table data-testid="messages">
-              <thead>
-                <tr>
-                  <th scope="col">Direction</th>
-                  <th scope="col">Action or kind</th>
-                  <th scope="col">From / to</th>
-                  <th scope="col">Message</th>
-                </tr>
-              </thead>
-              <tbody>
-                {messages.data.incoming.map((m) => (
-                  <tr key={`in-${m.id}`}>
-                    <td>incoming #{m.nonce}</td>
-                    <td>{m.action ?? '—'}</td>
-                    <td>{m.from ? <Id id={m.from} explore /> : '—'}</td>
-                    <td>
-                      <Link href={`/explorer/${a.processId}?nonce=${m.nonce}`}>
-                        <code>{m.id.slice(0, 8)}…</code>
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-                {[...messages.data.outgoing.map((m) => ({ ...m, dir: 'outgoing' })), ...messages.data.spawned.map((m) => ({ ...m, dir: 'spawned' }))].map((m, i) => (
-                  <tr key={`out-${m.id ?? i}`}>
-                    <td>
-                      {m.dir} (from #{m.fromNonce})
-                    </td>
-                    <td>
-                      {m.kind} · {m.status}
-                      {m.error && <span className="field-error"> {m.error}</span>}
-                    </td>
-                    <td>{m.target ? <Id id={m.target} explore /> : '—'}</td>
-                    <td>{m.id ? <code>{m.id.slice(0, 8)}…</code> : '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="messages" columns={['Direction', 'Action or kind', 'From / to', 'Message']}>
+            {messages.data.incoming.map((m) => (
+              <tr key={`in-${m.id}`}>
+                <td>incoming #{m.nonce}</td>
+                <td>{m.action ?? '—'}</td>
+                <td>{m.from ? <Id id={m.from} explore /> : '—'}</td>
+                <td>
+                  <Link href={`/explorer/${a.processId}?nonce=${m.nonce}`}>
+                    <code>{m.id.slice(0, 8)}…</code>
+                  </Link>
+                </td>
+              </tr>
+            ))}
+            {[...messages.data.outgoing.map((m) => ({ ...m, dir: 'outgoing' })), ...messages.data.spawned.map((m) => ({ ...m, dir: 'spawned' }))].map((m, i) => (
+              <tr key={`out-${m.id ?? i}`}>
+                <td>
+                  {m.dir} (from #{m.fromNonce})
+                </td>
+                <td>
+                  {m.kind} · {m.status}
+                  {m.error && <span className="field-error"> {m.error}</span>}
+                </td>
+                <td>{m.target ? <Id id={m.target} explore /> : '—'}</td>
+                <td>{m.id ? <code>{m.id.slice(0, 8)}…</code> : '—'}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </Section>
       <Section title="Logs">
         {logs.data?.items.length ? (
-          <div className="table-wrap">
-            <table data-testid="logs">
-              <thead>
-                <tr>
-                  <th scope="col">Nonce</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Output or error</th>
-                  <th scope="col" className="num">
-                    Gas
-                  </th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {logs.data.items.map((l) => (
-                  <tr key={l.messageId}>
-                    <td className="num">
-                      <Link href={`/explorer/${a.processId}?nonce=${l.nonce}`}>{l.nonce}</Link>
-                    </td>
-                    <td>{l.action ?? '—'}</td>
-                    <td className={l.error ? 'reason' : undefined}>{l.error ?? l.output ?? ''}</td>
-                    <td className="num">{l.gasUsed}</td>
-                    <td>
-                      <Time ms={Date.parse(l.at)} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable testId="logs" columns={['Nonce', 'Action', 'Output or error', { label: 'Gas', num: true }, 'When']}>
+            {logs.data.items.map((l) => (
+              <tr key={l.messageId}>
+                <td className="num">
+                  <Link href={`/explorer/${a.processId}?nonce=${l.nonce}`}>{l.nonce}</Link>
+                </td>
+                <td>{l.action ?? '—'}</td>
+                <td className={l.error ? 'reason' : undefined}>{l.error ?? l.output ?? ''}</td>
+                <td className="num">{l.gasUsed}</td>
+                <td>
+                  <Time ms={Date.parse(l.at)} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ) : (
           <Empty title="No results yet." />
         )}

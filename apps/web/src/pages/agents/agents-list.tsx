@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import type { MouseEvent } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, body } from '../../api/client';
 import type { components } from '../../api/schema';
@@ -14,6 +15,22 @@ const STATUSES = ['draft', 'running', 'paused', 'killed'] as const;
 export function StatusBadge({ status }: { status: string }) {
   const tone = status === 'running' ? 'good' : status === 'killed' ? 'bad' : status === 'paused' ? 'warn' : '';
   return <span className={`badge ${tone}`}>{status}</span>;
+}
+
+/** A market maker's PnL in quote atomic units with its return; a verifier's verdict counts; else a dash. */
+function Performance({ live }: { live: Agent['live'] }) {
+  if (live.pnl !== null) {
+    const tone = live.pnl.startsWith('-') ? 'bad' : live.pnl === '0' ? '' : 'good';
+    return (
+      <span className={tone ? `tone-${tone}` : undefined}>
+        <span className="mono">{live.pnl}</span> <span className="muted">quote units</span>
+        {live.returnBps !== null && ` (${(live.returnBps / 100).toFixed(2)} %)`}
+      </span>
+    );
+  }
+  const verdicts = Object.entries(live.verdicts ?? {});
+  if (verdicts.length) return <span>{verdicts.map(([k, n]) => `${k} ${n}`).join(' · ')}</span>;
+  return <span className="muted">—</span>;
 }
 
 const PAGE = 200;
@@ -33,13 +50,20 @@ async function allAgents(status: Agent['status'] | undefined, blueprint: string 
   }
 }
 
-/** Every agent with its status, blueprint and version, filtered by blueprint and status (kept in the URL). */
+/** Every agent with its status, blueprint and version, PnL or verdicts, last tick and last error, filtered by blueprint and status (kept in the URL). */
 export default function AgentsList() {
   useTitle('Agents');
   const search = new URLSearchParams(useSearch());
   const [location, navigate] = useLocation();
   const status = search.get('status') ?? '';
   const blueprint = search.get('blueprint') ?? '';
+  // One handler for every row's links (a router Link per row would subscribe 1,000 times to the location).
+  const followLink = (e: MouseEvent) => {
+    const a = (e.target as Element).closest('a');
+    if (!a || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(a.getAttribute('href') ?? '/agents');
+  };
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(search);
     if (value) next.set(key, value);
@@ -107,6 +131,11 @@ export default function AgentsList() {
                     <th scope="col">Status</th>
                     <th scope="col">Blueprint</th>
                     <th scope="col" className="num">
+                      PnL (return) or verdicts
+                    </th>
+                    <th scope="col">Last tick</th>
+                    <th scope="col">Last error</th>
+                    <th scope="col" className="num">
                       Config version
                     </th>
                     <th scope="col">Cron</th>
@@ -116,17 +145,30 @@ export default function AgentsList() {
                     <th scope="col">Last change</th>
                   </tr>
                 </thead>
-                <tbody>
+                <tbody onClick={followLink}>
                   {agents.data.items.map((a) => (
                     <tr key={a.id}>
                       <td>
-                        <Link href={`/agents/${a.id}`}>{a.name}</Link>
+                        <a href={`/agents/${a.id}`}>{a.name}</a>
                       </td>
                       <td>
                         <StatusBadge status={a.status} />
                       </td>
                       <td>
                         {a.blueprint} <span className="muted">v{a.blueprintVersion}</span>
+                      </td>
+                      <td className="num">
+                        <Performance live={a.live} />
+                      </td>
+                      <td>{a.live.lastTickAt ? <Time ms={Date.parse(a.live.lastTickAt)} /> : <span className="muted">—</span>}</td>
+                      <td>
+                        {a.live.lastError ? (
+                          <a href={`/agents/${a.id}`} className="link-bad" title={`${a.live.lastError.message} (${a.live.lastError.source})`}>
+                            {a.live.lastError.message.length > 48 ? `${a.live.lastError.message.slice(0, 47)}…` : a.live.lastError.message}
+                          </a>
+                        ) : (
+                          <span className="muted">none</span>
+                        )}
                       </td>
                       <td className="num">{a.configVersion}</td>
                       <td>{a.cronInterval ?? <span className="muted">none</span>}</td>
