@@ -46,7 +46,7 @@ function order(book, k) {
   const from = book.accounts[k % ACCOUNTS];
   const tags = k % 2 === 0
     ? { Action: 'Place-Order', Side: 'sell', Price: String(100_000_000 + ((k / 2) % 5) * 1000), Quantity: '1000000' }
-    : { Action: 'Place-Order', Side: 'buy', Price: '100005000', Quantity: '1000000', Type: 'ioc' };
+    : { Action: 'Place-Order', Side: 'buy', Price: '100005000', Quantity: '1000000', 'Order-Type': 'ioc' };
   return book.msgs.message(tags, { From: from, Owner: from });
 }
 
@@ -148,7 +148,7 @@ async function measureAgents(platform, counts, windowMs, log) {
     // a steady flow: one IOC order every 500 ms, alternating sides, crossing the agents' first level
     while (!stopTakers) {
       const buy = takerSeq++ % 2 === 0;
-      await c.send(taker, venue, { Action: 'Place-Order', Side: buy ? 'buy' : 'sell', Price: buy ? '101500000' : '98500000', Quantity: '1000000', Type: 'ioc' }, '', false).catch((e) => log(`taker: ${e.message}`));
+      await c.send(taker, venue, { Action: 'Place-Order', Side: buy ? 'buy' : 'sell', Price: buy ? '101500000' : '98500000', Quantity: '1000000', 'Order-Type': 'ioc' }, '', false).catch((e) => log(`taker: ${e.message}`));
       await sleep(500);
     }
   })();

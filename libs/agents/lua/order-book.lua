@@ -18,7 +18,7 @@
 --
 -- Deposits: a token Credit-Notice from baseToken or quoteToken credits Sender's balance; with
 -- X-Action = Place-Order it then places the order described by X- tags (X-Side, X-Price,
--- X-Quantity, X-Type, X-Client-Order-Id); a refused order refunds exactly the deposit. A notice
+-- X-Quantity, X-Order-Type or X-Type, X-Client-Order-Id); a refused order refunds exactly the deposit. A notice
 -- from another token, or with an unknown X-Action, is refunded with X-Error.
 -- Handlers: Place-Order, Batch-Orders, Cancel-Order, Cancel-All, Withdraw, Get-Book, Get-Orders,
 -- Get-Trades, Get-Balances, Info (plus Register-Subscriber etc. from subscriptions.lua).
@@ -236,9 +236,13 @@ local function successTags(r)
     Side = r.side, Price = r.price, Quantity = r.quantity, Filled = r.filled, Remaining = r.remaining, Reason = r.reason }
 end
 
+-- The order type is `Order-Type` (`X-Order-Type` on a deposit; `X-Type` too, as before). A bare
+-- `Type` tag cannot carry it: every ao message carries `Type = Message` after its sender's tags.
 local function orderSpec(tags, prefix)
+  local orderType = tags[prefix .. "Order-Type"]
+  if orderType == nil and prefix ~= "" then orderType = tags[prefix .. "Type"] end
   return { side = tags[prefix .. "Side"], price = tags[prefix .. "Price"], quantity = tags[prefix .. "Quantity"],
-    type = tags[prefix .. "Type"], clientOrderId = tags[prefix .. "Client-Order-Id"] }
+    type = orderType, clientOrderId = tags[prefix .. "Client-Order-Id"] }
 end
 
 local function findOrder(account, orderId, clientOrderId)

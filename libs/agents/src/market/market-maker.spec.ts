@@ -50,7 +50,7 @@ async function tickAt(net: SimNet, t: number): Promise<number> {
   await net.tick(MM);
   return before;
 }
-const taker = (net: SimNet, s: 'buy' | 'sell', price: string, quantity: string) => net.send(BOOK, { Action: 'Place-Order', Side: s, Price: price, Quantity: quantity, Type: 'ioc' }, { from: TAKER });
+const taker = (net: SimNet, s: 'buy' | 'sell', price: string, quantity: string) => net.send(BOOK, { Action: 'Place-Order', Side: s, Price: price, Quantity: quantity, 'Order-Type': 'ioc' }, { from: TAKER });
 
 describe('market maker: golden scenarios', () => {
   let net: SimNet;

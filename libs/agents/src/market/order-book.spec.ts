@@ -101,7 +101,7 @@ describe('order book: matching fixture', () => {
     const orders = JSON.parse((await net.send(BOOK, { Action: 'Get-Orders', Account: id('a') })).Messages[0].Data ?? '');
     expect(orders.map((o: { price: string }) => o.price)).toEqual(['11', '12', '12']);
     // paging of trades: three trades, two per page
-    await net.send(BOOK, { Action: 'Place-Order', Side: 'buy', Price: '12', Quantity: '22', Type: 'ioc' }, { from: id('b') });
+    await net.send(BOOK, { Action: 'Place-Order', Side: 'buy', Price: '12', Quantity: '22', 'Order-Type': 'ioc' }, { from: id('b') });
     const page1 = await net.send(BOOK, { Action: 'Get-Trades', Limit: '2' });
     const next = page1.Messages[0].Tags.find((t) => t.name === 'Next-Seq')!.value;
     const page2 = await net.send(BOOK, { Action: 'Get-Trades', Limit: '2', 'From-Seq': next });

@@ -6,7 +6,7 @@ import { blueprintLua, bundleLua } from '../lib/lua-libs.js';
 /** The order book's Lua: the shared Amount and Subscriptions libraries, then lua/order-book.lua. */
 export const orderBookSource: string = bundleLua(['subscriptions'], blueprintLua('order-book.lua'));
 
-const VERSION = '1.0.0';
+const VERSION = '1.0.1';
 const TOPICS = ['book', 'trades'] as const;
 
 const orderBookConfigSchema = z.strictObject({
@@ -52,7 +52,7 @@ const ORDER_TAGS = {
   Side: 'buy | sell',
   Price: 'quote atomic units per whole base, a multiple of tickSize',
   Quantity: 'base atomic units, a multiple of lotSize',
-  Type: 'limit (default) | post-only | ioc',
+  'Order-Type': 'limit (default) | post-only | ioc (a bare Type tag is ao’s own: always Message)',
   'Client-Order-Id': 'optional, unique among the account’s open orders',
 };
 

@@ -17,6 +17,17 @@ export interface Delivered {
 
 export const tagMap = (tags: readonly Tag[]): Record<string, string> => Object.fromEntries(tags.map((t) => [t.name, t.value]));
 
+/**
+ * The tags every ao message carries after its sender's own (aoconnect appends them to a user's
+ * message, aos and the MU to a pushed one); aos reads a message's tags into a table in order, so
+ * these win over a user tag of the same name (a `Type` tag on a message is always `Message`).
+ */
+const PROTOCOL_TAGS = [
+  { name: 'Data-Protocol', value: 'ao' },
+  { name: 'Variant', value: 'ao.TN.1' },
+  { name: 'Type', value: 'Message' },
+];
+
 export class SimNet {
   private readonly processes = new Map<string, LuaProcess>();
   private seq = 0;
@@ -75,7 +86,7 @@ export class SimNet {
    */
   async send(target: string, tags: Record<string, string>, opts: { from?: string; data?: string; cron?: boolean } = {}): Promise<EvalResult> {
     const from = opts.from ?? TEST_OWNER;
-    const first = this.message(from, target, Object.entries(tags).map(([name, value]) => ({ name, value })), opts.data ?? '', opts.cron);
+    const first = this.message(from, target, [...Object.entries(tags).map(([name, value]) => ({ name, value })), ...PROTOCOL_TAGS], opts.data ?? '', opts.cron);
     const queue: AoMessage[] = [first];
     let firstResult: EvalResult | undefined;
     let steps = 0;
@@ -95,7 +106,7 @@ export class SimNet {
       if (r.Error !== undefined) this.errors.push({ target: msg.Target, tags: delivered.tags, error: String(r.Error) });
       for (const out of r.Messages ?? []) {
         const tags = out.Tags.filter((t) => t.name !== 'Target');
-        queue.push(this.message(msg.Target, out.Target, [...tags, { name: 'From-Process', value: msg.Target }], out.Data ?? ''));
+        queue.push(this.message(msg.Target, out.Target, [...tags.filter((t) => !PROTOCOL_TAGS.some((p) => p.name === t.name)), ...PROTOCOL_TAGS, { name: 'From-Process', value: msg.Target }], out.Data ?? ''));
       }
     }
     return firstResult!;
