@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Heartbeats } from '../redis/heartbeats.js';
-import { EvaluationOwners, ownEvaluateQueue } from './evaluation-owners.js';
+import { EvaluationOwners, ownEvaluateQueue, rendezvousOwner } from './evaluation-owners.js';
 
 /** Heartbeats whose live workers the test sets. */
 function beats(list: { instance: string; queues: unknown }[]) {
@@ -37,6 +37,44 @@ describe('EvaluationOwners', () => {
     expect(after.every((o) => o === 'w1' || o === 'w2')).toBe(true);
     x.close();
     y.close();
+  });
+
+  const many = Array.from({ length: 10_000 }, (_, i) => `${String(i).padStart(5, '0')}${'q'.repeat(38)}`);
+  const ownersOf = async (instances: string[]) => {
+    const reader = new EvaluationOwners(beats(instances.map((instance) => ({ instance, queues: 'all' }))).heartbeats, 60_000);
+    await reader.refresh();
+    reader.close();
+    return many.map((id) => reader.ownerOf(id));
+  };
+
+  it('moves only the joining worker’s share when a fourth worker joins (rendezvous hashing)', async () => {
+    const three = await ownersOf(['w1', 'w2', 'w3']);
+    const four = await ownersOf(['w4', 'w3', 'w1', 'w2']);
+    const moved = many.map((_, i) => i).filter((i) => three[i] !== four[i]);
+    // About a quarter of the processes move, all of them to the new worker.
+    expect(moved.length).toBeGreaterThan(2_200);
+    expect(moved.length).toBeLessThan(2_800);
+    expect(moved.every((i) => four[i] === 'w4')).toBe(true);
+    expect(four.filter((o) => o === 'w4').length).toBe(moved.length);
+  });
+
+  it('moves only the leaving worker’s share when one of four leaves', async () => {
+    const four = await ownersOf(['w1', 'w2', 'w3', 'w4']);
+    const three = await ownersOf(['w1', 'w2', 'w4']);
+    for (let i = 0; i < many.length; i++) {
+      if (four[i] === 'w3') expect(three[i]).not.toBe('w3');
+      else expect(three[i]).toBe(four[i]);
+    }
+    for (const w of ['w1', 'w2', 'w4']) expect(three.filter((o) => o === w).length).toBeGreaterThan(2_900);
+  });
+
+  it('agrees in every reader, whatever order each lists the workers in', () => {
+    const orders = [['a', 'b', 'c', 'd'], ['d', 'c', 'b', 'a'], ['b', 'd', 'a', 'c']];
+    for (const id of many.slice(0, 1_000)) {
+      const seen = new Set(orders.map((o) => rendezvousOwner(o, id)));
+      expect(seen.size).toBe(1);
+    }
+    expect(rendezvousOwner([], 'x')).toBeUndefined();
   });
 
   it('names each worker its own queue, safe for BullMQ (no colons)', () => {

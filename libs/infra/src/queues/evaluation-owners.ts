@@ -7,6 +7,25 @@ export function ownEvaluateQueue(instance: string): string {
   return `${QUEUE_NAMES.evaluate}.${instance.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
+/**
+ * The instance of `instances` with the highest weight for `processId` (ties, improbable with 48
+ * bits, go to the smaller id): the same on every reader whatever the list's order. The weight
+ * hashes the instance with the process, so a worker's share spreads over the evaluation pool's
+ * threads (chosen by a hash of the process id alone).
+ */
+export function rendezvousOwner(instances: readonly string[], processId: string): string | undefined {
+  let best: string | undefined;
+  let bestWeight = -1;
+  for (const instance of instances) {
+    const weight = createHash('sha256').update(instance).update('\0').update(processId).digest().readUIntBE(0, 6);
+    if (weight > bestWeight || (weight === bestWeight && best !== undefined && instance < best)) {
+      best = instance;
+      bestWeight = weight;
+    }
+  }
+  return best;
+}
+
 /** Whether a worker heartbeat says it runs the evaluate stage. */
 function evaluates(info: Record<string, unknown>): boolean {
   const queues = info.queues;
@@ -14,10 +33,11 @@ function evaluates(info: Record<string, unknown>): boolean {
 }
 
 /**
- * Process affinity across worker processes (docs/pipeline-batching.md, item 4): each live worker
- * that runs the evaluate stage owns the processes whose `hash(processId) mod n` is its rank among
- * the n live ones (by instance id), so a process's live instance stays warm on one worker and its
- * lock is not contended. The live workers come from the heartbeats, read every `refreshMs`; a
+ * Process affinity across worker processes (docs/pipeline-batching.md, item 4): each process is
+ * owned by the live worker running the evaluate stage with the highest `hash(instance, processId)`
+ * (rendezvous hashing), so a process's live instance stays warm on one worker and its lock is not
+ * contended. When a worker joins it takes only the processes it now scores highest for, and when
+ * one leaves only its own share moves: the others keep their processes warm. The live workers come from the heartbeats, read every `refreshMs`; a
  * worker that stops beating loses its share at the first read past its heartbeat's expiry, and the
  * others pick it up. With fewer than two workers nobody owns anything (one worker takes every job,
  * as without affinity). Ownership only routes work; one evaluator per process is still the lock's.
@@ -58,11 +78,8 @@ export class EvaluationOwners {
 
   /** The instance that owns `processId`, or undefined while fewer than two workers are live. */
   ownerOf(processId: string): string | undefined {
-    const n = this.live.length;
-    if (n < 2) return undefined;
-    // Other bytes of the digest than the evaluation pool's thread choice, so that a worker's share
-    // spreads over all of its threads.
-    return this.live[createHash('sha256').update(processId).digest().readUInt32BE(4) % n];
+    if (this.live.length < 2) return undefined;
+    return rendezvousOwner(this.live, processId);
   }
 
   close(): void {

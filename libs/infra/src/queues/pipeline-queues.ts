@@ -107,6 +107,25 @@ export class PipelineQueues {
     await queue.add('evaluate', data, { ...OWN_JOB_OPTIONS, deduplication: { id: `eval-${processId}` } });
   }
 
+  /**
+   * Empties a dead worker's own evaluate queue (see DeadQueueReaper): kicks again every process
+   * with a job there (waiting, delayed or left active by the killed worker), now to its new owner
+   * or the shared queue, then obliterates the queue. Returns the processes kicked.
+   */
+  async reclaimOwnQueue(name: string): Promise<string[]> {
+    const queue = new Queue(name, this.opts);
+    try {
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'prioritized', 'active']);
+      const processes = [...new Set(jobs.flatMap((j) => (j ? [(j.data as EvaluateJob).processId] : [])))];
+      await this.owners?.refresh();
+      for (const processId of processes) await this.kickEvaluate(processId);
+      await queue.obliterate({ force: true });
+      return processes;
+    } finally {
+      await queue.close();
+    }
+  }
+
   /** Queues an evaluation on the shared queue that whichever worker takes it runs (after a failure on the owner). */
   async enqueuePinnedEvaluation(processId: string): Promise<void> {
     pipelineCounters.add('kicks_total', 1, KICK_LABELS.evaluate);
