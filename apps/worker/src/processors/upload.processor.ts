@@ -22,7 +22,12 @@ export class UploadProcessor implements StageProcessor, OnApplicationBootstrap, 
     @Inject(GATEWAY) private readonly gateway: ArweaveGateway,
     @Inject(WALLETS) private readonly wallets: PlatformWallets,
   ) {
-    this.drainer = new OutboxDrainer(prisma, gateway, { maxAttempts: env.UPLOAD_MAX_ATTEMPTS, leaseSeconds: env.UPLOAD_LEASE_SECONDS });
+    this.drainer = new OutboxDrainer(prisma, gateway, {
+      maxAttempts: env.UPLOAD_MAX_ATTEMPTS,
+      leaseSeconds: env.UPLOAD_LEASE_SECONDS,
+      batchSize: env.UPLOAD_BUNDLE_ITEMS,
+      maxBundleBytes: env.UPLOAD_BUNDLE_BYTES,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -127,17 +127,42 @@ export class ArweaveGateway {
     return data.transactions.edges.length > 0;
   }
 
-  /** Which of these ids the gateway already indexes. */
-  async existingIds(ids: string[]): Promise<Set<string>> {
+  /**
+   * Which of these ids the gateway already indexes. GraphQL pages hold 100 transactions, so the ids
+   * go 100 to a field, and up to `fieldsPerRequest` fields (aliases of one query) to a request: one
+   * request for a thousand ids costs the embedded gateway about a third of ten requests' CPU (each
+   * request is parsed, validated and answered on its own).
+   */
+  async existingIds(ids: string[], fieldsPerRequest = 10): Promise<Set<string>> {
     const found = new Set<string>();
-    for (let i = 0; i < ids.length; i += 100) {
-      const data = await this.graphql<{ transactions: { edges: { node: { id: string } }[] } }>(
-        'query($ids: [ID!]) { transactions(ids: $ids, first: 100) { edges { node { id } } } }',
-        { ids: ids.slice(i, i + 100) },
-      );
-      for (const e of data.transactions.edges) found.add(e.node.id);
+    const pages: string[][] = [];
+    for (let i = 0; i < ids.length; i += 100) pages.push(ids.slice(i, i + 100));
+    for (let r = 0; r < pages.length; r += fieldsPerRequest) {
+      const group = pages.slice(r, r + fieldsPerRequest);
+      const query = `query(${group.map((_, i) => `$i${i}: [ID!]`).join(', ')}) { ${group
+        .map((_, i) => `p${i}: transactions(ids: $i${i}, first: 100) { edges { node { id } } }`)
+        .join(' ')} }`;
+      const data = await this.graphql<Record<string, { edges: { node: { id: string } }[] }>>(query, Object.fromEntries(group.map((page, i) => [`i${i}`, page])));
+      for (const field of Object.values(data)) for (const e of field.edges) found.add(e.node.id);
     }
     return found;
+  }
+
+  /**
+   * Which of these transactions are mined, by one GraphQL query per 100 ids (a pending transaction
+   * is answered with no block, or not at all, as arlocal does). Whether an unanswered one is pending
+   * or unknown takes its status (GET /tx/{id}/status).
+   */
+  async minedIds(ids: string[]): Promise<Set<string>> {
+    const mined = new Set<string>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const data = await this.graphql<{ transactions: { edges: { node: { id: string; block: { height: number } | null } }[] } }>(
+        'query($ids: [ID!]) { transactions(ids: $ids, first: 100) { edges { node { id block { height } } } } }',
+        { ids: ids.slice(i, i + 100) },
+      );
+      for (const e of data.transactions.edges) if (e.node.block) mined.add(e.node.id);
+    }
+    return mined;
   }
 
   /** GET /tx/{id}: whether the id is a base-layer transaction (its header has a format and a signature). */

@@ -7,7 +7,7 @@ import { createDataItem, Ed25519ItemSigner } from '@ao/core';
 import { ArweaveGateway } from '../arweave/gateway.js';
 import { createRequire } from 'node:module';
 import { Server, createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startArlocal, useNativeEd25519 } from './arlocal.js';
 import { startGatewayProcess } from './gateway-process.js';
 
@@ -165,6 +165,43 @@ describe('arlocal, as patched (patches/arlocal+1.1.66.patch)', () => {
       );
       expect(found.transactions.edges[0].node.tags).toEqual(Array.from({ length: 10 }, (_, t) => ({ name: `Tag-${t}`, value: `value 7.${t}` })));
     } finally {
+      await arlocal.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ArweaveGateway look-ups against arlocal', () => {
+  it('tells which bundles are mined and which items are indexed, many GraphQL pages to a request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'arlocal-lookups-'));
+    // Mined only when the test asks (0 would mine back to back).
+    const arlocal = await startGatewayProcess({ port: await freePort(), dataDir: dir, mineIntervalMs: 3_600_000 });
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+    try {
+      const jwk = await Arweave.init({}).wallets.generate();
+      const gateway = new ArweaveGateway(arlocal.url, jwk);
+      await gateway.mint(await gateway.uploadAddress(), String(10n ** 18n));
+      const signer = new Ed25519ItemSigner(generateKeyPairSync('ed25519').privateKey);
+      const items = await Promise.all(Array.from({ length: 230 }, (_, i) => createDataItem({ data: `item ${i}`, tags: [{ name: 'N', value: String(i) }] }, signer)));
+      const ids = items.map((item) => item.id);
+      const bundleId = await gateway.postBundle(items.map((item) => item.raw));
+      const unknown = 'u'.repeat(43);
+      // Posted, not mined: neither the bundle nor its items are answered.
+      expect(await gateway.minedIds([bundleId, unknown])).toEqual(new Set());
+      expect((await gateway.existingIds(ids)).size).toBe(0);
+      await gateway.mine();
+      expect(await gateway.minedIds([bundleId, unknown])).toEqual(new Set([bundleId]));
+      // 231 ids are 3 pages of 100; 2 pages to a request: 2 requests.
+      fetchSpy.mockClear();
+      const found = await gateway.existingIds([...ids, unknown], 2);
+      expect(found).toEqual(new Set(ids));
+      expect(fetchSpy.mock.calls.filter(([url]) => String(url).endsWith('/graphql'))).toHaveLength(2);
+      // The default, 10 pages to a request: one.
+      fetchSpy.mockClear();
+      expect((await gateway.existingIds([...ids, unknown])).size).toBe(230);
+      expect(fetchSpy).toHaveBeenCalledTimes(1);
+    } finally {
+      fetchSpy.mockRestore();
       await arlocal.stop();
       await rm(dir, { recursive: true, force: true });
     }

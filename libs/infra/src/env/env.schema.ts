@@ -135,6 +135,10 @@ export const envSchema = z.object({
   UPLOAD_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Seconds a drainer's claim on upload rows lasts; renewed while it works, so a killed worker's rows come back within it. */
   UPLOAD_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(30),
+  /** Most items in one bundle posted to the gateway (docs/pipeline.md, "The embedded gateway"). */
+  UPLOAD_BUNDLE_ITEMS: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Most bytes of items in one bundle; one item larger than this goes in a bundle of its own. */
+  UPLOAD_BUNDLE_BYTES: z.coerce.number().int().min(1024).default(240 * 1024),
   /** GET /cu/verify: verifications running at once (each on a thread of its own); beyond, 503 with Retry-After. */
   VERIFY_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
   /** GET /cu/verify: verifications running at once per client address; beyond, 429 with Retry-After. */

@@ -271,37 +271,49 @@ export class OutboxDrainer {
    * Marks items confirmed once their bundle is mined (or unknown to the gateway) and the gateway's
    * index serves the item (items of a mined bundle can take a few blocks to be indexed); items still
    * missing after the grace period go back to pending and are posted again.
+   *
+   * By bundle, not by item: one GraphQL query tells which of up to 100 bundles are mined, a bundle it
+   * does not answer as mined is asked its status (pending, or unknown: 404), and the items of the
+   * settled bundles are looked up a thousand to a request (`existingIds`). Each item is still looked
+   * up: a gateway can mine a bundle and skip one of its items (one that does not verify).
    */
   async confirm(): Promise<{ confirmed: number; lost: number }> {
-    const bundles = await this.prisma.$queryRaw<{ bundle_id: string }[]>`
-      SELECT DISTINCT bundle_id FROM upload_outbox WHERE status = 'uploaded' AND bundle_id IS NOT NULL LIMIT 100`;
-    let confirmed = 0;
-    let lost = 0;
-    for (const { bundle_id } of bundles) {
-      const status = await this.gateway.arweave.transactions.getStatus(bundle_id).catch(() => undefined);
+    const bundles = (
+      await this.prisma.$queryRaw<{ bundle_id: string }[]>`
+        SELECT DISTINCT bundle_id FROM upload_outbox WHERE status = 'uploaded' AND bundle_id IS NOT NULL LIMIT 100`
+    ).map((b) => b.bundle_id);
+    if (bundles.length === 0) return { confirmed: 0, lost: 0 };
+    const mined = await this.gateway.minedIds(bundles).catch(() => undefined);
+    if (!mined) return { confirmed: 0, lost: 0 };
+    const settled = [...mined];
+    for (const bundleId of bundles) {
+      if (mined.has(bundleId)) continue;
+      const status = await this.gateway.arweave.transactions.getStatus(bundleId).catch(() => undefined);
       // a bundle the gateway does not know at all (404: dropped, e.g. beside a duplicate post) is
       // never mined: its items are checked like a mined bundle's, else they would wait forever
-      const known = status?.status === 200 && status.confirmed;
-      if (!known && status?.status !== 404) continue;
-      const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
-        SELECT item_id FROM upload_outbox WHERE bundle_id = ${bundle_id} AND status = 'uploaded'`;
-      const ids = rows.map((r) => r.item_id);
-      const present = await this.gateway.existingIds(ids).catch(() => undefined);
-      if (!present) continue;
-      const here = ids.filter((id) => present.has(id));
-      const gone = ids.filter((id) => !present.has(id));
-      if (here.length) {
-        confirmed += await this.prisma.$executeRaw`
-          UPDATE upload_outbox SET status = 'confirmed', confirmed_at = now()
-          WHERE item_id = ANY(${here}::text[]) AND status = 'uploaded'`;
-      }
-      if (gone.length) {
-        lost += await this.prisma.$executeRaw`
-          UPDATE upload_outbox SET status = 'pending', bundle_id = NULL, next_attempt_at = now(),
-                 last_error = ${`bundle ${bundle_id} was mined but the gateway does not serve the item`}
-          WHERE item_id = ANY(${gone}::text[]) AND status = 'uploaded'
-            AND uploaded_at < now() - make_interval(secs => ${this.options.indexGraceSeconds})`;
-      }
+      if ((status?.status === 200 && status.confirmed) || status?.status === 404) settled.push(bundleId);
+    }
+    if (settled.length === 0) return { confirmed: 0, lost: 0 };
+    const rows = await this.prisma.$queryRaw<{ item_id: string }[]>`
+      SELECT item_id FROM upload_outbox WHERE bundle_id = ANY(${settled}::text[]) AND status = 'uploaded'`;
+    const ids = rows.map((r) => r.item_id);
+    const present = await this.gateway.existingIds(ids).catch(() => undefined);
+    if (!present) return { confirmed: 0, lost: 0 };
+    const here = ids.filter((id) => present.has(id));
+    const gone = ids.filter((id) => !present.has(id));
+    let confirmed = 0;
+    let lost = 0;
+    if (here.length) {
+      confirmed = await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'confirmed', confirmed_at = now()
+        WHERE item_id = ANY(${here}::text[]) AND status = 'uploaded'`;
+    }
+    if (gone.length) {
+      lost = await this.prisma.$executeRaw`
+        UPDATE upload_outbox SET status = 'pending', bundle_id = NULL, next_attempt_at = now(),
+               last_error = 'bundle ' || bundle_id || ' was mined but the gateway does not serve the item'
+        WHERE item_id = ANY(${gone}::text[]) AND status = 'uploaded'
+          AND uploaded_at < now() - make_interval(secs => ${this.options.indexGraceSeconds})`;
     }
     return { confirmed, lost };
   }
