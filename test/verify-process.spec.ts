@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyProcess, type CheckpointRef, type LogReader, type SignedDataItem } from '@ao/core';
+import { createDataItem, verifyProcess, type CheckpointRef, type LogReader, type SignedDataItem, type Tag } from '@ao/core';
 import { newUser } from './support/items.js';
 import { alterData, counterLog, signAssignments } from './support/signed-log.js';
 
@@ -85,5 +85,45 @@ describe('verifyProcess (in-memory gateway)', () => {
     await expect(verifyProcess(log.messages[1].id, { reader })).rejects.toThrow(/not a Process/);
     reader.byId.delete(mod.id);
     expect((await verifyProcess(log.process.id, { reader })).failure).toMatchObject({ nonce: 0, code: 'BAD_MODULE' });
+  });
+});
+
+describe('verifyProcess checks each assignment\'s own tags (in-memory gateway)', () => {
+  /** The log with the assignment at `nonce` re-signed by the scheduler with its tags changed. */
+  async function withTags(nonce: number, change: (tags: Tag[]) => Tag[]) {
+    const f = await fixture();
+    const altered = await createDataItem({ data: '', tags: change(f.assignments[nonce].tags) }, f.su);
+    f.reader.assignmentRaws = f.assignments.map((a, i) => (i === nonce ? altered.raw : a.raw));
+    return { ...f, altered, report: await verifyProcess(f.log.process.id, { reader: f.reader }) };
+  }
+  const set = (name: string, value: string) => (tags: Tag[]) => tags.map((t) => (t.name === name ? { name, value } : t));
+
+  it('a Timestamp or Block-Height that is not an integer', async () => {
+    for (const [name, value] of [['Timestamp', '1700000002000.0x'], ['Block-Height', '1.5']]) {
+      const { report, altered } = await withTags(2, set(name, value));
+      expect(report.failure, `${name} ${value}`).toEqual({ nonce: 2, code: 'BAD_ASSIGNMENT', reason: `assignment ${altered.id}: Timestamp and Block-Height must be integers` });
+    }
+  });
+
+  it('an Epoch other than 0, and a slot that names no message', async () => {
+    const epoch = await withTags(2, set('Epoch', '1'));
+    expect(epoch.report.failure).toEqual({ nonce: 2, code: 'BAD_ASSIGNMENT', reason: `assignment ${epoch.altered.id}: Epoch must be 0` });
+    const noMessage = await withTags(3, (tags) => tags.filter((t) => t.name !== 'Message'));
+    expect(noMessage.report.failure).toEqual({ nonce: 3, code: 'BAD_ASSIGNMENT', reason: `assignment ${noMessage.altered.id} names no message` });
+  });
+
+  it('a block height going down alone is out of order', async () => {
+    const { su, log, reader } = await fixture();
+    const lower = await signAssignments(su, log.process.id, log.slots.map((s) => (s.nonce >= 3 ? { ...s, blockHeight: s.blockHeight - 1 } : s)));
+    reader.assignmentRaws = lower.map((a) => a.raw);
+    expect((await verifyProcess(log.process.id, { reader })).failure).toMatchObject({ nonce: 3, code: 'OUT_OF_ORDER', reason: expect.stringContaining('height 99 < 100') });
+  });
+
+  it('an item of another Type or Process, or a non-numeric Nonce, is not an assignment of the log', async () => {
+    for (const change of [set('Type', 'Message'), set('Process', 'x'.repeat(43)), set('Nonce', '2a')]) {
+      const { report } = await withTags(2, change);
+      expect(report.failure).toMatchObject({ nonce: 2, code: 'MISSING_NONCE' });
+      expect(report.ignored).toBe(1);
+    }
   });
 });

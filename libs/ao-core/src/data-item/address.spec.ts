@@ -50,4 +50,21 @@ describe('owner addresses', () => {
       expect(isAoError(error, 'INVALID_REQUEST')).toBe(true);
     }
   });
+
+  it('reads an 0X prefix, refuses trailing or leading garbage, and says why', () => {
+    expect(toChecksumAddress('0X5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED')).toBe('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed');
+    for (const address of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAedff', 'ff5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg']) {
+      expect(() => toChecksumAddress(address)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: 'Not a 20-byte hex address', details: { address } }));
+    }
+  });
+
+  it('takes a 65-byte key only with its 0x04 prefix, and names the length of a refused one', () => {
+    const pub = new EthereumSigner('0000000000000000000000000000000000000000000000000000000000000001').publicKey;
+    const wrongPrefix = Buffer.from(pub);
+    wrongPrefix[0] = 3;
+    expect(() => ethereumAddress(wrongPrefix)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ITEM', message: 'An Ethereum owner must be an uncompressed secp256k1 public key', details: { length: 65 } }),
+    );
+    expect(() => ethereumAddress(Buffer.concat([pub, Buffer.from([0])]))).toThrow(expect.objectContaining({ details: { length: 66 } }));
+  });
 });

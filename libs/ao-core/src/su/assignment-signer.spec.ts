@@ -42,3 +42,22 @@ describe('AssignmentSigner', () => {
     }
   });
 });
+
+describe('AssignmentSigner refuses what it cannot sign with', () => {
+  const base = { signatureType: 2 as const, signatureLength: 64, ownerLength: 32, publicKey: ed25519.publicKey, address: ed25519.address, sign: (m: Uint8Array) => ed25519.sign(m) };
+
+  it('a signer of an unknown type or with a public key of the wrong length', () => {
+    const refusal = { code: 'INVALID_REQUEST', message: 'Not a usable signer for assignments (type 2)' };
+    expect(() => new AssignmentSigner({ ...base, publicKey: Buffer.alloc(31) })).toThrow(expect.objectContaining(refusal));
+    expect(() => new AssignmentSigner({ ...base, signatureType: 9 as never })).toThrow(expect.objectContaining({ message: 'Not a usable signer for assignments (type 9)' }));
+    expect(() => new AssignmentSigner(base)).not.toThrow();
+  });
+
+  it('a signing failure (transient) or a signature of the wrong length (internal)', async () => {
+    const tags = assignmentTags(slot(0));
+    const failing = new AssignmentSigner({ ...base, sign: () => Promise.reject(new Error('HSM offline')) });
+    await expect(failing.sign(tags)).rejects.toMatchObject({ code: 'INTERNAL', kind: 'transient', message: 'Signing failed: HSM offline', details: { signatureType: 2 } });
+    const short = new AssignmentSigner({ ...base, sign: async () => Buffer.alloc(63) });
+    await expect(short.sign(tags)).rejects.toMatchObject({ code: 'INTERNAL', message: 'Signer returned 63 bytes, type 2 needs 64' });
+  });
+});

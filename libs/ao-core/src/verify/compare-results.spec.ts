@@ -58,6 +58,9 @@ describe('CuComparison', () => {
     });
     expect(await check(c, 1, [2])).toEqual({ nonce: 1, code: 'CU_MISMATCH', reason: "the CU's result differs from the replay (0)" });
     expect(c.compared).toBe(0);
+    // values that are not objects have no fields to name
+    const scalar = new CuComparison(new FixedCu([{ nonce: 0, result: 'a' }]), 'p');
+    expect(await check(scalar, 0, 'b')).toEqual({ nonce: 0, code: 'CU_MISMATCH', reason: "the CU's result differs from the replay (shape)" });
   });
 
   it('fails at a nonce the CU has no result for, and skips results it has before the asked nonce', async () => {
