@@ -64,12 +64,19 @@ end
 
 -- Worst-case steps of the C matcher over `n` subject bytes: every start position (one when
 -- anchored) tries the pattern, each quantifier (and %b or a back-reference) may rescan the rest.
+-- One exception, the common tokenizing shape ("%a+", "[^,]+", "(%d+)", "k=(.-)"): a single
+-- quantifier that is the pattern's last item (only capture closes after it). Whatever precedes
+-- it has no quantifier (at most m steps a start), and what follows it always matches, so a start
+-- that reaches it succeeds after one forward scan: find and match stop there, gmatch and gsub go
+-- on from the match's end, and the scans cover each subject byte at most once.
 local function cBound(n, p, anchored, plain)
   local m = #p + 1
   if plain or not rawfind(p, "[%^%$%*%+%?%.%(%[%%%-]") then return (n + 1) * m end
   local _, q = rawgsub(p, "[%*%+%-%?]", "")
   local _, b = rawgsub(p, "%%[b1-9]", "")
-  return (anchored and 1 or n + 1) * m * (n + 1) ^ (q + b)
+  local starts = anchored and 1 or n + 1
+  if q == 1 and b == 0 and rawfind(p, "[%*%+%-%?]%)*$") then return starts * m + n + 1 end
+  return starts * m * (n + 1) ^ (q + b)
 end
 
 -- C locale character classes, by class letter: a table of the 256 byte values that belong.
@@ -513,6 +520,10 @@ local function lengthOf(t)
   local n = #t
   return type(n) == "number" and tointeger(n) or 0
 end
+
+-- The worst-case step bound of a call (for tests).
+metered.bound = cBound
+metered.C_BOUND = C_BOUND
 
 -- The Lua matcher alone, whatever the bound (for tests against the C matcher: same arguments, same results).
 metered.lua = {

@@ -90,6 +90,43 @@ describe('metered string library', () => {
     }
   });
 
+  it('runs a trailing single quantifier in C, because the matcher does linear work on it', async () => {
+    // The oracle is the Lua port's own work (instructions, counted by the hook, proportional to
+    // matcher steps) on adversarial subjects: doubling the subject about doubles it for the
+    // shapes given a linear bound, and about quadruples it for the shapes that keep the old one.
+    const source = `local metered = (function()\n${readFileSync(new URL('../../../lua/metered.lua', import.meta.url), 'utf8')}\nend)()
+      local L = metered.lua
+      local function work(kind, p, s)
+        if kind == "find" then return L.find(s, p) end
+        if kind == "gmatch" then local k = 0 for _ in L.gmatch(s, p) do k = k + 1 end return k end
+        return select(2, L.gsub(s, p, "%0"))
+      end
+      return {
+        run = function(kind, p, unit, n, tail) return tostring(work(kind, p, string.rep(unit, tonumber(n)) .. tail)) end,
+        bound = function(n, p) return tostring(metered.bound(tonumber(n), p, false, false) <= metered.C_BOUND) end,
+      }`;
+    const vm = await LuaVm.create({ hookPeriod: 100 });
+    try {
+      const [run, bound] = vm.loadModule(new TextEncoder().encode(source), ['run', 'bound'], 1e8);
+      const growth = (kind: string, p: string, unit: string, tail = '') => {
+        const [a, b] = ['700', '1400'].map((n) => vm.call(run, [kind, p, unit, n, tail], 1e10));
+        expect(a.status, `${kind} ${p}`).toBe('ok');
+        return b.gasUsed / a.gasUsed;
+      };
+      for (const [p, unit] of [['%a+', 'a'], ['[^,]+', 'x,'], ['ba+', 'baa'], ['(%d+)', '1'], ['k=(.-)', 'k='], ['%s*', ' a'], ['x.?', 'xy']]) {
+        for (const kind of ['find', 'gmatch', 'gsub']) expect(growth(kind, p, unit), `${kind} ${p}`).toBeLessThan(2.6);
+        expect(vm.call(bound, ['1400', p], 1e8).value, p).toBe('true');
+      }
+      // what follows the quantifier can fail (an end anchor, a literal) or there are two: quadratic
+      for (const p of ['a+$', 'a*b', 'a-b']) {
+        expect(growth('find', p, 'a', 'c'), p).toBeGreaterThan(3.5);
+        expect(vm.call(bound, ['1400', p], 1e8).value, p).toBe('false');
+      }
+    } finally {
+      vm.close();
+    }
+  });
+
   it('ends a backtracking pattern out of gas, with the same GasUsed on every replay; the process goes on', async () => {
     const runaway = 'return ("a"):rep(5000):find(".-.-.-.-.-.-.-b")';
     const results = [];
