@@ -99,7 +99,7 @@ describe('verifyProcess checks each assignment\'s own tags (in-memory gateway)',
   const set = (name: string, value: string) => (tags: Tag[]) => tags.map((t) => (t.name === name ? { name, value } : t));
 
   it('a Timestamp or Block-Height that is not an integer', async () => {
-    for (const [name, value] of [['Timestamp', '1700000002000.0x'], ['Block-Height', '1.5']]) {
+    for (const [name, value] of [['Timestamp', '1700000002000.0x'], ['Timestamp', '17e11'], ['Block-Height', '1.5']]) {
       const { report, altered } = await withTags(2, set(name, value));
       expect(report.failure, `${name} ${value}`).toEqual({ nonce: 2, code: 'BAD_ASSIGNMENT', reason: `assignment ${altered.id}: Timestamp and Block-Height must be integers` });
     }

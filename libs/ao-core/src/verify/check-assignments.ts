@@ -150,8 +150,10 @@ function checkSlot(
     return fail(nonce, 'OUT_OF_ORDER', `assignment at nonce ${nonce} is stamped before nonce ${nonce - 1} (${timestamp} < ${prev.timestamp} or height ${blockHeight} < ${prev.blockHeight}): assignments out of order`);
   }
   // A later slot stamped before this one means the two were swapped: report it where the order first breaks.
+  // (A next slot whose Timestamp is not an integer fails at its own nonce, as BAD_ASSIGNMENT.)
   const next = soleValid(byNonce, nonce + 1);
-  const nextTimestamp = next ? Number(getTag(next.tags, TAG.Timestamp)) : NaN;
+  const nextText = next ? (getTag(next.tags, TAG.Timestamp) ?? '') : '';
+  const nextTimestamp = INTEGER.test(nextText) ? Number(nextText) : NaN;
   if (nextTimestamp < timestamp) {
     return fail(nonce, 'OUT_OF_ORDER', `assignment at nonce ${nonce} is stamped after nonce ${nonce + 1} (${timestamp} > ${nextTimestamp}): assignments out of order`);
   }
