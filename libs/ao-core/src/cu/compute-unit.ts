@@ -4,6 +4,7 @@ import type { AoMessage, EvaluatorRegistry } from './evaluator.js';
 import { Checkpointer, type CheckpointPorts, type CheckpointStats } from './checkpointer.js';
 import { LiveProcesses, advance, checkLink, messageFor, type Live, type LiveProcessOptions } from './live-processes.js';
 import type { CheckpointMeta, CheckpointSummary, CommittedResult, ComputeStore, ModuleLoader, PendingLog, ProcessCommit } from './ports.js';
+import type { LogEntry } from '../su/ports.js';
 
 const MODULE_FAILURES = new Set<AoErrorCode>(['MODULE_LOAD_FAILED', 'UNKNOWN_MODULE_FORMAT']);
 
@@ -101,30 +102,7 @@ export class ComputeUnit {
         if (entries.length === 0) break;
         if (pending.length) await this.commit(live, processId, pending, undefined);
         pending = [];
-        for (const entry of entries) {
-          const broken = checkLink(live, entry, processId);
-          if (broken) {
-            if (pending.length) await this.commit(live, processId, pending, undefined);
-            await this.store.markBroken(processId, entry.nonce, broken);
-            this.lives.drop(processId);
-            throw new AoError('BROKEN_HASH_CHAIN', broken, { processId, nonce: entry.nonce });
-          }
-          let result: EvalResult;
-          try {
-            result = await live.instance.evaluate(messageFor(live, entry, processId));
-          } catch (error) {
-            // The VM failed outside the module's own error handling: nothing of this message is
-            // committed, the instance is discarded, and the job retries from the last commit.
-            this.lives.drop(processId);
-            throw error;
-          }
-          advance(live, entry);
-          pending.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
-          if (result.Error !== undefined) report.errors += 1;
-          else if (result.Messages.length || result.Spawns.length || result.Assignments.length) report.relays += 1;
-          if (this.lives.checkpointDue(live, -1)) await this.lives.captureInBackground(processId, live);
-        }
-        report.evaluated += pending.length;
+        await this.fold(live, processId, entries, pending, report);
         report.to = live.nonce;
         // A short page is the end of the log for now: no read just to find nothing (a message
         // scheduled meanwhile has kicked another evaluation).
@@ -177,6 +155,38 @@ export class ComputeUnit {
     return ids.map((processId) => outcomes.get(processId)!);
   }
 
+  /**
+   * Folds one page of log entries into a live process, each after its hash-chain link is checked,
+   * appending each result to `results` (not yet committed) and counting it in `report`. A broken
+   * link commits what came before it, marks the process broken and throws; a VM failure outside
+   * the module's own error handling discards the instance and throws, committing nothing of the
+   * message (the pass is retried from the last commit).
+   */
+  private async fold(live: Live, processId: string, page: readonly LogEntry[], results: CommittedResult[], report: EvaluationReport): Promise<void> {
+    for (const entry of page) {
+      const broken = checkLink(live, entry, processId);
+      if (broken) {
+        if (results.length) await this.commit(live, processId, results, undefined);
+        await this.store.markBroken(processId, entry.nonce, broken);
+        this.lives.drop(processId);
+        throw new AoError('BROKEN_HASH_CHAIN', broken, { processId, nonce: entry.nonce });
+      }
+      let result: EvalResult;
+      try {
+        result = await live.instance.evaluate(messageFor(live, entry, processId));
+      } catch (error) {
+        this.lives.drop(processId);
+        throw error;
+      }
+      advance(live, entry);
+      results.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
+      report.evaluated += 1;
+      if (result.Error !== undefined) report.errors += 1;
+      else if (result.Messages.length || result.Spawns.length || result.Assignments.length) report.relays += 1;
+      if (this.lives.checkpointDue(live, -1)) await this.lives.captureInBackground(processId, live);
+    }
+  }
+
   /** Folds the entries read past a process's head into its live state (reading on past a full page); commits nothing but pages before the last. */
   private async prepare(processId: string, { head, entries }: PendingLog): Promise<Prepared> {
     if (head.error) throw stoppedError(head.error, { processId, nonce: head.nonce + 1 });
@@ -187,29 +197,7 @@ export class ComputeUnit {
         let results: CommittedResult[] = [];
         let page = entries;
         for (;;) {
-          for (const entry of page) {
-            const broken = checkLink(live, entry, processId);
-            if (broken) {
-              if (results.length) await this.commit(live, processId, results, undefined);
-              await this.store.markBroken(processId, entry.nonce, broken);
-              this.lives.drop(processId);
-              throw new AoError('BROKEN_HASH_CHAIN', broken, { processId, nonce: entry.nonce });
-            }
-            let result: EvalResult;
-            try {
-              result = await live.instance.evaluate(messageFor(live, entry, processId));
-            } catch (error) {
-              // As in evaluate: nothing of this process's pass is committed, its instance is discarded.
-              this.lives.drop(processId);
-              throw error;
-            }
-            advance(live, entry);
-            results.push({ nonce: entry.nonce, messageId: entry.messageId ?? processId, result });
-            report.evaluated += 1;
-            if (result.Error !== undefined) report.errors += 1;
-            else if (result.Messages.length || result.Spawns.length || result.Assignments.length) report.relays += 1;
-            if (this.lives.checkpointDue(live, -1)) await this.lives.captureInBackground(processId, live);
-          }
+          await this.fold(live, processId, page, results, report);
           report.to = live.nonce;
           // A short page is the end of the log for now (a message scheduled meanwhile kicked another pass).
           if (page.length < batchSize) break;
