@@ -10,26 +10,43 @@ import { createTestEnv, type TestEnv } from './support/test-env.js';
 
 const LIMIT = 20;
 
-describe('MU backpressure', () => {
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An API on its own test environment with `vars`, and no worker until `startWorker`: nothing
+ * accepted is evaluated or uploaded before then, so the backlogs only grow.
+ */
+function apiWithoutWorker(vars: Record<string, string>) {
   let t: TestEnv;
   let api: INestApplication;
   let worker: INestApplicationContext | undefined;
-  let owner: ItemSigner;
+  const owner: ItemSigner = newUser();
   const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   beforeAll(async () => {
-    t = await createTestEnv({ MU_MAX_BACKLOG: String(LIMIT), RESULT_TIMEOUT_MS: '30000' });
+    t = await createTestEnv({ ...vars, RESULT_TIMEOUT_MS: '30000' });
     api = await createApiApp(t.env, { logger: false });
     await api.init();
-    owner = newUser();
   });
 
   afterAll(async () => {
     await Promise.all([api?.close(), worker?.close()]);
     await t?.cleanup();
   });
+
+  return {
+    owner,
+    http,
+    mu: (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw)),
+    async startWorker(): Promise<void> {
+      worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
+      await worker.init();
+    },
+  };
+}
+
+describe('MU backpressure', () => {
+  const { owner, http, mu, startWorker } = apiWithoutWorker({ MU_MAX_BACKLOG: String(LIMIT) });
 
   it('refuses with 503 and Retry-After past the backlog limit, stores nothing refused, and accepts again once caught up', async () => {
     // No worker yet: everything accepted stays unevaluated.
@@ -61,8 +78,7 @@ describe('MU backpressure', () => {
     expect((await http().get(`/su/${refused.id}`).query({ 'process-id': proc.id })).status).toBe(404);
 
     // A worker catches up; the same item is then accepted and every accepted one is evaluated.
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    await startWorker();
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (Date.now() < deadline) {
@@ -80,25 +96,7 @@ describe('MU backpressure', () => {
 
 describe('upload backpressure (UPLOAD_MAX_BACKLOG)', () => {
   const UPLOAD_LIMIT = 6;
-  let t: TestEnv;
-  let api: INestApplication;
-  let worker: INestApplicationContext | undefined;
-  let owner: ItemSigner;
-  const http = () => request(api.getHttpServer());
-  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  beforeAll(async () => {
-    t = await createTestEnv({ UPLOAD_MAX_BACKLOG: String(UPLOAD_LIMIT), RESULT_TIMEOUT_MS: '30000' });
-    api = await createApiApp(t.env, { logger: false });
-    await api.init();
-    owner = newUser();
-  });
-
-  afterAll(async () => {
-    await Promise.all([api?.close(), worker?.close()]);
-    await t?.cleanup();
-  });
+  const { owner, http, mu, startWorker } = apiWithoutWorker({ UPLOAD_MAX_BACKLOG: String(UPLOAD_LIMIT) });
 
   it('refuses with 503 while more items than the limit wait for the gateway, and accepts again once they are posted', async () => {
     // No worker yet: nothing is uploaded, every accepted message adds two items (it and its assignment).
@@ -119,8 +117,7 @@ describe('upload backpressure (UPLOAD_MAX_BACKLOG)', () => {
     expect((await http().get(`/su/${refused.id}`).query({ 'process-id': proc.id })).status).toBe(404);
 
     // A worker posts the backlog; the same item is then accepted.
-    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
-    await worker.init();
+    await startWorker();
     const deadline = Date.now() + 120_000;
     let status = 0;
     while (Date.now() < deadline) {
