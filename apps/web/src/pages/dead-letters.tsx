@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { api, body } from '../api/client';
 import type { FailedJob } from '../api/views';
 import { AdminGate } from '../components/admin-gate';
@@ -8,13 +9,17 @@ import { Time } from '../components/values';
 import { formatCount } from '../lib/format';
 import { useTitle } from '../lib/use-title';
 
-function RetryButton({ job }: { job: FailedJob }) {
+function RetryButton({ job, onRetried }: { job: FailedJob; onRetried: (job: FailedJob) => void }) {
   const client = useQueryClient();
   const retry = useMutation({
     mutationFn: () => body<{ retried: string }>(api.POST('/mu/failed/{queue}/{id}/retry', { params: { path: { queue: job.queue, id: job.id } } })),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['failed'] }),
+    onSuccess: () => {
+      onRetried(job);
+      void client.invalidateQueries({ queryKey: ['failed'] });
+    },
   });
-  if (retry.isSuccess) return <span role="status">Queued again</span>;
+  // (the row leaves the list once the refreshed list no longer holds the job: the page says it was queued)
+  if (retry.isSuccess) return <span>Retried</span>;
   return (
     <>
       <button type="button" className="button small" onClick={() => retry.mutate()} disabled={retry.isPending} aria-label={`Retry job ${job.id} of queue ${job.queue}`}>
@@ -29,9 +34,11 @@ function RetryButton({ job }: { job: FailedJob }) {
 export default function DeadLetters() {
   useTitle('Dead letters');
   const failed = useQuery({ queryKey: ['failed'], queryFn: () => body<FailedJob[]>(api.GET('/mu/failed')), refetchInterval: 10_000 });
+  const [retried, setRetried] = useState<FailedJob>();
   return (
     <div className="page">
       <PageHead title="Dead letters" lead="Pipeline jobs that exhausted their retries. A retry puts the job back in its queue as it was." />
+      <p role="status">{retried ? `Queued again: job ${retried.id} of ${retried.queue}.` : ''}</p>
       <AdminGate error={failed.error}>
         <QueryView query={failed} what="the failed jobs" empty={<Empty title="No failed jobs.">Every job of the evaluate, push, upload and cron queues succeeded or is still being tried.</Empty>}>
           {(jobs) => (
@@ -54,7 +61,7 @@ export default function DeadLetters() {
                       <Time ms={job.failedAt} />
                     </td>
                     <td>
-                      <RetryButton job={job} />
+                      <RetryButton job={job} onRetried={setRetried} />
                     </td>
                   </tr>
                 ))}
