@@ -34,10 +34,35 @@ function apiWithoutWorker(vars: Record<string, string>) {
     await t?.cleanup();
   });
 
+  const mu = (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw));
   return {
     owner,
     http,
-    mu: (raw: Uint8Array) => http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(raw)),
+    mu,
+    /**
+     * Posts new messages to `processId` until one is refused (the backlog is measured once a
+     * second, so the refusal may come late on a loaded machine: bounded polling); `accepted` gets
+     * the ids taken meanwhile. Returns the refused item and the answer.
+     */
+    async postUntilRefused(processId: string, accepted: string[] = []) {
+      let refused = await messageItem(owner, processId, [{ name: 'Action', value: 'N' }]);
+      let res = await mu(refused.raw);
+      for (const deadline = Date.now() + 30_000; res.status === 202 && Date.now() < deadline; res = await mu(refused.raw)) {
+        accepted.push(refused.id);
+        await sleep(250);
+        refused = await messageItem(owner, processId, [{ name: 'Action', value: 'N' }]);
+      }
+      return { refused, res };
+    },
+    /** Posts `raw` again every 250 ms until it is accepted or `timeoutMs` passes; the last status. */
+    async postUntilAccepted(raw: Uint8Array, timeoutMs: number): Promise<number> {
+      let status = 0;
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+        status = (await mu(raw)).status;
+        if (status === 202) break;
+      }
+      return status;
+    },
     async startWorker(): Promise<void> {
       worker = await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: false });
       await worker.init();
@@ -46,7 +71,7 @@ function apiWithoutWorker(vars: Record<string, string>) {
 }
 
 describe('MU backpressure', () => {
-  const { owner, http, mu, startWorker } = apiWithoutWorker({ MU_MAX_BACKLOG: String(LIMIT) });
+  const { owner, http, mu, postUntilRefused, postUntilAccepted, startWorker } = apiWithoutWorker({ MU_MAX_BACKLOG: String(LIMIT) });
 
   it('refuses with 503 and Retry-After past the backlog limit, stores nothing refused, and accepts again once caught up', async () => {
     // No worker yet: everything accepted stays unevaluated.
@@ -62,15 +87,8 @@ describe('MU backpressure', () => {
     }
     expect(accepted.length).toBeGreaterThanOrEqual(LIMIT);
 
-    // The backlog is measured once a second: once measured, the next item is refused, honestly
-    // (bounded polling: on a loaded machine the measurement may come late; items taken meanwhile count).
-    let refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
-    let res = await mu(refused.raw);
-    for (const deadline = Date.now() + 30_000; res.status === 202 && Date.now() < deadline; res = await mu(refused.raw)) {
-      accepted.push(refused.id);
-      await sleep(250);
-      refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
-    }
+    // Once the backlog is measured, the next item is refused, honestly (items taken meanwhile count).
+    const { refused, res } = await postUntilRefused(proc.id, accepted);
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.body).toMatchObject({ code: 'BACKPRESSURE', error: expect.any(String), details: { limit: LIMIT } });
@@ -79,14 +97,7 @@ describe('MU backpressure', () => {
 
     // A worker catches up; the same item is then accepted and every accepted one is evaluated.
     await startWorker();
-    const deadline = Date.now() + 60_000;
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await mu(refused.raw)).status;
-      if (status === 202) break;
-      await sleep(250);
-    }
-    expect(status).toBe(202);
+    expect(await postUntilAccepted(refused.raw, 60_000)).toBe(202);
     const result = (await http().get(`/cu/result/${refused.id}`).query({ 'process-id': proc.id }).expect(200)).body;
     expect(result.Error).toBeUndefined();
     const count = (await http().post('/cu/dry-run').query({ 'process-id': proc.id }).send({ Target: proc.id, Owner: owner.address, Tags: [{ name: 'Action', value: 'Eval' }], Data: 'return N' }).expect(200)).body;
@@ -96,20 +107,14 @@ describe('MU backpressure', () => {
 
 describe('upload backpressure (UPLOAD_MAX_BACKLOG)', () => {
   const UPLOAD_LIMIT = 6;
-  const { owner, http, mu, startWorker } = apiWithoutWorker({ UPLOAD_MAX_BACKLOG: String(UPLOAD_LIMIT) });
+  const { owner, http, mu, postUntilRefused, postUntilAccepted, startWorker } = apiWithoutWorker({ UPLOAD_MAX_BACKLOG: String(UPLOAD_LIMIT) });
 
   it('refuses with 503 while more items than the limit wait for the gateway, and accepts again once they are posted', async () => {
     // No worker yet: nothing is uploaded, every accepted message adds two items (it and its assignment).
     const info = (await http().get('/info').expect(200)).body;
     const proc = await processItem(owner, info.scheduler.address, [], 'Handlers.add("n", "N", function(m) end)', info.modules['lua-5.4-aos']);
     await mu(proc.raw).expect(202);
-    let refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
-    let res = await mu(refused.raw);
-    // The backlog is measured once a second (bounded polling: the measurement may come late on a loaded machine).
-    for (const deadline = Date.now() + 30_000; res.status === 202 && Date.now() < deadline; res = await mu(refused.raw)) {
-      await sleep(250);
-      refused = await messageItem(owner, proc.id, [{ name: 'Action', value: 'N' }]);
-    }
+    const { refused, res } = await postUntilRefused(proc.id);
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(res.body).toMatchObject({ code: 'BACKPRESSURE', error: expect.any(String), details: { uploadLimit: UPLOAD_LIMIT } });
@@ -118,13 +123,6 @@ describe('upload backpressure (UPLOAD_MAX_BACKLOG)', () => {
 
     // A worker posts the backlog; the same item is then accepted.
     await startWorker();
-    const deadline = Date.now() + 120_000;
-    let status = 0;
-    while (Date.now() < deadline) {
-      status = (await mu(refused.raw)).status;
-      if (status === 202) break;
-      await sleep(250);
-    }
-    expect(status).toBe(202);
+    expect(await postUntilAccepted(refused.raw, 120_000)).toBe(202);
   });
 });
