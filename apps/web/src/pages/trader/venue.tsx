@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { Link, useLocation } from 'wouter';
+import { useEffect } from 'react';
+import { Link } from 'wouter';
 import { bookOf, recentTrades, tokenInfo, venueInfo, type Level, type TokenInfo } from '../../api/venue';
+import { ProcessPicker } from '../../components/process-picker';
 import { Empty, ErrorNote, Loading } from '../../components/status';
 import { Id, Time } from '../../components/values';
-import { ID_PATTERN } from '../../lib/format';
 import { recentIds, rememberId, VENUES_KEY } from '../../lib/recent';
 import { session } from '../../lib/session';
 import { useTitle } from '../../lib/use-title';
@@ -17,63 +17,22 @@ const TRADES = 30;
 /** The venue entry: an order-book process id, checked before it is opened, and the venues opened before. */
 export function VenueSearch() {
   useTitle('Venue');
-  const [, navigate] = useLocation();
-  const [pid, setPid] = useState('');
-  const [problem, setProblem] = useState<string>();
-  const inputId = useId();
-  const recent = recentIds(VENUES_KEY);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    const value = pid.trim();
-    if (!ID_PATTERN.test(value)) return setProblem(`A process id is 43 characters of A–Z, a–z, 0–9, "-" and "_" (this one has ${value.length}).`);
-    navigate(`/venue/${value}`);
-  };
   return (
     <div className="page">
       <div className="page-head">
         <h1>Venue</h1>
         <p className="muted">An order-book process: its depth and trades, and your orders on it, each a message signed with your ao identity.</p>
       </div>
-      <form className="search" onSubmit={submit} noValidate>
-        <label htmlFor={inputId}>Order-book process id</label>
-        <div className="row">
-          <input
-            id={inputId}
-            value={pid}
-            onChange={(e) => {
-              setPid(e.target.value);
-              setProblem(undefined);
-            }}
-            spellCheck={false}
-            autoComplete="off"
-            className="mono"
-            aria-invalid={problem ? true : undefined}
-            aria-describedby={problem ? `${inputId}-problem` : undefined}
-          />
-          <button type="submit" className="button primary">
-            Open
-          </button>
-        </div>
-        {problem && (
-          <p id={`${inputId}-problem`} className="field-error" role="alert">
-            {problem}
-          </p>
+      <ProcessPicker
+        label="Order-book process id"
+        hrefOf={(p) => `/venue/${p}`}
+        recent={recentIds(VENUES_KEY)}
+        renderRecent={(p) => (
+          <Link href={`/venue/${p}`}>
+            <code>{p}</code>
+          </Link>
         )}
-      </form>
-      {recent.length > 0 && (
-        <section aria-labelledby="recent-venues">
-          <h2 id="recent-venues">Recently opened</h2>
-          <ul className="plain-list">
-            {recent.map((p) => (
-              <li key={p}>
-                <Link href={`/venue/${p}`}>
-                  <code>{p}</code>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      />
     </div>
   );
 }
