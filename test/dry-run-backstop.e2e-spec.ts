@@ -1,42 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ItemSigner } from '@ao/core';
-import { newUser, processItem } from './support/items.js';
-import { RUNAWAY_CODE, apiThreadOf } from './support/runaway.js';
-import { startTestPlatform, type TestPlatform } from './support/platform.js';
-import { createTestEnv, type TestEnv } from './support/test-env.js';
+import { describe, expect, it } from 'vitest';
+import { runawayPlatform } from './support/runaway.js';
 
-const API_THREADS = 2;
 const WALL_MS = 1500;
-const CODE = RUNAWAY_CODE;
-const threadOf = (pid: string) => apiThreadOf(pid, API_THREADS);
 
 describe("wall-clock backstop for the API's dry-runs", () => {
-  let t: TestEnv;
-  let platform: TestPlatform;
-  let owner: ItemSigner;
-  const http = () => platform.http();
-  const dryRun = (pid: string, action: string) =>
-    http().post('/cu/dry-run').query({ 'process-id': pid }).send({ Target: pid, Owner: owner.address, Tags: [{ name: 'Action', value: action }] });
-
-  beforeAll(async () => {
-    t = await createTestEnv({ API_CU_THREADS: String(API_THREADS), CU_WALL_TIMEOUT_MS: String(WALL_MS), RESULT_TIMEOUT_MS: '20000' });
-    platform = await startTestPlatform(t.env);
-    owner = newUser();
-  });
-
-  afterAll(async () => {
-    await Promise.all([platform?.close()]);
-    await t?.cleanup();
-  });
+  const { http, threadOf, dryRun, spawn } = runawayPlatform({ threads: 2, wallMs: WALL_MS });
 
   it('answers a runaway dry-run with 503 EVALUATION_TIMEOUT within the bound, serves others meanwhile, and works again after', async () => {
-    const info = (await http().get('/info').expect(200)).body;
-    const spawn = async () => {
-      const p = await processItem(owner, info.scheduler.address, [{ name: 'On-Boot', value: 'Data' }], CODE, info.modules['lua-5.4-aos']);
-      await http().post('/mu/').set('content-type', 'application/octet-stream').send(Buffer.from(p.raw)).expect(202);
-      await http().get(`/cu/result/${p.id}`).query({ 'process-id': p.id }).expect(200);
-      return p.id;
-    };
     const alive = async (pid: string) => expect((await dryRun(pid, 'Get').expect(200)).body.Messages[0].Data).toBe(`alive ${pid}`);
 
     const runaway = await spawn();
