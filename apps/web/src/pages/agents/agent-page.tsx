@@ -60,11 +60,10 @@ function LifecycleButton({ agent, action }: { agent: Agent; action: string }) {
 }
 
 /** The config form: hot keys editable any time, restart-only keys locked while running (with why). */
-function ConfigEditor({ agent, blueprint }: { agent: Agent; blueprint: Blueprint }) {
+function ConfigEditor({ agent, blueprint, applied, setApplied }: { agent: Agent; blueprint: Blueprint; applied: string[] | null; setApplied: (keys: string[] | null) => void }) {
   const client = useQueryClient();
   const schema = blueprint.configSchema as ObjectSchema;
   const [fields, setFields] = useState<FieldValues>(() => toFieldValues(schema, agent.config));
-  const [applied, setApplied] = useState<string[] | null>(null);
   const hot = new Set(blueprint.hotKeys);
   const locked: Record<string, string> = {};
   if (agent.status === 'killed') for (const key of Object.keys(schema.properties ?? {})) locked[key] = 'the agent is killed';
@@ -212,6 +211,9 @@ export default function AgentPage({ id }: { id: string }) {
   const audit = useQuery({ queryKey: ['agent', id, 'audit'], queryFn: () => body<components['schemas']['AuditPageDto']>(api.GET('/api/agents/{id}/audit', path)), refetchInterval: 5_000 });
   const state = useQuery({ queryKey: ['agent', id, 'state'], queryFn: () => body<components['schemas']['AgentStateDto']>(api.GET('/api/agents/{id}/state', { params: { path: { id } } })), refetchInterval: 10_000 });
   const series = useMemo(() => eventSeries(events.data?.items ?? []), [events.data]);
+  // Kept here, not in the editor: the editor is rebuilt for each config version, which the
+  // applied Configure itself produces.
+  const [applied, setApplied] = useState<string[] | null>(null);
   if (agent.isPending) return <Loading what="the agent" />;
   if (agent.isError) return <ErrorNote error={agent.error} retry={() => void agent.refetch()} />;
   const a = agent.data;
@@ -269,7 +271,7 @@ export default function AgentPage({ id }: { id: string }) {
         {series.length ? <LazyChart series={series} label={`Events published by ${a.name}`} /> : <Empty title="Nothing published yet.">Events appear here as the agent publishes them.</Empty>}
       </Section>
       {blueprint && a.status !== 'killed' && <PublishForm agent={a} blueprint={blueprint} />}
-      {blueprint ? <ConfigEditor key={`${a.configVersion}-${a.status}`} agent={a} blueprint={blueprint} /> : <Loading what="the blueprint" />}
+      {blueprint ? <ConfigEditor key={`${a.configVersion}-${a.status}`} agent={a} blueprint={blueprint} applied={applied} setApplied={setApplied} /> : <Loading what="the blueprint" />}
       <Section title="History">
         {audit.data?.items.length ? (
           <DataTable testId="audit" columns={['When', 'Who', 'Action', 'Details', 'Message']}>
